@@ -1,0 +1,180 @@
+//! Starting and stopping a deployment: binds the listener, builds the shared state, serves
+//! HTTP (or HTTPS) and runs the periodic tasks.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::domain::Registry;
+use crate::rest::{self, AppState};
+
+/// Why a deployment could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The HTTP port cannot be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The TLS certificate or key cannot be loaded.
+    #[error("cannot load the TLS certificate/key: {0}")]
+    Tls(std::io::Error),
+}
+
+/// A running deployment. Dropping it does not stop it; call [`RunningServer::shutdown`].
+pub struct RunningServer {
+    /// Address the HTTP(S) listener is bound to.
+    pub local_addr: SocketAddr,
+    /// `http(s)://host[:port]` as announced to clients.
+    pub public_url: String,
+    /// The sessions, for embedding and tests.
+    pub registry: Arc<Registry>,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl RunningServer {
+    /// `http(s)://<local_addr>`: where a local client reaches this server.
+    pub fn local_url(&self) -> String {
+        let scheme = self.registry.config().http_scheme();
+        format!("{scheme}://{}", self.local_addr)
+    }
+
+    /// Stops serving and waits for the tasks to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+
+    /// Waits until the server stops (it runs until [`RunningServer::shutdown`]).
+    pub async fn wait(&mut self) {
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+
+    /// A handle that stops the server when `true` is sent.
+    pub fn stopper(&self) -> watch::Sender<bool> {
+        self.stop.clone()
+    }
+}
+
+/// Starts a deployment with `config`.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let config = Arc::new(config);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let local_addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
+    let authority = config.public_authority(local_addr.port());
+    let public_url = format!("{}://{authority}", config.http_scheme());
+    let registry = Arc::new(Registry::new(config.clone(), authority));
+    let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
+    let app = rest::router(state);
+    let (stop, stopped) = watch::channel(false);
+
+    let mut tasks = Vec::new();
+    tasks.push(match &config.tls {
+        None => tokio::spawn(serve_plain(listener, app, stopped.clone())),
+        Some(files) => {
+            let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(
+                &files.certificate,
+                &files.key,
+            )
+            .await
+            .map_err(StartError::Tls)?;
+            tokio::spawn(serve_tls(listener, tls, app, stopped.clone()))
+        }
+    });
+    if !config.garbage_interval.is_zero() {
+        tasks.push(tokio::spawn(collect_garbage(
+            registry.clone(),
+            stopped.clone(),
+        )));
+    }
+    Ok(RunningServer {
+        local_addr,
+        public_url,
+        registry,
+        stop,
+        tasks,
+    })
+}
+
+async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {
+    let _ = stopped.wait_for(|s| *s).await;
+}
+
+async fn serve_plain(listener: TcpListener, app: axum::Router, stopped: watch::Receiver<bool>) {
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    if let Err(e) = axum::serve(listener, service)
+        .with_graceful_shutdown(wait_for_stop(stopped))
+        .await
+    {
+        tracing::error!(error = %e, "HTTP server failed");
+    }
+}
+
+async fn serve_tls(
+    listener: TcpListener,
+    tls: axum_server::tls_rustls::RustlsConfig,
+    app: axum::Router,
+    stopped: watch::Receiver<bool>,
+) {
+    let handle = axum_server::Handle::new();
+    let on_stop = handle.clone();
+    tokio::spawn(async move {
+        wait_for_stop(stopped).await;
+        on_stop.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+    });
+    let std_listener = match listener.into_std() {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "HTTPS listener setup failed");
+            return;
+        }
+    };
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let server = match axum_server::from_tcp_rustls(std_listener, tls) {
+        Ok(server) => server,
+        Err(e) => {
+            tracing::error!(error = %e, "HTTPS listener setup failed");
+            return;
+        }
+    };
+    if let Err(e) = server.handle(handle).serve(service).await {
+        tracing::error!(error = %e, "HTTPS server failed");
+    }
+}
+
+/// OpenVidu's garbage collector: every `OPENVIDU_SESSIONS_GARBAGE_INTERVAL`, remove
+/// sessions older than `OPENVIDU_SESSIONS_GARBAGE_THRESHOLD` that nobody ever joined.
+async fn collect_garbage(registry: Arc<Registry>, mut stopped: watch::Receiver<bool>) {
+    let interval = registry.config().garbage_interval;
+    let threshold = registry.config().garbage_threshold;
+    let mut ticker = tokio::time::interval(interval);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                registry.sweep_unused_sessions(threshold);
+            }
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The table of every setting: its OpenVidu environment name, TOML key, command-line flag,
+//! default and help. One table feeds `--help`, the TOML key check and the README check, so
+//! the three never drift apart.
+
+/// One configurable setting.
+#[derive(Debug)]
+pub struct Setting {
+    /// Environment variable (OpenVidu's own name where OpenVidu has one). Also the
+    /// canonical key; the TOML key is its lower-case form.
+    pub env: &'static str,
+    /// Long command-line flag, without `--`.
+    pub flag: &'static str,
+    /// Default value as text, `None` when unset by default.
+    pub default: Option<&'static str>,
+    /// One-line description for `--help` and the README.
+    pub help: &'static str,
+}
+
+impl Setting {
+    /// The key of this setting in a TOML configuration file.
+    pub fn toml_key(&self) -> String {
+        self.env.to_ascii_lowercase()
+    }
+}
+
+macro_rules! settings {
+    ($($env:literal, $flag:literal, $default:expr, $help:literal;)*) => {
+        /// Every setting, in the order `--help` lists them.
+        pub const SETTINGS: &[Setting] = &[
+            $(Setting { env: $env, flag: $flag, default: $default, help: $help },)*
+        ];
+    };
+}
+
+settings! {
+    "OPENVIDU_SECRET", "secret", Some("MY_SECRET"),
+        "Secret of the REST API (user OPENVIDUAPP) and of secret joins; [a-zA-Z0-9_-]+";
+    "DOMAIN_OR_PUBLIC_IP", "domain", Some("localhost"),
+        "Host name or IP address clients use to reach this server (token URLs, ICE candidates)";
+    "HTTPS_PORT", "public-port", Some("4443"),
+        "Public port of the REST API and WebSocket (in token URLs); also the listen port unless SERVER_PORT is set";
+    "SERVER_PORT", "port", None,
+        "Port to listen on for HTTP/WebSocket when it differs from the public one (behind a proxy); 0 picks a free port";
+    "SERVER_ADDRESS", "address", None,
+        "Address to listen on; default: loopback when DOMAIN_OR_PUBLIC_IP is localhost, all interfaces otherwise";
+    "OPENVIDU_TLS_CERTIFICATE", "tls-certificate", None,
+        "PEM certificate chain: serve HTTPS/WSS (tokens become wss://); needs OPENVIDU_TLS_KEY";
+    "OPENVIDU_TLS_KEY", "tls-key", None,
+        "PEM private key of OPENVIDU_TLS_CERTIFICATE";
+    "OPENVIDU_RTC_PORT", "rtc-port", None,
+        "UDP port for all WebRTC media (ICE, DTLS, SRTP); default: the same number as the listen port";
+    "OPENVIDU_RTC_ADVERTISED_IPS", "rtc-advertised-ips", None,
+        "Comma-separated IP addresses announced as ICE candidates; default: DOMAIN_OR_PUBLIC_IP if it is an IP, 127.0.0.1 for localhost, else its DNS addresses";
+    "OPENVIDU_SESSIONS_GARBAGE_INTERVAL", "sessions-garbage-interval", Some("900"),
+        "Seconds between sweeps of sessions created but never joined; 0 disables the sweep";
+    "OPENVIDU_SESSIONS_GARBAGE_THRESHOLD", "sessions-garbage-threshold", Some("3600"),
+        "Age in seconds after which a never-joined session is removed by the sweep";
+    "OPENVIDU_WEBHOOK", "webhook", Some("false"),
+        "Send session events to OPENVIDU_WEBHOOK_ENDPOINT";
+    "OPENVIDU_WEBHOOK_ENDPOINT", "webhook-endpoint", None,
+        "http(s) URL receiving webhook events (required when OPENVIDU_WEBHOOK is true)";
+    "OPENVIDU_WEBHOOK_HEADERS", "webhook-headers", Some("[]"),
+        "JSON array of \"Name: value\" headers added to every webhook request";
+    "OPENVIDU_WEBHOOK_EVENTS", "webhook-events", None,
+        "JSON array of the event names to send; default: all of them";
+    "OPENVIDU_CDR", "cdr", Some("false"),
+        "Write the call detail record (one JSON object per line) to OPENVIDU_CDR_PATH";
+    "OPENVIDU_CDR_PATH", "cdr-path", Some("cdr"),
+        "Folder of the call detail record files";
+    "OPENVIDU_RECORDING", "recording", Some("false"),
+        "Recording module; not available yet (recording endpoints answer 501 as OpenVidu's do when it is off)";
+    "OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH", "video-max-recv-bandwidth", Some("1000"),
+        "Max video bitrate (kbps) a publisher may send to the server; 0 = unconstrained";
+    "OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH", "video-min-recv-bandwidth", Some("300"),
+        "Min video bitrate (kbps) the server asks publishers for";
+    "OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH", "video-max-send-bandwidth", Some("1000"),
+        "Max video bitrate (kbps) the server sends to a subscriber; 0 = unconstrained";
+    "OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH", "video-min-send-bandwidth", Some("300"),
+        "Min video bitrate (kbps) the server sends to a subscriber";
+    "OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "forced-video-codec", Some("MEDIA_SERVER_PREFERRED"),
+        "Default forcedVideoCodec of new sessions: MEDIA_SERVER_PREFERRED, NONE, VP8, VP9 or H264";
+    "OPENVIDU_STREAMS_ALLOW_TRANSCODING", "allow-transcoding", Some("false"),
+        "Default allowTranscoding of new sessions";
+    "OPENVIDU_WEBRTC_ICE_SERVERS", "webrtc-ice-servers", Some("[]"),
+        "JSON array of \"url=turn:host:port,username=u,credential=c\" given to connections without customIceServers";
+    "OPENVIDU_RECONNECTION_GRACE", "reconnection-grace", Some("10"),
+        "Seconds a participant whose WebSocket dropped is kept for it to reconnect";
+    "OPENVIDU_LOG", "log", Some("info"),
+        "Log filter (tracing EnvFilter syntax, e.g. info,ov_media=debug)";
+}
+
+/// Finds a setting by its environment name.
+pub fn setting(env: &str) -> &'static Setting {
+    SETTINGS
+        .iter()
+        .find(|s| s.env == env)
+        .unwrap_or_else(|| panic!("unknown setting {env}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique() {
+        let mut envs = HashSet::new();
+        let mut flags = HashSet::new();
+        for s in SETTINGS {
+            assert!(envs.insert(s.env), "{}", s.env);
+            assert!(flags.insert(s.flag), "{}", s.flag);
+            assert!(!s.help.is_empty());
+        }
+    }
+}

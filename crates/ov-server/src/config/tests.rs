@@ -1,0 +1,182 @@
+use super::*;
+
+fn load(args: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let env: HashMap<String, String> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let argv = std::iter::once("openvidu-rs").chain(args.iter().copied());
+    Config::load(argv.map(Into::into), |k| env.get(k).cloned())
+}
+
+use std::collections::HashMap;
+
+#[test]
+fn defaults_work_on_a_laptop() {
+    let c = load(&[], &[]).unwrap();
+    assert_eq!(c.secret, "MY_SECRET");
+    assert!(c.default_secret_in_use);
+    assert_eq!(c.listen, "127.0.0.1:4443".parse().unwrap());
+    assert_eq!(c.public_authority(4443), "localhost:4443");
+    assert_eq!(c.rtc_port, 4443);
+    assert_eq!(c.rtc_advertised_ips, vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
+    assert_eq!(c.garbage_interval, Duration::from_secs(900));
+    assert_eq!(c.garbage_threshold, Duration::from_secs(3600));
+    assert!(c.webhook.is_none());
+    assert!(c.tls.is_none());
+    assert_eq!(c.http_scheme(), "http");
+}
+
+#[test]
+fn environment_beats_file_and_flags_beat_environment() {
+    let dir = std::env::temp_dir().join(format!("ovrs-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("c.toml");
+    std::fs::write(
+        &file,
+        "openvidu_secret = \"FROM_FILE\"\nhttps_port = 5000\nopenvidu_webhook_events = [\"sessionCreated\"]\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let c = load(&["--config", f], &[]).unwrap();
+    assert_eq!(c.secret, "FROM_FILE");
+    assert_eq!(c.listen.port(), 5000);
+    let c = load(&["--config", f], &[("OPENVIDU_SECRET", "FROM_ENV")]).unwrap();
+    assert_eq!(c.secret, "FROM_ENV");
+    assert!(!c.default_secret_in_use);
+    let c = load(
+        &["--config", f, "--secret", "FROM_FLAG"],
+        &[("OPENVIDU_SECRET", "FROM_ENV")],
+    )
+    .unwrap();
+    assert_eq!(c.secret, "FROM_FLAG");
+    std::fs::write(&file, "no_such_key = 1\n").unwrap();
+    let err = load(&["--config", f], &[]).unwrap_err().to_string();
+    assert!(err.contains("unknown key 'no_such_key'"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_values_name_the_key_and_origin() {
+    let err = load(&[], &[("HTTPS_PORT", "70000")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("HTTPS_PORT") && err.contains("environment"),
+        "{err}"
+    );
+    let err = load(&["--secret", "has space"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("OPENVIDU_SECRET") && err.contains("--secret"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("has space"),
+        "the secret must not be echoed: {err}"
+    );
+    let err = load(&[], &[("OPENVIDU_WEBHOOK", "true")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("OPENVIDU_WEBHOOK_ENDPOINT"), "{err}");
+    let err = load(&[], &[("OPENVIDU_CDR", "maybe")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("OPENVIDU_CDR") && err.contains("true or false"),
+        "{err}"
+    );
+    let err = load(&[], &[("OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "AV1")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("VP8"), "{err}");
+    let err = load(&["--tls-certificate", "c.pem"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("OPENVIDU_TLS_KEY"), "{err}");
+    assert!(!err.contains('\n'), "one line: {err}");
+}
+
+#[test]
+fn webhook_settings_parse() {
+    let c = load(
+        &[],
+        &[
+            ("OPENVIDU_WEBHOOK", "true"),
+            ("OPENVIDU_WEBHOOK_ENDPOINT", "http://127.0.0.1:7777/hook"),
+            ("OPENVIDU_WEBHOOK_HEADERS", "[\"Authorization: Basic abc\"]"),
+            (
+                "OPENVIDU_WEBHOOK_EVENTS",
+                "[\"sessionCreated\",\"signalSent\"]",
+            ),
+        ],
+    )
+    .unwrap();
+    let w = c.webhook.unwrap();
+    assert_eq!(
+        w.headers,
+        vec![("Authorization".into(), "Basic abc".into())]
+    );
+    assert_eq!(w.events, vec!["sessionCreated", "signalSent"]);
+    let err = load(
+        &[],
+        &[
+            ("OPENVIDU_WEBHOOK", "true"),
+            ("OPENVIDU_WEBHOOK_ENDPOINT", "http://h"),
+            ("OPENVIDU_WEBHOOK_EVENTS", "[\"nope\"]"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("unknown event 'nope'"), "{err}");
+}
+
+#[test]
+fn ports_behind_a_proxy() {
+    let c = load(&[], &[("SERVER_PORT", "5443"), ("HTTPS_PORT", "443")]).unwrap();
+    assert_eq!(c.listen.port(), 5443);
+    assert_eq!(c.public_authority(5443), "localhost:443");
+    let c = load(&["--port", "0"], &[]).unwrap();
+    assert_eq!(c.public_authority(31337), "localhost:31337");
+    let c = Config::for_loopback("S");
+    assert_eq!(c.public_authority(1234), "127.0.0.1:1234");
+    assert_eq!(c.rtc_port, 0);
+}
+
+#[test]
+fn ice_servers_from_openvidu_syntax() {
+    let c = load(
+        &[],
+        &[(
+            "OPENVIDU_WEBRTC_ICE_SERVERS",
+            "[\"url=turn:turn.example.com:3478,username=u,credential=p\",\"url=stun:stun.example.com\"]",
+        )],
+    )
+    .unwrap();
+    assert_eq!(c.webrtc_ice_servers.len(), 2);
+    assert_eq!(c.webrtc_ice_servers[0].username.as_deref(), Some("u"));
+    let err = load(&[], &[("OPENVIDU_WEBRTC_ICE_SERVERS", "[\"url=turn:h\"]")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("credentials"), "{err}");
+}
+
+#[test]
+fn lan_domain_binds_every_interface() {
+    let c = load(&[], &[("DOMAIN_OR_PUBLIC_IP", "192.0.2.10")]).unwrap();
+    assert_eq!(c.listen.ip(), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    assert_eq!(
+        c.rtc_advertised_ips,
+        vec!["192.0.2.10".parse::<IpAddr>().unwrap()]
+    );
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let help = layers::command().render_long_help().to_string();
+    for s in SETTINGS {
+        assert!(help.contains(s.env), "{} missing from --help", s.env);
+        assert!(help.contains(&format!("--{}", s.flag)));
+    }
+}

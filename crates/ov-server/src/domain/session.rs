@@ -1,0 +1,95 @@
+//! The state of one session, guarded by its own lock.
+
+use std::sync::{Mutex, MutexGuard};
+
+use ov_protocol::rest::{self, Page};
+
+use super::connection::ConnectionState;
+use super::properties::SessionSettings;
+
+/// A session as shared between tasks: its id plus its locked state.
+#[derive(Debug)]
+pub struct SessionHandle {
+    /// Session id.
+    pub id: String,
+    state: Mutex<SessionState>,
+}
+
+/// The mutable state of a session. Never held across an `.await`.
+#[derive(Debug)]
+pub struct SessionState {
+    /// Set when the session was closed; a handle still held elsewhere then behaves as
+    /// "not found".
+    pub closed: bool,
+    /// Creation time, epoch ms.
+    pub created_at: u64,
+    /// Properties.
+    pub settings: SessionSettings,
+    /// Connections in creation order.
+    pub connections: Vec<ConnectionState>,
+}
+
+impl SessionHandle {
+    /// A new, empty session.
+    pub fn new(id: String, created_at: u64, settings: SessionSettings) -> Self {
+        SessionHandle {
+            id,
+            state: Mutex::new(SessionState {
+                closed: false,
+                created_at,
+                settings,
+                connections: Vec::new(),
+            }),
+        }
+    }
+
+    /// Locks the state. A panic while holding the lock would poison it; the state is
+    /// still structurally valid then, so the poison is cleared rather than spreading.
+    pub fn lock(&self) -> MutexGuard<'_, SessionState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl SessionState {
+    /// The connection with id `id`.
+    pub fn connection(&self, id: &str) -> Option<&ConnectionState> {
+        self.connections.iter().find(|c| c.id == id)
+    }
+
+    /// Whether any participant has joined.
+    pub fn has_participants(&self) -> bool {
+        self.connections.iter().any(ConnectionState::is_active)
+    }
+
+    /// REST connections: active ones, plus pending ones when asked.
+    pub fn rest_connections(&self, session_id: &str, pending: bool) -> Page<rest::Connection> {
+        Page::new(
+            self.connections
+                .iter()
+                .filter(|c| pending || c.is_active())
+                .map(|c| c.to_rest(session_id))
+                .collect(),
+        )
+    }
+
+    /// The REST Session object.
+    pub fn to_rest(&self, session_id: &str, pending: bool) -> rest::Session {
+        let s = &self.settings;
+        rest::Session {
+            id: session_id.to_owned(),
+            object: "session".into(),
+            session_id: session_id.to_owned(),
+            created_at: self.created_at,
+            recording: false,
+            broadcasting: false,
+            media_mode: s.media_mode,
+            recording_mode: s.recording_mode,
+            default_recording_properties: s.default_recording_properties.clone(),
+            custom_session_id: s.custom_session_id.clone(),
+            media_node: s.media_node.clone(),
+            forced_video_codec: s.forced_video_codec,
+            allow_transcoding: s.allow_transcoding,
+            connections: self.rest_connections(session_id, pending),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Ephemeral TURN credentials (the TURN REST API scheme coturn implements): user name
+//! `<expiry unix time>:<random>`, credential `base64(HMAC-SHA1(secret, user name))`.
+
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+
+use ov_protocol::rest::IceServer;
+
+/// How long minted credentials stay valid.
+const VALIDITY_SECS: u64 = 24 * 3600;
+
+/// Mints credentials for entries that carry a `staticAuthSecret`; others pass unchanged.
+pub fn with_credentials(mut server: IceServer) -> IceServer {
+    if let Some(secret) = server.static_auth_secret.take() {
+        let expiry = crate::clock::now_ms() / 1000 + VALIDITY_SECS;
+        let username = format!("{expiry}:{}", crate::ids::random_alphanumeric(8));
+        server.credential = Some(credential(&secret, &username));
+        server.username = Some(username);
+    }
+    server
+}
+
+/// `base64(HMAC-SHA1(secret, username))`.
+pub fn credential(secret: &str, username: &str) -> String {
+    let mut mac =
+        Hmac::<Sha1>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(username.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc2202_vector() {
+        // RFC 2202 test case 2: key "Jefe", data "what do ya want for nothing?".
+        assert_eq!(
+            credential("Jefe", "what do ya want for nothing?"),
+            "7/zfauXrL6LSdBbV8YTfnCWafHk="
+        );
+    }
+
+    #[test]
+    fn mints_for_static_secrets_only() {
+        let s = with_credentials(IceServer {
+            url: "turn:h:3478".into(),
+            username: None,
+            credential: None,
+            static_auth_secret: Some("k".into()),
+        });
+        let user = s.username.unwrap();
+        assert_eq!(s.credential.unwrap(), credential("k", &user));
+        assert!(s.static_auth_secret.is_none());
+    }
+}

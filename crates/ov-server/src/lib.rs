@@ -1,0 +1,13 @@
+//! openvidu-rs, the deployment: configuration, OpenVidu's REST API, WebSocket signaling and
+//! the wiring of the SFU engine to sockets and timers. This is the only crate that does
+//! I/O; the media engine (`ov-media`) and the wire types (`ov-protocol`) stay pure.
+
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod ids;
+pub mod rest;
+
+pub use app::{RunningServer, StartError, start};
+pub use config::Config;

@@ -1,0 +1,112 @@
+//! The REST API under `/openvidu/api` (and its deprecated alias `/api`).
+
+mod auth;
+mod connections;
+mod error;
+pub mod extract;
+mod misc;
+mod sessions;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use axum::routing::{delete, get, post};
+use tower_http::cors::{Any, CorsLayer};
+
+pub use auth::API_USER;
+pub use error::ApiError;
+
+use crate::domain::Registry;
+
+/// What REST handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// Sessions.
+    pub registry: Arc<Registry>,
+    /// `OPENVIDUAPP:<secret>`.
+    pub expected_credentials: Arc<str>,
+    /// `http(s)://host[:port]`, as OpenVidu's `OPENVIDU_PUBLICURL`.
+    pub public_url: String,
+    /// Port the HTTP listener is bound to.
+    pub bound_port: u16,
+}
+
+impl AppState {
+    /// State for a registry, answering on `public_url`.
+    pub fn new(registry: Arc<Registry>, public_url: String, bound_port: u16) -> Self {
+        let expected_credentials = auth::expected_credentials(&registry.config().secret).into();
+        AppState {
+            registry,
+            expected_credentials,
+            public_url,
+            bound_port,
+        }
+    }
+}
+
+/// The routes of the API, relative to `/openvidu/api`.
+fn api_routes(state: AppState) -> Router {
+    let public = Router::new().route("/config/openvidu-publicurl", get(misc::config_public_url));
+    let protected = Router::new()
+        .route("/sessions", post(sessions::create).get(sessions::list))
+        .route("/sessions/{id}", get(sessions::get).delete(sessions::close))
+        .route(
+            "/sessions/{id}/connection",
+            post(connections::create).get(connections::list),
+        )
+        .route(
+            "/sessions/{id}/connection/{cid}",
+            get(connections::get)
+                .patch(connections::update)
+                .delete(connections::delete),
+        )
+        .route(
+            "/sessions/{id}/stream/{stream_id}",
+            delete(connections::unpublish),
+        )
+        .route("/tokens", post(misc::create_token))
+        .route("/signal", post(misc::signal))
+        .route("/config", get(misc::config))
+        .route("/config/openvidu-version", get(misc::config_version))
+        .route("/config/openvidu-recording", get(misc::config_recording))
+        .route(
+            "/config/openvidu-recording-path",
+            get(misc::config_recording_path),
+        )
+        .route("/config/openvidu-cdr", get(misc::config_cdr))
+        .route("/health", get(misc::health))
+        .route("/recordings/start", post(misc::recording_start))
+        .route("/recordings/stop/{id}", post(misc::recording_disabled))
+        .route("/recordings", get(misc::recording_disabled))
+        .route(
+            "/recordings/{id}",
+            get(misc::recording_disabled).delete(misc::recording_disabled),
+        )
+        .route("/broadcast/start", post(misc::broadcast_unavailable))
+        .route("/broadcast/stop", post(misc::broadcast_unavailable))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_basic_auth,
+        ));
+    public
+        .merge(protected)
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The REST router, mounted at `/openvidu/api` and `/api`, with permissive CORS (as
+/// OpenVidu: any origin, method and header; preflights need no credentials).
+pub fn router(state: AppState) -> Router {
+    let api = api_routes(state);
+    Router::new()
+        .nest("/openvidu/api", api.clone())
+        .nest("/api", api)
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any),
+        )
+}
