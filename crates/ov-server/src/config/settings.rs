@@ -113,3 +113,18 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod readme {
+    #[test]
+    fn readme_documents_every_setting() {
+        let readme = include_str!("../../../../README.md");
+        for s in super::SETTINGS {
+            assert!(
+                readme.contains(&format!("`{}` | `--{}`", s.env, s.flag)),
+                "README.md lacks {}",
+                s.env
+            );
+        }
+    }
+}

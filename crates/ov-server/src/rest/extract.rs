@@ -24,7 +24,7 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let path = api_path(req.uri().path());
+        let path = request_path(req.uri(), req.extensions());
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             let message = if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 format!("Request body is larger than the limit of {MAX_BODY_BYTES} bytes")
@@ -88,7 +88,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListFlags {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let path = api_path(parts.uri.path());
+        let path = request_path(&parts.uri, &parts.extensions);
         let mut flags = ListFlags {
             pending: None,
             webrtc_stats: false,
@@ -111,6 +111,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ListFlags {
         }
         Ok(flags)
     }
+}
+
+/// The full path of a request, also inside nested routers (which strip their prefix).
+fn request_path(uri: &axum::http::Uri, extensions: &axum::http::Extensions) -> String {
+    let original = extensions
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.path().to_owned())
+        .unwrap_or_else(|| uri.path().to_owned());
+    api_path(&original)
 }
 
 /// The request path as OpenVidu reports it in error bodies (`/openvidu/api/...`), even

@@ -203,3 +203,12 @@ pub async fn broadcast_unavailable(uri: axum::http::Uri) -> ApiError {
         uri.path(),
     )
 }
+
+/// Unknown paths under the API (after authentication, as OpenVidu checks it first).
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::with_body(
+        StatusCode::NOT_FOUND,
+        format!("No endpoint {} in the OpenVidu REST API", uri.path()),
+        uri.path(),
+    )
+}

@@ -86,6 +86,7 @@ fn api_routes(state: AppState) -> Router {
         )
         .route("/broadcast/start", post(misc::broadcast_unavailable))
         .route("/broadcast/stop", post(misc::broadcast_unavailable))
+        .fallback(misc::not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_basic_auth,

@@ -1,0 +1,6 @@
+//! Integration tests of the deployment, booted in-process on 127.0.0.1 with free ports.
+
+mod binary;
+mod bodies;
+mod rest_api;
+mod support;

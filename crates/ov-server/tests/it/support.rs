@@ -1,0 +1,96 @@
+//! Booting a server in-process and talking to its REST API.
+
+use ov_server::{Config, RunningServer};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+pub const SECRET: &str = "TEST_SECRET";
+
+/// A server on loopback and a client authenticated against it.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub http: reqwest::Client,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(Config::for_loopback(SECRET)).await
+    }
+
+    pub async fn start_with(config: Config) -> TestServer {
+        let server = ov_server::start(config).await.expect("server starts");
+        TestServer {
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/openvidu/api{path}", self.server.local_url())
+    }
+
+    /// An authenticated request; returns the status and the body (JSON, or `Null` when
+    /// empty, or a JSON string when not JSON).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .basic_auth("OPENVIDUAPP", Some(SECRET));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request sent");
+        read(res).await
+    }
+
+    pub async fn raw(&self, method: Method, path: &str, body: &'static str) -> (StatusCode, Value) {
+        let res = self
+            .http
+            .request(method, self.url(path))
+            .basic_auth("OPENVIDUAPP", Some(SECRET))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request sent");
+        read(res).await
+    }
+
+    pub async fn new_session(&self, body: Value) -> String {
+        let (status, json) = self.call(Method::POST, "/sessions", Some(body)).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn new_connection(&self, session: &str, body: Value) -> Value {
+        let (status, json) = self
+            .call(
+                Method::POST,
+                &format!("/sessions/{session}/connection"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json
+    }
+
+    pub async fn stop(self) {
+        self.server.shutdown().await;
+    }
+}
+
+pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let text = res.text().await.expect("body read");
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
+    };
+    (status, json)
+}
