@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use ov_protocol::rest::{SignalRequest, TokenRequest};
+use ov_protocol::rest::{ConnectionProperties, SignalRequest};
 
 use super::AppState;
 use super::error::ApiError;
@@ -27,19 +27,28 @@ pub async fn create_token(
             PATH,
         ));
     }
-    let mut request: TokenRequest = parse_json(&body, PATH)?;
-    let Some(session_id) = request.session.take() else {
-        return Err(ApiError::bad_request(
-            "\"session\" parameter is mandatory",
-            PATH,
-        ));
+    // `session` is read apart so that errors in the other keys keep their field names.
+    let mut object: serde_json::Map<String, serde_json::Value> = parse_json(&body, PATH)?;
+    let session_id = match object.remove("session") {
+        Some(serde_json::Value::String(s)) => s,
+        None | Some(serde_json::Value::Null) => {
+            return Err(ApiError::bad_request(
+                "\"session\" parameter is mandatory",
+                PATH,
+            ));
+        }
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "Invalid value for parameter 'session': must be a string",
+                PATH,
+            ));
+        }
     };
     // OpenVidu ignores `record` here.
-    request.properties.record = None;
-    match state
-        .registry
-        .create_token(&session_id, &request.properties)
-    {
+    object.remove("record");
+    let properties: ConnectionProperties =
+        parse_json(&serde_json::to_vec(&object).unwrap_or_default(), PATH)?;
+    match state.registry.create_token(&session_id, &properties) {
         Ok(token) => Ok(Json(token).into_response()),
         Err(DomainError::SessionNotFound(_)) => Err(ApiError::with_body(
             StatusCode::NOT_FOUND,
@@ -153,7 +162,8 @@ pub async fn config_version() -> &'static str {
 
 /// `GET /config/openvidu-publicurl` (no authentication, as in OpenVidu).
 pub async fn config_public_url(State(state): State<AppState>) -> String {
-    state.public_url.clone()
+    // OpenVidu's "final URL" ends with a slash here (not in GET /config).
+    format!("{}/", state.public_url)
 }
 
 /// `GET /config/openvidu-recording`.

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{delete, get, post};
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::{AllowHeaders, AllowMethods, Any, CorsLayer};
 
 pub use auth::API_USER;
 pub use error::ApiError;
@@ -98,7 +98,9 @@ fn api_routes(state: AppState) -> Router {
 }
 
 /// The REST router, mounted at `/openvidu/api` and `/api`, with permissive CORS (as
-/// OpenVidu: any origin, method and header; preflights need no credentials).
+/// OpenVidu: any origin, method and header; preflights need no credentials). Methods and
+/// headers are mirrored from the preflight rather than answered with `*`, because a
+/// wildcard does not cover `Authorization` and browsers would block Basic-auth calls.
 pub fn router(state: AppState) -> Router {
     let api = api_routes(state);
     Router::new()
@@ -107,7 +109,7 @@ pub fn router(state: AppState) -> Router {
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
-                .allow_methods(Any)
-                .allow_headers(Any),
+                .allow_methods(AllowMethods::mirror_request())
+                .allow_headers(AllowHeaders::mirror_request()),
         )
 }

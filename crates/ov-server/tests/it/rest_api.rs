@@ -268,7 +268,10 @@ async fn authentication() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert_eq!(res.text().await.unwrap(), t.server.public_url);
+    assert_eq!(
+        res.text().await.unwrap(),
+        format!("{}/", t.server.public_url)
+    );
     let res = t
         .http
         .request(Method::OPTIONS, &url)
@@ -283,6 +286,12 @@ async fn authentication() {
         .unwrap();
     assert!(res.status().is_success(), "{}", res.status());
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
+    // Mirrored, not `*`: a wildcard would not cover Authorization in browsers.
+    assert_eq!(res.headers()["access-control-allow-methods"], "POST");
+    assert_eq!(
+        res.headers()["access-control-allow-headers"],
+        "authorization,content-type"
+    );
     t.stop().await;
 }
 
