@@ -1,1 +1,33 @@
+//! `ov-media`: the selective forwarding unit (SFU) of openvidu-rs, sans-IO.
+//!
+//! The [`Engine`] owns one `str0m` [`Rtc`](str0m::Rtc) per WebRTC peer connection and
+//! forwards every publisher's RTP to its subscribers. It does no I/O and reads no clock:
+//! it is driven by [`Engine::handle_datagram`], [`Engine::handle_timeout`] and commands,
+//! each given the current time, and drained with [`Engine::poll_output`], exactly like
+//! `str0m`'s `Rtc`. The server owns the socket and the timer; tests drive several engines
+//! and client peers in one thread with a virtual clock.
+//!
+//! The engine knows nothing of OpenVidu: peers are [`PeerId`]s; mapping them to sessions,
+//! connections and streams is the server's business.
+//!
+//! Forwarding works at the RTP level (str0m's RTP mode): a packet is decrypted once, its
+//! payload shared (`Arc`) by every subscriber, and re-sent with the subscriber's SSRC and
+//! rewritten sequence numbers and timestamps. str0m answers the subscribers' NACKs from its
+//! retransmission cache and NACKs the publishers' losses. New subscribers start at a
+//! keyframe, requested from the publisher when they connect.
 
+mod config;
+mod engine;
+mod error;
+mod forward;
+pub mod keyframe;
+mod peer;
+mod rewrite;
+mod sdp;
+pub mod stun;
+mod timers;
+
+pub use config::{EngineConfig, VideoCodecChoice};
+pub use engine::{CloseReason, Engine, Event, Output, PeerId, Transmit};
+pub use error::MediaError;
+pub use peer::{MediaKind, PeerStats, TrackStats};

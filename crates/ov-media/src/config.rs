@@ -1,0 +1,91 @@
+//! Engine settings and the str0m configuration of each kind of peer.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use str0m::format::{CodecConfig, PayloadParams};
+use str0m::{Rtc, RtcConfig};
+
+/// Video codecs a publisher may be asked to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VideoCodecChoice {
+    /// VP8, then H.264 (VP8 preferred: every browser encodes it in software cheaply).
+    #[default]
+    Vp8Preferred,
+    /// Only VP8.
+    Vp8,
+    /// Only VP9.
+    Vp9,
+    /// Only H.264.
+    H264,
+}
+
+/// Settings of an [`Engine`](crate::Engine).
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Addresses announced as ICE host candidates (the server's UDP socket as clients
+    /// reach it). Datagrams are reported as received on the first one of their family.
+    pub candidates: Vec<SocketAddr>,
+    /// A peer that has not connected after this long is closed.
+    pub connect_timeout: Duration,
+    /// A peer whose ICE stays disconnected this long is closed.
+    pub disconnect_timeout: Duration,
+    /// How often str0m produces statistics.
+    pub stats_interval: Duration,
+    /// Minimum time between two keyframe requests sent to one publisher track.
+    pub keyframe_request_interval: Duration,
+}
+
+impl EngineConfig {
+    /// Defaults for the given announced addresses.
+    pub fn new(candidates: Vec<SocketAddr>) -> Self {
+        EngineConfig {
+            candidates,
+            connect_timeout: Duration::from_secs(30),
+            disconnect_timeout: Duration::from_secs(30),
+            stats_interval: Duration::from_secs(1),
+            keyframe_request_interval: Duration::from_millis(300),
+        }
+    }
+}
+
+/// The str0m settings shared by every peer: ICE-lite (the server has a public address and
+/// only answers checks), RTP mode (forward packets, not frames), one DTLS certificate.
+pub(crate) fn base(config: &EngineConfig, cert: &str0m::config::DtlsCert) -> RtcConfig {
+    Rtc::builder()
+        .set_ice_lite(true)
+        .set_rtp_mode(true)
+        .set_dtls_cert(cert.clone())
+        .set_stats_interval(Some(config.stats_interval))
+}
+
+/// A publisher receives Opus and the chosen video codecs.
+pub(crate) fn publisher(
+    config: &EngineConfig,
+    cert: &str0m::config::DtlsCert,
+    video: VideoCodecChoice,
+    now: Instant,
+) -> Rtc {
+    let builder = base(config, cert).clear_codecs().enable_opus(true, false);
+    let builder = match video {
+        VideoCodecChoice::Vp8Preferred => builder.enable_vp8(true).enable_h264(true),
+        VideoCodecChoice::Vp8 => builder.enable_vp8(true),
+        VideoCodecChoice::Vp9 => builder.enable_vp9(true),
+        VideoCodecChoice::H264 => builder.enable_h264(true),
+    };
+    builder.build(now)
+}
+
+/// A subscriber is offered exactly the codecs (and payload types) its publisher
+/// negotiated, so packets are forwarded without transcoding and usually without even
+/// changing their payload type.
+pub(crate) fn subscriber(
+    config: &EngineConfig,
+    cert: &str0m::config::DtlsCert,
+    params: Vec<PayloadParams>,
+    now: Instant,
+) -> Rtc {
+    let mut builder = base(config, cert);
+    *builder.codec_config() = CodecConfig::new_from_payload_params(params);
+    builder.build(now)
+}

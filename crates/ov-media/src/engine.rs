@@ -1,0 +1,559 @@
+//! The engine: peers, demultiplexing of datagrams, timers, and the command API.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::media::{Direction, Mid};
+use str0m::net::{DatagramRecv, Protocol, Receive};
+use str0m::{Candidate, Input, Rtc};
+
+use crate::config::{self, EngineConfig, VideoCodecChoice};
+use crate::error::MediaError;
+use crate::forward::Pending;
+use crate::peer::{MediaKind, Peer, PeerStats, PubTrack, Role, SubTrack};
+use crate::stun;
+use crate::timers::Timers;
+
+/// Handle of a peer connection inside the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeerId(pub u64);
+
+impl fmt::Display for PeerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "peer-{}", self.0)
+    }
+}
+
+/// A datagram to send.
+#[derive(Debug)]
+pub struct Transmit {
+    /// Local address (one of the configured candidates).
+    pub source: SocketAddr,
+    /// Remote address.
+    pub destination: SocketAddr,
+    /// The bytes.
+    pub contents: Vec<u8>,
+}
+
+/// Why the engine closed a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// ICE/DTLS never completed within the connect timeout.
+    ConnectTimeout,
+    /// ICE stayed disconnected longer than the disconnect timeout.
+    DisconnectTimeout,
+    /// The remote closed DTLS, or the connection failed fatally.
+    Failed,
+}
+
+/// Something the server should know about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// ICE and DTLS are up (again).
+    Connected(PeerId),
+    /// ICE lost the remote (it may come back).
+    Disconnected(PeerId),
+    /// The engine removed the peer.
+    Closed(PeerId, CloseReason),
+}
+
+/// What [`Engine::poll_output`] returns.
+#[derive(Debug)]
+pub enum Output {
+    /// Send this datagram.
+    Transmit(Transmit),
+    /// Tell the server.
+    Event(Event),
+    /// Nothing more until this time (or new input).
+    Timeout(Instant),
+}
+
+/// The SFU engine. See the crate documentation.
+pub struct Engine {
+    pub(crate) config: EngineConfig,
+    cert: str0m::config::DtlsCert,
+    pub(crate) peers: HashMap<PeerId, Peer>,
+    next_id: u64,
+    by_ufrag: HashMap<String, PeerId>,
+    by_addr: HashMap<SocketAddr, PeerId>,
+    timers: Timers,
+    pub(crate) out: VecDeque<Output>,
+    pub(crate) pending: Pending,
+    last_now: Instant,
+}
+
+/// How long the engine sleeps when it has no peer at all.
+const IDLE: Duration = Duration::from_secs(1);
+
+impl Engine {
+    /// A new engine. Installs str0m's crypto provider for the process if none is yet.
+    pub fn new(config: EngineConfig, now: Instant) -> Engine {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            str0m::crypto::from_feature_flags().install_process_default();
+        });
+        let cert = str0m::crypto::from_feature_flags()
+            .dtls_provider
+            .generate_certificate()
+            .expect("the crypto provider generates DTLS certificates");
+        Engine {
+            config,
+            cert,
+            peers: HashMap::new(),
+            next_id: 1,
+            by_ufrag: HashMap::new(),
+            by_addr: HashMap::new(),
+            timers: Timers::default(),
+            out: VecDeque::new(),
+            pending: Pending::default(),
+            last_now: now,
+        }
+    }
+
+    /// Number of live peers.
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    /// Accepts a browser's offer to publish; returns the new peer and the SDP answer.
+    pub fn add_publisher(
+        &mut self,
+        now: Instant,
+        offer: &str,
+        video: VideoCodecChoice,
+    ) -> Result<(PeerId, String), MediaError> {
+        self.last_now = now;
+        let sending = crate::sdp::sending_media(offer);
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
+        self.add_candidates(&mut rtc)?;
+        let answer = rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let tracks: Vec<PubTrack> = sending
+            .into_iter()
+            .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
+            .filter(|(mid, _)| {
+                rtc.media(*mid)
+                    .is_some_and(|m| m.direction().is_receiving())
+            })
+            .map(|(mid, kind)| PubTrack {
+                mid,
+                kind,
+                subscribers: Vec::new(),
+                last_keyframe_request: None,
+            })
+            .collect();
+        if tracks.is_empty() {
+            return Err(MediaError::Sdp(
+                "the offer sends no audio or video the server can receive".into(),
+            ));
+        }
+        let id = self.insert(
+            rtc,
+            Role::Publisher {
+                tracks,
+                ssrcs: Vec::new(),
+                codecs: Vec::new(),
+            },
+            now,
+        );
+        self.drive(id, now);
+        self.flush(now);
+        let has_media =
+            matches!(&self.peers[&id].role, Role::Publisher { tracks, .. } if !tracks.is_empty());
+        if !has_media {
+            self.remove_peer(now, id);
+            return Err(MediaError::Sdp(
+                "the offer sends no audio or video the server can receive".into(),
+            ));
+        }
+        Ok((id, answer.to_sdp_string()))
+    }
+
+    /// Creates a peer that will receive `source`'s tracks; returns it and the SDP offer the
+    /// browser must answer (give the answer to [`Engine::accept_answer`]).
+    pub fn add_subscriber(
+        &mut self,
+        now: Instant,
+        source: PeerId,
+        label: &str,
+    ) -> Result<(PeerId, String), MediaError> {
+        self.last_now = now;
+        let publisher = self.peers.get(&source).ok_or(MediaError::NoSuchPeer)?;
+        let Role::Publisher { tracks, .. } = &publisher.role else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        let kinds: Vec<(usize, MediaKind, Vec<str0m::media::Pt>)> = tracks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let pts = publisher
+                    .rtc
+                    .media(t.mid)
+                    .map(|m| m.remote_pts().to_vec())
+                    .unwrap_or_default();
+                (i, t.kind, pts)
+            })
+            .collect();
+        // Offer exactly what the publisher negotiated, with its payload types.
+        let params: Vec<_> = publisher
+            .rtc
+            .codec_config()
+            .params()
+            .iter()
+            .filter(|p| kinds.iter().any(|(_, _, pts)| pts.contains(&p.pt())))
+            .cloned()
+            .collect();
+        let mut rtc = config::subscriber(&self.config, &self.cert, params, now);
+        self.add_candidates(&mut rtc)?;
+        let mut api = rtc.sdp_api();
+        let mut sub_tracks = Vec::new();
+        for (source_track, kind, _) in &kinds {
+            let mid = api.add_media(
+                kind.to_str0m(),
+                Direction::SendOnly,
+                Some(label.to_owned()),
+                None,
+                None,
+            );
+            sub_tracks.push(SubTrack {
+                mid,
+                kind: *kind,
+                source_track: *source_track,
+                pt_map: Vec::new(),
+                rewriter: Default::default(),
+            });
+        }
+        let (offer, pending) = api
+            .apply()
+            .ok_or_else(|| MediaError::Sdp("nothing to offer".into()))?;
+        let id = self.insert(
+            rtc,
+            Role::Subscriber {
+                source,
+                tracks: sub_tracks,
+                pending: Some(pending),
+            },
+            now,
+        );
+        if let Some(Peer {
+            role: Role::Publisher { tracks, .. },
+            ..
+        }) = self.peers.get_mut(&source)
+        {
+            for (i, (source_track, _, _)) in kinds.iter().enumerate() {
+                tracks[*source_track].subscribers.push((id, i));
+            }
+        }
+        self.drive(id, now);
+        self.flush(now);
+        Ok((id, offer.to_sdp_string()))
+    }
+
+    /// Applies a subscriber's SDP answer.
+    pub fn accept_answer(
+        &mut self,
+        now: Instant,
+        peer: PeerId,
+        answer: &str,
+    ) -> Result<(), MediaError> {
+        self.last_now = now;
+        let answer =
+            SdpAnswer::from_sdp_string(answer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
+        let Role::Subscriber { pending, .. } = &mut p.role else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        let pending = pending.take().ok_or(MediaError::NoPendingOffer)?;
+        p.rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+        self.map_payload_types(peer);
+        self.drive(peer, now);
+        self.flush(now);
+        Ok(())
+    }
+
+    /// Adds a candidate the browser trickled (`candidate:…`, with or without `a=`). An
+    /// ICE-lite server does not need them; they are accepted for completeness.
+    pub fn add_remote_candidate(
+        &mut self,
+        now: Instant,
+        peer: PeerId,
+        candidate: &str,
+    ) -> Result<(), MediaError> {
+        let line = candidate.trim().trim_start_matches("a=");
+        if line.is_empty() {
+            return Ok(());
+        }
+        let c =
+            Candidate::from_sdp_string(line).map_err(|e| MediaError::Candidate(e.to_string()))?;
+        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
+        p.rtc.add_remote_candidate(c);
+        self.drive(peer, now);
+        self.flush(now);
+        Ok(())
+    }
+
+    /// Asks the publisher `peer` for a keyframe on its video tracks.
+    pub fn request_keyframe(&mut self, now: Instant, peer: PeerId) {
+        let video: Vec<usize> = match self.peers.get(&peer).map(|p| &p.role) {
+            Some(Role::Publisher { tracks, .. }) => tracks
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.kind == MediaKind::Video)
+                .map(|(i, _)| i)
+                .collect(),
+            _ => return,
+        };
+        for track in video {
+            self.pending.keyframes.push((peer, track));
+        }
+        self.flush(now);
+    }
+
+    /// Closes and forgets `peer`. Its subscribers (if a publisher) stay, receiving nothing.
+    pub fn remove_peer(&mut self, now: Instant, peer: PeerId) {
+        let Some(mut p) = self.peers.remove(&peer) else {
+            return;
+        };
+        p.rtc.disconnect();
+        self.timers.remove(peer);
+        self.by_ufrag.remove(&p.ufrag);
+        for addr in &p.addrs {
+            if self.by_addr.get(addr) == Some(&peer) {
+                self.by_addr.remove(addr);
+            }
+        }
+        if let Role::Subscriber { source, .. } = p.role
+            && let Some(Peer {
+                role: Role::Publisher { tracks, .. },
+                ..
+            }) = self.peers.get_mut(&source)
+        {
+            for t in tracks {
+                t.subscribers.retain(|(s, _)| *s != peer);
+            }
+        }
+        self.last_now = now;
+    }
+
+    /// Statistics of `peer`.
+    pub fn stats(&self, peer: PeerId) -> Option<PeerStats> {
+        self.peers.get(&peer).map(|p| p.stats.clone())
+    }
+
+    /// A datagram arrived from `source` on the socket bound to `destination`.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        datagram: &[u8],
+    ) {
+        self.last_now = now;
+        let peer = if stun::is_stun(datagram) {
+            let Some(peer) = stun::local_ufrag(datagram)
+                .and_then(|u| self.by_ufrag.get(u))
+                .copied()
+            else {
+                tracing::trace!(%source, "STUN for no known peer dropped");
+                return;
+            };
+            self.learn_address(peer, source);
+            peer
+        } else {
+            match self.by_addr.get(&source) {
+                Some(p) => *p,
+                None => {
+                    tracing::trace!(%source, "datagram from an unknown address dropped");
+                    return;
+                }
+            }
+        };
+        let Ok(contents) = DatagramRecv::try_from(datagram) else {
+            return;
+        };
+        let destination = self.local_address_for(destination);
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let input = Input::Receive(
+            now,
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination,
+                contents,
+            },
+        );
+        if let Err(e) = p.rtc.handle_input(input) {
+            tracing::debug!(%peer, error = %e, "input rejected");
+        }
+        self.drive(peer, now);
+        self.flush(now);
+    }
+
+    /// Time passed: wake the peers whose deadline is due.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.last_now = now;
+        while let Some(peer) = self.timers.pop_due(now) {
+            if let Some(reason) = self.expired(peer, now) {
+                self.close(now, peer, reason);
+                continue;
+            }
+            let Some(p) = self.peers.get_mut(&peer) else {
+                continue;
+            };
+            if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
+                tracing::debug!(%peer, error = %e, "timeout handling failed");
+            }
+            self.drive(peer, now);
+        }
+        self.flush(now);
+    }
+
+    /// The next thing to do: a datagram to send, an event, or when to call
+    /// [`Engine::handle_timeout`].
+    pub fn poll_output(&mut self) -> Output {
+        if let Some(o) = self.out.pop_front() {
+            return o;
+        }
+        Output::Timeout(self.timers.earliest().unwrap_or(self.last_now + IDLE))
+    }
+
+    fn insert(&mut self, mut rtc: Rtc, role: Role, now: Instant) -> PeerId {
+        let id = PeerId(self.next_id);
+        self.next_id += 1;
+        let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
+        self.by_ufrag.insert(ufrag.clone(), id);
+        self.peers.insert(
+            id,
+            Peer {
+                rtc,
+                role,
+                ufrag,
+                addrs: Vec::new(),
+                created: now,
+                connected: false,
+                disconnected_since: None,
+                stats: PeerStats::default(),
+            },
+        );
+        id
+    }
+
+    fn add_candidates(&self, rtc: &mut Rtc) -> Result<(), MediaError> {
+        let mut added = false;
+        for addr in &self.config.candidates {
+            if let Ok(c) = Candidate::host(*addr, "udp") {
+                added |= rtc.add_local_candidate(c).is_some();
+            }
+        }
+        if added {
+            Ok(())
+        } else {
+            Err(MediaError::NoLocalCandidate)
+        }
+    }
+
+    /// The configured candidate address a datagram received on `destination` belongs to:
+    /// the socket may be bound to a wildcard or private address while a public one is
+    /// announced.
+    fn local_address_for(&self, destination: SocketAddr) -> SocketAddr {
+        if self.config.candidates.contains(&destination) {
+            return destination;
+        }
+        self.config
+            .candidates
+            .iter()
+            .find(|c| c.is_ipv4() == destination.is_ipv4())
+            .or(self.config.candidates.first())
+            .copied()
+            .unwrap_or(destination)
+    }
+
+    fn learn_address(&mut self, peer: PeerId, addr: SocketAddr) {
+        match self.by_addr.insert(addr, peer) {
+            Some(old) if old == peer => {}
+            other => {
+                if let Some(old) = other
+                    && let Some(p) = self.peers.get_mut(&old)
+                {
+                    p.addrs.retain(|a| *a != addr);
+                }
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.addrs.push(addr);
+                }
+            }
+        }
+    }
+
+    /// Whether `peer` should be closed now.
+    fn expired(&self, peer: PeerId, now: Instant) -> Option<CloseReason> {
+        let p = self.peers.get(&peer)?;
+        if !p.rtc.is_alive() {
+            return Some(CloseReason::Failed);
+        }
+        if !p.connected && now.saturating_duration_since(p.created) >= self.config.connect_timeout {
+            return Some(CloseReason::ConnectTimeout);
+        }
+        if let Some(since) = p.disconnected_since
+            && now.saturating_duration_since(since) >= self.config.disconnect_timeout
+        {
+            return Some(CloseReason::DisconnectTimeout);
+        }
+        None
+    }
+
+    pub(crate) fn close(&mut self, now: Instant, peer: PeerId, reason: CloseReason) {
+        tracing::debug!(%peer, ?reason, "closing peer");
+        self.remove_peer(now, peer);
+        self.out
+            .push_back(Output::Event(Event::Closed(peer, reason)));
+    }
+
+    /// Drains `peer` until str0m has nothing more to say before a future deadline; then
+    /// schedules that deadline.
+    pub(crate) fn drive(&mut self, peer: PeerId, now: Instant) {
+        // A written packet needs a timeout input to leave; a few rounds suffice.
+        for _ in 0..8 {
+            let Some(deadline) = self.drain(peer, now) else {
+                return;
+            };
+            if deadline > now {
+                let deadline = self.with_own_deadlines(peer, deadline);
+                self.timers.set(peer, deadline);
+                return;
+            }
+            let Some(p) = self.peers.get_mut(&peer) else {
+                return;
+            };
+            if p.rtc.handle_input(Input::Timeout(now)).is_err() {
+                break;
+            }
+        }
+        self.timers.set(peer, now + Duration::from_millis(1));
+    }
+
+    /// The earliest of str0m's deadline and the engine's own (connect/disconnect limits).
+    fn with_own_deadlines(&self, peer: PeerId, deadline: Instant) -> Instant {
+        let Some(p) = self.peers.get(&peer) else {
+            return deadline;
+        };
+        let mut d = deadline;
+        if !p.connected {
+            d = d.min(p.created + self.config.connect_timeout);
+        }
+        if let Some(since) = p.disconnected_since {
+            d = d.min(since + self.config.disconnect_timeout);
+        }
+        d
+    }
+}

@@ -1,0 +1,146 @@
+//! One WebRTC peer connection: a str0m `Rtc` plus what the engine knows about its tracks.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use str0m::Rtc;
+use str0m::change::SdpPendingOffer;
+use str0m::media::{Mid, Pt};
+use str0m::rtp::Ssrc;
+
+use crate::engine::PeerId;
+use crate::keyframe::VideoCodec;
+use crate::rewrite::Rewriter;
+
+/// Audio or video.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaKind {
+    /// Audio.
+    Audio,
+    /// Video.
+    Video,
+}
+
+impl From<str0m::media::MediaKind> for MediaKind {
+    fn from(k: str0m::media::MediaKind) -> Self {
+        if k.is_audio() {
+            MediaKind::Audio
+        } else {
+            MediaKind::Video
+        }
+    }
+}
+
+impl MediaKind {
+    /// RTP clock rate of every codec of this kind we negotiate (Opus 48 kHz, video 90 kHz).
+    pub fn clock_rate(self) -> u32 {
+        match self {
+            MediaKind::Audio => 48_000,
+            MediaKind::Video => 90_000,
+        }
+    }
+
+    pub(crate) fn to_str0m(self) -> str0m::media::MediaKind {
+        match self {
+            MediaKind::Audio => str0m::media::MediaKind::Audio,
+            MediaKind::Video => str0m::media::MediaKind::Video,
+        }
+    }
+}
+
+/// A track received from a publisher.
+#[derive(Debug)]
+pub(crate) struct PubTrack {
+    pub mid: Mid,
+    pub kind: MediaKind,
+    /// Where its packets go: (subscriber, index of the subscriber's track).
+    pub subscribers: Vec<(PeerId, usize)>,
+    pub last_keyframe_request: Option<Instant>,
+}
+
+/// A track sent to a subscriber.
+#[derive(Debug)]
+pub(crate) struct SubTrack {
+    pub mid: Mid,
+    pub kind: MediaKind,
+    /// Index of the source track in the publisher.
+    pub source_track: usize,
+    /// Publisher payload type → subscriber payload type.
+    pub pt_map: Vec<(Pt, Pt)>,
+    pub rewriter: Rewriter,
+}
+
+/// What a peer does.
+#[derive(Debug)]
+pub(crate) enum Role {
+    /// Receives media from a browser.
+    Publisher {
+        tracks: Vec<PubTrack>,
+        /// SSRC → track index, learned from the first packets.
+        ssrcs: Vec<(Ssrc, usize)>,
+        /// Payload type → video codec, for keyframe detection.
+        codecs: Vec<(Pt, Option<VideoCodec>)>,
+    },
+    /// Sends one publisher's media to a browser.
+    Subscriber {
+        source: PeerId,
+        tracks: Vec<SubTrack>,
+        pending: Option<SdpPendingOffer>,
+    },
+}
+
+/// A peer connection.
+pub(crate) struct Peer {
+    pub rtc: Rtc,
+    pub role: Role,
+    pub ufrag: String,
+    /// Remote addresses routed to this peer.
+    pub addrs: Vec<SocketAddr>,
+    pub created: Instant,
+    pub connected: bool,
+    /// Since when ICE is disconnected, if it is.
+    pub disconnected_since: Option<Instant>,
+    pub stats: PeerStats,
+}
+
+/// Statistics of one track of a peer (a direction and a media line).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrackStats {
+    /// Media line id.
+    pub mid: String,
+    /// Packets received (publisher) or sent (subscriber).
+    pub packets: u64,
+    /// Bytes received or sent.
+    pub bytes: u64,
+    /// NACKs sent (publisher) or received (subscriber).
+    pub nacks: u64,
+    /// PLIs sent or received.
+    pub plis: u64,
+    /// FIRs sent or received.
+    pub firs: u64,
+    /// Loss fraction as reported, 0..1.
+    pub loss: Option<f32>,
+    /// Round-trip time.
+    pub rtt: Option<Duration>,
+}
+
+/// Statistics of a peer connection, as last reported by str0m.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PeerStats {
+    /// Whether ICE and DTLS are established.
+    pub connected: bool,
+    /// Total bytes received on the transport.
+    pub bytes_received: u64,
+    /// Total bytes sent on the transport.
+    pub bytes_sent: u64,
+    /// Round-trip time.
+    pub rtt: Option<Duration>,
+    /// Selected local candidate address.
+    pub local_candidate: Option<String>,
+    /// Selected remote candidate address.
+    pub remote_candidate: Option<String>,
+    /// Per media line.
+    pub tracks: Vec<TrackStats>,
+    /// Most recent audio level of the incoming audio, in -dBov (0 loudest, 127 silence).
+    pub audio_level: Option<u8>,
+}
