@@ -10,7 +10,9 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::domain::Registry;
+use crate::media::{self, MediaEvent};
 use crate::rest::{self, AppState};
+use crate::rpc;
 
 /// Why a deployment could not start.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +28,14 @@ pub enum StartError {
     /// The TLS certificate or key cannot be loaded.
     #[error("cannot load the TLS certificate/key: {0}")]
     Tls(std::io::Error),
+    /// The media (UDP) port cannot be bound.
+    #[error("cannot bind the media UDP port {addr}: {source}")]
+    MediaBind {
+        /// Address asked for.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
 }
 
 /// A running deployment. Dropping it does not stop it; call [`RunningServer::shutdown`].
@@ -36,6 +46,8 @@ pub struct RunningServer {
     pub public_url: String,
     /// The sessions, for embedding and tests.
     pub registry: Arc<Registry>,
+    /// Local address of the media UDP socket.
+    pub media_addr: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -83,12 +95,29 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })?;
     let authority = config.public_authority(local_addr.port());
     let public_url = format!("{}://{authority}", config.http_scheme());
-    let registry = Arc::new(Registry::new(config.clone(), authority));
-    let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
-    let app = rest::router(state);
     let (stop, stopped) = watch::channel(false);
-
     let mut tasks = Vec::new();
+
+    let media_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
+    let (media_events, events) = tokio::sync::mpsc::unbounded_channel();
+    let (media, media_task) = media::start(
+        media_bind,
+        &config.rtc_advertised_ips,
+        media_events,
+        stopped.clone(),
+    )
+    .await
+    .map_err(|source| StartError::MediaBind {
+        addr: media_bind,
+        source,
+    })?;
+    tasks.push(media_task);
+    let media_addr = media.local_addr;
+    let registry = Arc::new(Registry::new(config.clone(), authority, media));
+    tasks.push(tokio::spawn(log_media_events(events)));
+    let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
+    let app = rest::router(state).merge(rpc::router(registry.clone()));
+
     tasks.push(match &config.tls {
         None => tokio::spawn(serve_plain(listener, app, stopped.clone())),
         Some(files) => {
@@ -111,6 +140,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         local_addr,
         public_url,
         registry,
+        media_addr,
         stop,
         tasks,
     })
@@ -175,6 +205,18 @@ async fn collect_garbage(registry: Arc<Registry>, mut stopped: watch::Receiver<b
                 registry.sweep_unused_sessions(threshold);
             }
             _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Media events: connection state changes of peers. The browser drives recovery
+/// (`reconnectStream`), so the server only records them.
+async fn log_media_events(mut events: tokio::sync::mpsc::UnboundedReceiver<MediaEvent>) {
+    while let Some(event) = events.recv().await {
+        match event {
+            MediaEvent::Connected(peer) => tracing::debug!(%peer, "media connected"),
+            MediaEvent::Disconnected(peer) => tracing::info!(%peer, "media disconnected"),
+            MediaEvent::Closed(peer, reason) => tracing::info!(%peer, ?reason, "media closed"),
         }
     }
 }

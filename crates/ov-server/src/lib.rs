@@ -7,7 +7,9 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod ids;
+pub mod media;
 pub mod rest;
+pub mod rpc;
 
 pub use app::{RunningServer, StartError, start};
 pub use config::Config;

@@ -1,9 +1,12 @@
 //! A connection of a session: a token issued over REST, and, once somebody joined with it,
 //! the participant using it.
 
-use ov_protocol::rest::{self, ConnectionStatus};
+use ov_protocol::rest::{self, ConnectionStatus, WebRtcStats};
+use serde_json::json;
 
+use super::participant::Participant;
 use super::properties::ConnectionSettings;
+use crate::media::{MediaHandle, PeerId};
 
 /// A connection: pending until a participant joins with its token.
 #[derive(Debug)]
@@ -22,27 +25,20 @@ pub struct ConnectionState {
     pub participant: Option<Participant>,
 }
 
-/// What a joined participant adds to its connection.
-#[derive(Debug, Clone)]
-pub struct Participant {
-    /// Time of `joinRoom`, epoch ms.
-    pub active_at: u64,
-    /// Client IP address.
-    pub ip: String,
-    /// Client platform as the SDK reports it.
-    pub platform: String,
-    /// Client data (`joinRoom.metadata`).
-    pub client_data: String,
-}
-
 impl ConnectionState {
     /// Whether a participant joined with this connection's token.
     pub fn is_active(&self) -> bool {
         self.participant.is_some()
     }
 
-    /// The REST Connection object.
-    pub fn to_rest(&self, session_id: &str) -> rest::Connection {
+    /// Whether REST and other participants see this connection (not the recorder bot).
+    pub fn is_visible(&self) -> bool {
+        self.participant.as_ref().is_none_or(|p| !p.hidden)
+    }
+
+    /// The REST Connection object; with `stats`, publishers and subscribers carry WebRTC
+    /// details.
+    pub fn to_rest(&self, session_id: &str, stats: Option<&MediaHandle>) -> rest::Connection {
         let s = &self.settings;
         let p = self.participant.as_ref();
         rest::Connection {
@@ -72,8 +68,42 @@ impl ConnectionState {
             ip: p.map(|p| p.ip.clone()),
             platform: p.map(|p| p.platform.clone()),
             client_data: p.map(|p| p.client_data.clone()),
-            publishers: p.map(|_| Vec::new()),
-            subscribers: p.map(|_| Vec::new()),
+            publishers: p.map(|p| {
+                p.publisher
+                    .iter()
+                    .map(|stream| {
+                        stream.to_rest(stats.map(|m| {
+                            webrtc_stats(
+                                m,
+                                stream.peer,
+                                stream.id.clone(),
+                                Some(stream.local_sdp.clone()),
+                                Some(stream.remote_sdp.clone()),
+                                &p.client_candidates,
+                            )
+                        }))
+                    })
+                    .collect()
+            }),
+            subscribers: p.map(|p| {
+                p.subscriptions
+                    .iter()
+                    .map(|sub| rest::Subscriber {
+                        stream_id: sub.stream_id.clone(),
+                        created_at: sub.created_at,
+                        webrtc: stats.map(|m| {
+                            webrtc_stats(
+                                m,
+                                sub.peer,
+                                format!("{}_{}", self.id, sub.stream_id),
+                                Some(sub.local_sdp.clone()),
+                                sub.remote_sdp.clone(),
+                                &[],
+                            )
+                        }),
+                    })
+                    .collect()
+            }),
         }
     }
 
@@ -89,5 +119,50 @@ impl ConnectionState {
             role: self.settings.role,
             kurento_options: self.settings.kurento_options.clone(),
         }
+    }
+}
+
+fn webrtc_stats(
+    media: &MediaHandle,
+    peer: PeerId,
+    endpoint_name: String,
+    local_sdp: Option<String>,
+    remote_sdp: Option<String>,
+    client_candidates: &[serde_json::Value],
+) -> WebRtcStats {
+    let stats = media.stats(peer);
+    let server_candidates = media
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, addr)| {
+            json!({"candidate": format!("candidate:{} 1 udp 2130706431 {} {} typ host", i + 1, addr.ip(), addr.port()),
+                   "sdpMid": "0", "sdpMLineIndex": 0})
+        })
+        .collect();
+    let server_stats = stats.as_ref().map(|s| {
+        json!({
+            "connected": s.connected,
+            "bytesReceived": s.bytes_received,
+            "bytesSent": s.bytes_sent,
+            "rttMs": s.rtt.map(|d| d.as_secs_f64() * 1000.0),
+            "audioLevel": s.audio_level,
+            "tracks": s.tracks.iter().map(|t| json!({
+                "mid": t.mid, "packets": t.packets, "bytes": t.bytes, "nacks": t.nacks,
+                "plis": t.plis, "firs": t.firs, "loss": t.loss,
+                "rttMs": t.rtt.map(|d| d.as_secs_f64() * 1000.0),
+            })).collect::<Vec<_>>(),
+        })
+    });
+    WebRtcStats {
+        webrtc_endpoint_name: endpoint_name,
+        local_sdp,
+        remote_sdp,
+        client_ice_candidates: client_candidates.to_vec(),
+        server_ice_candidates: server_candidates,
+        local_candidate: stats.as_ref().and_then(|s| s.local_candidate.clone()),
+        remote_candidate: stats.as_ref().and_then(|s| s.remote_candidate.clone()),
+        events: Vec::new(),
+        server_stats,
     }
 }

@@ -36,3 +36,25 @@ pub enum DomainError {
     #[error("{0}")]
     InvalidParameter(String),
 }
+
+use ov_protocol::rpc::ErrorCode;
+
+/// A signaling (JSON-RPC) failure: OpenVidu's error code and a message for the developer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} (code {})", code.code())]
+pub struct SignalingError {
+    /// The JSON-RPC error code.
+    pub code: ErrorCode,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl SignalingError {
+    /// An error with `code` and `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        SignalingError {
+            code,
+            message: message.into(),
+        }
+    }
+}

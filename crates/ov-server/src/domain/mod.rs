@@ -6,8 +6,13 @@
 
 mod connection;
 mod error;
+mod eviction;
+mod outbox;
+mod participant;
 mod properties;
+mod publishing;
 mod session;
+mod signaling;
 mod turn;
 
 use std::collections::HashMap;
@@ -17,14 +22,18 @@ use std::time::Duration;
 use ov_protocol::rest::{self, ConnectionProperties, Page, SessionProperties};
 use ov_protocol::token::TokenUrl;
 
-pub use connection::{ConnectionState, Participant};
-pub use error::DomainError;
+pub use connection::ConnectionState;
+pub use error::{DomainError, SignalingError};
+pub use outbox::Outbox;
+pub use participant::{Participant, StreamOptions};
 pub use properties::{ConnectionSettings, SessionSettings};
 pub use session::{SessionHandle, SessionState};
+pub use signaling::{Binding, JoinRequest, Reply};
 
 use crate::clock::now_ms;
 use crate::config::Config;
 use crate::ids;
+use crate::media::MediaHandle;
 
 /// All sessions of the deployment.
 #[derive(Debug)]
@@ -34,17 +43,27 @@ pub struct Registry {
     token_authority: String,
     token_secure: bool,
     sessions: RwLock<HashMap<String, Arc<SessionHandle>>>,
+    /// JSON-RPC session id → (session id, connection id), for reconnections.
+    rpc_sessions: std::sync::Mutex<HashMap<String, (String, String)>>,
+    media: MediaHandle,
 }
 
 impl Registry {
     /// A registry issuing tokens for a server reachable at `authority` (`host[:port]`).
-    pub fn new(config: Arc<Config>, authority: String) -> Self {
+    pub fn new(config: Arc<Config>, authority: String, media: MediaHandle) -> Self {
         Registry {
             token_secure: config.tls.is_some(),
             config,
             token_authority: authority,
             sessions: RwLock::new(HashMap::new()),
+            rpc_sessions: std::sync::Mutex::new(HashMap::new()),
+            media,
         }
+    }
+
+    /// The media plane.
+    pub fn media(&self) -> &MediaHandle {
+        &self.media
     }
 
     /// The configuration.
@@ -54,6 +73,12 @@ impl Registry {
 
     fn map_read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<SessionHandle>>> {
         self.sessions.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn sessions_write(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<SessionHandle>>> {
+        self.map_write()
     }
 
     fn map_write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<SessionHandle>>> {
@@ -89,46 +114,54 @@ impl Registry {
             return Err(DomainError::SessionExists(id));
         }
         let handle = Arc::new(SessionHandle::new(id.clone(), now_ms(), settings));
-        let json = handle.lock().to_rest(&id, false);
+        let json = handle.lock().to_rest(&id, false, None);
         map.insert(id.clone(), handle);
         drop(map);
         tracing::info!(session_id = %id, "session created");
         Ok(json)
     }
 
+    fn stats(&self, webrtc_stats: bool) -> Option<&MediaHandle> {
+        webrtc_stats.then_some(&self.media)
+    }
+
     /// The REST Session object of `id`.
-    pub fn get_session(&self, id: &str, pending: bool) -> Result<rest::Session, DomainError> {
+    pub fn get_session(
+        &self,
+        id: &str,
+        pending: bool,
+        webrtc_stats: bool,
+    ) -> Result<rest::Session, DomainError> {
         let handle = self.session_or_not_found(id)?;
         let state = handle.lock();
         if state.closed {
             return Err(DomainError::SessionNotFound(id.to_owned()));
         }
-        Ok(state.to_rest(id, pending))
+        Ok(state.to_rest(id, pending, self.stats(webrtc_stats)))
     }
 
     /// Every session, oldest first.
-    pub fn list_sessions(&self, pending: bool) -> Page<rest::Session> {
+    pub fn list_sessions(&self, pending: bool, webrtc_stats: bool) -> Page<rest::Session> {
         let handles: Vec<_> = self.map_read().values().cloned().collect();
         let mut sessions: Vec<_> = handles
             .iter()
             .filter_map(|h| {
                 let state = h.lock();
-                (!state.closed).then(|| state.to_rest(&h.id, pending))
+                (!state.closed).then(|| state.to_rest(&h.id, pending, self.stats(webrtc_stats)))
             })
             .collect();
         sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
         Page::new(sessions)
     }
 
-    /// Closes session `id` (REST `DELETE`).
+    /// Closes session `id` (REST `DELETE`): every participant is evicted with
+    /// `sessionClosedByServer`.
     pub fn close_session(&self, id: &str) -> Result<(), DomainError> {
         let handle = self
             .map_write()
             .remove(id)
             .ok_or_else(|| DomainError::SessionNotFound(id.to_owned()))?;
-        let mut state = handle.lock();
-        state.closed = true;
-        state.connections.clear();
+        self.shut(&handle, eviction::Reason::SessionClosedByServer);
         tracing::info!(session_id = %id, "session closed by the server");
         Ok(())
     }
@@ -139,7 +172,7 @@ impl Registry {
         session_id: &str,
         props: &ConnectionProperties,
     ) -> Result<rest::Connection, DomainError> {
-        self.insert_connection(session_id, props, |c| c.to_rest(session_id))
+        self.insert_connection(session_id, props, |c| c.to_rest(session_id, None))
     }
 
     /// Creates a connection for the legacy `POST /tokens` and returns its Token object.
@@ -196,7 +229,8 @@ impl Registry {
         self.with_open_session(session_id, |state| {
             state
                 .connection(connection_id)
-                .map(|c| c.to_rest(session_id))
+                .filter(|c| c.is_visible())
+                .map(|c| c.to_rest(session_id, None))
                 .ok_or_else(|| DomainError::ConnectionNotFound {
                     session: session_id.to_owned(),
                     connection: connection_id.to_owned(),
@@ -209,35 +243,51 @@ impl Registry {
         &self,
         session_id: &str,
         pending: bool,
+        webrtc_stats: bool,
     ) -> Result<Page<rest::Connection>, DomainError> {
         self.with_open_session(session_id, |state| {
-            Ok(state.rest_connections(session_id, pending))
+            Ok(state.rest_connections(session_id, pending, self.stats(webrtc_stats)))
         })
     }
 
-    /// Removes connection `connection_id`: a pending one loses its token.
+    /// Removes connection `connection_id`: a pending one loses its token, an active one
+    /// is evicted with `forceDisconnectByServer`.
     pub fn delete_connection(
         &self,
         session_id: &str,
         connection_id: &str,
     ) -> Result<(), DomainError> {
-        self.with_open_session(session_id, |state| {
-            let at = state
-                .connections
-                .iter()
-                .position(|c| c.id == connection_id)
-                .ok_or_else(|| DomainError::ConnectionNotFound {
-                    session: session_id.to_owned(),
-                    connection: connection_id.to_owned(),
-                })?;
-            state.connections.remove(at);
-            tracing::info!(
-                session_id,
+        let handle = self.session_or_not_found(session_id)?;
+        let mut state = handle.lock();
+        if state.closed {
+            return Err(DomainError::SessionNotFound(session_id.to_owned()));
+        }
+        let not_found = || DomainError::ConnectionNotFound {
+            session: session_id.to_owned(),
+            connection: connection_id.to_owned(),
+        };
+        let connection = state
+            .connection(connection_id)
+            .filter(|c| c.is_visible())
+            .ok_or_else(not_found)?;
+        if connection.is_active() {
+            self.remove_participant(
+                &mut state,
                 connection_id,
-                "connection removed by the server"
+                eviction::Reason::ForceDisconnectByServer,
+                None,
             );
-            Ok(())
-        })
+            drop(state);
+            self.close_if_abandoned(&handle);
+        } else {
+            state.connections.retain(|c| c.id != connection_id);
+        }
+        tracing::info!(
+            session_id,
+            connection_id,
+            "connection removed by the server"
+        );
+        Ok(())
     }
 
     /// Changes `role` and/or `record` of a connection (OpenVidu Pro's PATCH, offered here).
@@ -262,8 +312,38 @@ impl Registry {
             if let Some(record) = props.record {
                 connection.settings.record = record;
             }
-            Ok(connection.to_rest(session_id))
+            Ok(connection.to_rest(session_id, None))
         })
+    }
+
+    pub(crate) fn forget_rpc_session(&self, rpc_session_id: &str) {
+        self.rpc_sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(rpc_session_id);
+    }
+
+    pub(crate) fn remember_rpc_session(
+        &self,
+        rpc_session_id: &str,
+        session: &str,
+        connection: &str,
+    ) {
+        self.rpc_sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(
+                rpc_session_id.to_owned(),
+                (session.to_owned(), connection.to_owned()),
+            );
+    }
+
+    pub(crate) fn rpc_session(&self, rpc_session_id: &str) -> Option<(String, String)> {
+        self.rpc_sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(rpc_session_id)
+            .cloned()
     }
 
     /// Runs `f` on the state of an open session.
@@ -289,7 +369,7 @@ impl Registry {
             .values()
             .filter(|h| {
                 let state = h.lock();
-                state.created_at <= cutoff && !state.has_participants()
+                state.created_at <= cutoff && !state.has_participants() && !state.was_active
             })
             .map(|h| h.id.clone())
             .collect();
@@ -300,33 +380,5 @@ impl Registry {
             tracing::info!(session_id = %id, "unused session garbage-collected");
         }
         stale
-    }
-
-    /// REST `DELETE /sessions/{id}/stream/{streamId}`.
-    pub fn force_unpublish_by_server(
-        &self,
-        session_id: &str,
-        stream_id: &str,
-    ) -> Result<(), DomainError> {
-        self.with_open_session(session_id, |_state| {
-            Err(DomainError::StreamNotFound {
-                session: session_id.to_owned(),
-                stream: stream_id.to_owned(),
-            })
-        })
-    }
-
-    /// REST `POST /signal`.
-    pub fn signal_from_server(
-        &self,
-        session_id: &str,
-        _signal: &rest::SignalRequest,
-    ) -> Result<(), DomainError> {
-        self.with_open_session(session_id, |state| {
-            if !state.has_participants() {
-                return Err(DomainError::NoParticipants(session_id.to_owned()));
-            }
-            Ok(())
-        })
     }
 }

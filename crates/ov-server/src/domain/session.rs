@@ -5,7 +5,9 @@ use std::sync::{Mutex, MutexGuard};
 use ov_protocol::rest::{self, Page};
 
 use super::connection::ConnectionState;
+use super::participant::Participant;
 use super::properties::SessionSettings;
+use crate::media::MediaHandle;
 
 /// A session as shared between tasks: its id plus its locked state.
 #[derive(Debug)]
@@ -23,6 +25,9 @@ pub struct SessionState {
     pub closed: bool,
     /// Creation time, epoch ms.
     pub created_at: u64,
+    /// Whether anybody ever joined (a session is destroyed when its last participant
+    /// leaves, but never-joined sessions wait for the garbage collector).
+    pub was_active: bool,
     /// Properties.
     pub settings: SessionSettings,
     /// Connections in creation order.
@@ -37,6 +42,7 @@ impl SessionHandle {
             state: Mutex::new(SessionState {
                 closed: false,
                 created_at,
+                was_active: false,
                 settings,
                 connections: Vec::new(),
             }),
@@ -56,24 +62,56 @@ impl SessionState {
         self.connections.iter().find(|c| c.id == id)
     }
 
+    /// The connection with id `id`, mutably.
+    pub fn connection_mut(&mut self, id: &str) -> Option<&mut ConnectionState> {
+        self.connections.iter_mut().find(|c| c.id == id)
+    }
+
+    /// The participant of connection `id`.
+    pub fn participant_mut(&mut self, id: &str) -> Option<&mut Participant> {
+        self.connection_mut(id)?.participant.as_mut()
+    }
+
     /// Whether any participant has joined.
     pub fn has_participants(&self) -> bool {
         self.connections.iter().any(ConnectionState::is_active)
     }
 
-    /// REST connections: active ones, plus pending ones when asked.
-    pub fn rest_connections(&self, session_id: &str, pending: bool) -> Page<rest::Connection> {
+    /// Sends `frame` to every participant but `except`.
+    pub fn notify_all(&mut self, except: Option<&str>, frame: &str) {
+        for c in &mut self.connections {
+            if Some(c.id.as_str()) == except {
+                continue;
+            }
+            if let Some(p) = c.participant.as_mut() {
+                p.send(frame.to_owned());
+            }
+        }
+    }
+
+    /// REST connections: visible active ones, plus pending ones when asked.
+    pub fn rest_connections(
+        &self,
+        session_id: &str,
+        pending: bool,
+        stats: Option<&MediaHandle>,
+    ) -> Page<rest::Connection> {
         Page::new(
             self.connections
                 .iter()
-                .filter(|c| pending || c.is_active())
-                .map(|c| c.to_rest(session_id))
+                .filter(|c| c.is_visible() && (pending || c.is_active()))
+                .map(|c| c.to_rest(session_id, stats))
                 .collect(),
         )
     }
 
     /// The REST Session object.
-    pub fn to_rest(&self, session_id: &str, pending: bool) -> rest::Session {
+    pub fn to_rest(
+        &self,
+        session_id: &str,
+        pending: bool,
+        stats: Option<&MediaHandle>,
+    ) -> rest::Session {
         let s = &self.settings;
         rest::Session {
             id: session_id.to_owned(),
@@ -89,7 +127,7 @@ impl SessionState {
             media_node: s.media_node.clone(),
             forced_video_codec: s.forced_video_codec,
             allow_transcoding: s.allow_transcoding,
-            connections: self.rest_connections(session_id, pending),
+            connections: self.rest_connections(session_id, pending, stats),
         }
     }
 }

@@ -53,7 +53,7 @@ pub async fn list(
     let pending = flags.pending.unwrap_or(true);
     state
         .registry
-        .list_connections(&session_id, pending)
+        .list_connections(&session_id, pending, flags.webrtc_stats)
         .map(|page| Json(page).into_response())
         .map_err(|_| ApiError::empty(StatusCode::NOT_FOUND))
 }

@@ -36,14 +36,19 @@ pub async fn get(
     let pending = flags.pending.unwrap_or(false);
     state
         .registry
-        .get_session(&id, pending)
+        .get_session(&id, pending, flags.webrtc_stats)
         .map(|s| Json(s).into_response())
         .map_err(|_| ApiError::empty(StatusCode::NOT_FOUND))
 }
 
 /// `GET /sessions`: 200 `{numberOfElements, content}`.
 pub async fn list(State(state): State<AppState>, flags: ListFlags) -> Response {
-    Json(state.registry.list_sessions(flags.pending.unwrap_or(false))).into_response()
+    Json(
+        state
+            .registry
+            .list_sessions(flags.pending.unwrap_or(false), flags.webrtc_stats),
+    )
+    .into_response()
 }
 
 /// `DELETE /sessions/{id}`: 204, 404.

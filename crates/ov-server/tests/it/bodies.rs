@@ -14,7 +14,11 @@ use ov_server::rest::{self, AppState};
 
 fn app() -> axum::Router {
     let config = std::sync::Arc::new(Config::for_loopback("P"));
-    let registry = std::sync::Arc::new(Registry::new(config, "127.0.0.1:1".into()));
+    let registry = std::sync::Arc::new(Registry::new(
+        config,
+        "127.0.0.1:1".into(),
+        ov_server::media::MediaHandle::detached(),
+    ));
     registry
         .create_session(&serde_json::from_value(json!({"customSessionId": "s"})).unwrap())
         .unwrap();

@@ -1,0 +1,166 @@
+//! A joined participant: its socket, its published stream and its subscriptions.
+
+use ov_protocol::rest::{self, MediaOptions};
+use ov_protocol::rpc::{RemoteConnection, StreamInfo};
+use serde_json::Value;
+
+use super::outbox::Delivery;
+use crate::media::PeerId;
+
+/// What a participant adds to its connection once it joined.
+#[derive(Debug)]
+pub struct Participant {
+    /// JSON-RPC session id, the key of a reconnection.
+    pub rpc_session_id: String,
+    /// Time of `joinRoom`, epoch ms.
+    pub active_at: u64,
+    /// Client IP address.
+    pub ip: String,
+    /// Client platform.
+    pub platform: String,
+    /// Client data (`joinRoom.metadata`).
+    pub client_data: String,
+    /// Hidden from the others (the recording bot).
+    pub hidden: bool,
+    /// Where its frames go.
+    pub delivery: Delivery,
+    /// Its published stream.
+    pub publisher: Option<PublishedStream>,
+    /// Streams it receives.
+    pub subscriptions: Vec<Subscription>,
+    /// Candidates the client trickled, for `webRtcStats`.
+    pub client_candidates: Vec<Value>,
+}
+
+/// Media options of a stream as the publisher declared them, kept up to date.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamOptions {
+    /// Has audio.
+    pub has_audio: bool,
+    /// Has video.
+    pub has_video: bool,
+    /// Audio not muted.
+    pub audio_active: bool,
+    /// Video not muted.
+    pub video_active: bool,
+    /// `CAMERA`, `SCREEN`, `CUSTOM`.
+    pub type_of_video: Option<String>,
+    /// Frames per second, -1 unknown.
+    pub frame_rate: i64,
+    /// JSON text of the dimensions.
+    pub video_dimensions: Option<String>,
+    /// `{}` or a filter.
+    pub filter: Value,
+}
+
+/// A stream published by a participant.
+#[derive(Debug)]
+pub struct PublishedStream {
+    /// Stream id.
+    pub id: String,
+    /// Publication time, epoch ms.
+    pub created_at: u64,
+    /// Options.
+    pub options: StreamOptions,
+    /// Media engine peer receiving it.
+    pub peer: PeerId,
+    /// The browser's offer.
+    pub remote_sdp: String,
+    /// The server's answer.
+    pub local_sdp: String,
+}
+
+/// A stream a participant receives.
+#[derive(Debug)]
+pub struct Subscription {
+    /// The stream received.
+    pub stream_id: String,
+    /// Its publisher's connection id.
+    pub publisher_connection: String,
+    /// Subscription time, epoch ms.
+    pub created_at: u64,
+    /// Media engine peer sending it.
+    pub peer: PeerId,
+    /// The server's offer.
+    pub local_sdp: String,
+    /// The browser's answer, once given.
+    pub remote_sdp: Option<String>,
+}
+
+impl Participant {
+    /// Queues a frame for this participant.
+    pub fn send(&mut self, frame: String) {
+        self.delivery.send(frame);
+    }
+
+    /// Every media peer this participant owns.
+    pub fn peers(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.publisher
+            .iter()
+            .map(|p| p.peer)
+            .chain(self.subscriptions.iter().map(|s| s.peer))
+    }
+}
+
+impl PublishedStream {
+    /// The stream as participants see it.
+    pub fn info(&self) -> StreamInfo {
+        let o = &self.options;
+        StreamInfo {
+            id: self.id.clone(),
+            created_at: self.created_at,
+            has_audio: o.has_audio,
+            has_video: o.has_video,
+            audio_active: o.audio_active,
+            video_active: o.video_active,
+            type_of_video: o.type_of_video.clone(),
+            frame_rate: o.frame_rate,
+            video_dimensions: o.video_dimensions.clone(),
+            filter: o.filter.clone(),
+        }
+    }
+
+    /// REST media options (keys present according to what the stream has).
+    pub fn media_options(&self) -> MediaOptions {
+        let o = &self.options;
+        MediaOptions {
+            has_audio: o.has_audio,
+            audio_active: o.has_audio.then_some(o.audio_active),
+            has_video: o.has_video,
+            video_active: o.has_video.then_some(o.video_active),
+            type_of_video: o.has_video.then(|| o.type_of_video.clone()),
+            frame_rate: o.has_video.then_some(Some(o.frame_rate)),
+            video_dimensions: o.has_video.then(|| o.video_dimensions.clone()),
+            filter: o.filter.clone(),
+        }
+    }
+
+    /// The REST Publisher object.
+    pub fn to_rest(&self, webrtc: Option<rest::WebRtcStats>) -> rest::Publisher {
+        rest::Publisher {
+            stream_id: self.id.clone(),
+            created_at: self.created_at,
+            media_options: self.media_options(),
+            webrtc,
+        }
+    }
+}
+
+/// The remote view of a participant (for `joinRoom.value` and `participantJoined`).
+pub fn remote_view(
+    id: &str,
+    participant: &Participant,
+    server_data: &str,
+    with_stream: bool,
+) -> RemoteConnection {
+    RemoteConnection {
+        id: id.to_owned(),
+        created_at: participant.active_at,
+        metadata: ov_protocol::rpc::full_metadata(&participant.client_data, server_data),
+        streams: participant
+            .publisher
+            .as_ref()
+            .filter(|_| with_stream)
+            .map(|p| vec![p.info()]),
+    }
+}

@@ -1,0 +1,206 @@
+//! The media task: reads the UDP socket, feeds the engine, sends what it returns, wakes it
+//! on its deadlines, and executes commands. The only place media touches I/O.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ov_media::{Engine, EngineConfig, Output};
+use tokio::net::UdpSocket;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
+
+use super::{Command, MediaEvent, MediaHandle, StatsBoard, candidate_addresses};
+
+/// Datagrams read in one go before the engine's output is flushed.
+const READ_BATCH: usize = 64;
+/// Size of the command queue.
+const COMMAND_QUEUE: usize = 1024;
+/// Largest datagram read (above any path MTU).
+const MAX_DATAGRAM: usize = 2048;
+/// How often the statistics board is refreshed.
+const STATS_REFRESH: Duration = Duration::from_secs(1);
+
+/// Binds the media socket and starts the driver task. Events go to `events`.
+pub async fn start(
+    bind: SocketAddr,
+    advertised: &[std::net::IpAddr],
+    events: mpsc::UnboundedSender<MediaEvent>,
+    stopped: watch::Receiver<bool>,
+) -> std::io::Result<(MediaHandle, tokio::task::JoinHandle<()>)> {
+    let socket = UdpSocket::bind(bind).await?;
+    let local_addr = socket.local_addr()?;
+    let candidates = candidate_addresses(advertised, local_addr.port());
+    let loopback_only = candidates.iter().all(|c| c.ip().is_loopback());
+    let engine = Engine::new(
+        EngineConfig::new(candidates.clone()),
+        Instant::now().into_std(),
+    );
+    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let stats: StatsBoard = Arc::new(Mutex::new(HashMap::new()));
+    let handle = MediaHandle {
+        commands: tx,
+        local_addr,
+        candidates,
+        stats: stats.clone(),
+    };
+    let driver = Driver {
+        socket,
+        local_addr,
+        engine,
+        commands: rx,
+        events,
+        stats,
+        loopback_only,
+        peers: Vec::new(),
+    };
+    tracing::info!(%local_addr, "media socket bound");
+    let task = tokio::spawn(driver.run(stopped));
+    Ok((handle, task))
+}
+
+struct Driver {
+    socket: UdpSocket,
+    local_addr: SocketAddr,
+    engine: Engine,
+    commands: mpsc::Receiver<Command>,
+    events: mpsc::UnboundedSender<MediaEvent>,
+    stats: StatsBoard,
+    /// When every candidate is loopback, datagrams from elsewhere are dropped.
+    loopback_only: bool,
+    /// Live peers, for the statistics refresh.
+    peers: Vec<ov_media::PeerId>,
+}
+
+impl Driver {
+    async fn run(mut self, mut stopped: watch::Receiver<bool>) {
+        let mut buf = vec![0u8; MAX_DATAGRAM];
+        let mut next_stats = Instant::now() + STATS_REFRESH;
+        loop {
+            let deadline = self.flush();
+            let wake = deadline.min(next_stats);
+            tokio::select! {
+                biased;
+                _ = stopped.wait_for(|s| *s) => return,
+                command = self.commands.recv() => match command {
+                    Some(c) => self.execute(c),
+                    None => return,
+                },
+                received = self.socket.recv_from(&mut buf) => {
+                    if let Ok((n, source)) = received {
+                        self.input(source, &buf[..n]);
+                        for _ in 1..READ_BATCH {
+                            match self.socket.try_recv_from(&mut buf) {
+                                Ok((n, source)) => self.input(source, &buf[..n]),
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                }
+                _ = tokio::time::sleep_until(wake) => {
+                    let now = Instant::now();
+                    if now >= next_stats {
+                        self.refresh_stats();
+                        next_stats = now + STATS_REFRESH;
+                    }
+                    self.engine.handle_timeout(now.into_std());
+                }
+            }
+        }
+    }
+
+    fn input(&mut self, source: SocketAddr, datagram: &[u8]) {
+        if self.loopback_only && !source.ip().is_loopback() {
+            return;
+        }
+        self.engine
+            .handle_datagram(Instant::now().into_std(), source, self.local_addr, datagram);
+    }
+
+    /// Sends every pending datagram and event; returns the engine's next deadline.
+    fn flush(&mut self) -> Instant {
+        loop {
+            match self.engine.poll_output() {
+                Output::Transmit(t) => {
+                    // UDP semantics: a full socket buffer drops the datagram.
+                    if let Err(e) = self.socket.try_send_to(&t.contents, t.destination)
+                        && e.kind() != std::io::ErrorKind::WouldBlock
+                    {
+                        tracing::debug!(destination = %t.destination, error = %e, "send failed");
+                    }
+                }
+                Output::Event(e) => {
+                    if let MediaEvent::Closed(peer, _) = &e {
+                        self.forget(*peer);
+                    }
+                    let _ = self.events.send(e);
+                }
+                Output::Timeout(t) => return Instant::from_std(t),
+            }
+        }
+    }
+
+    fn execute(&mut self, command: Command) {
+        let now = Instant::now().into_std();
+        match command {
+            Command::AddPublisher {
+                offer,
+                video,
+                reply,
+            } => {
+                let result = self.engine.add_publisher(now, &offer, video);
+                if let Ok((peer, _)) = &result {
+                    self.peers.push(*peer);
+                }
+                let _ = reply.send(result);
+            }
+            Command::AddSubscriber {
+                source,
+                label,
+                reply,
+            } => {
+                let result = self.engine.add_subscriber(now, source, &label);
+                if let Ok((peer, _)) = &result {
+                    self.peers.push(*peer);
+                }
+                let _ = reply.send(result);
+            }
+            Command::AcceptAnswer {
+                peer,
+                answer,
+                reply,
+            } => {
+                let _ = reply.send(self.engine.accept_answer(now, peer, &answer));
+            }
+            Command::AddCandidate { peer, candidate } => {
+                if let Err(e) = self.engine.add_remote_candidate(now, peer, &candidate) {
+                    tracing::debug!(%peer, error = %e, "candidate ignored");
+                }
+            }
+            Command::RequestKeyframe { peer } => self.engine.request_keyframe(now, peer),
+            Command::RemovePeer { peer } => {
+                self.engine.remove_peer(now, peer);
+                self.forget(peer);
+            }
+        }
+    }
+
+    fn forget(&mut self, peer: ov_media::PeerId) {
+        self.peers.retain(|p| *p != peer);
+        self.stats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&peer);
+    }
+
+    fn refresh_stats(&mut self) {
+        let mut board = self.stats.lock().unwrap_or_else(|e| e.into_inner());
+        board.clear();
+        for peer in &self.peers {
+            if let Some(s) = self.engine.stats(*peer) {
+                board.insert(*peer, s);
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! One WebSocket: a reader that handles requests strictly in order, and a writer that
+//! drains the socket's outbox (responses and notifications, in the order queued).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+
+use super::dispatch::Connection;
+use crate::domain::{Outbox, Registry};
+
+/// A socket silent for this long is closed (openvidu-browser pings every 5 s).
+const IDLE_LIMIT: Duration = Duration::from_secs(20);
+
+/// Serves one WebSocket until it closes.
+pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
+    let (mut sink, mut stream) = socket.split();
+    let (outbox, mut frames) = Outbox::new();
+    let writer = tokio::spawn(async move {
+        while let Some(frame) = frames.recv().await {
+            if sink.send(Message::Text(frame.into())).await.is_err() {
+                break;
+            }
+        }
+        let _ = sink.close().await;
+    });
+    let mut connection = Connection::new(registry, outbox, ip);
+    loop {
+        let message = match tokio::time::timeout(IDLE_LIMIT, stream.next()).await {
+            Ok(Some(Ok(m))) => m,
+            Ok(Some(Err(_)) | None) => break,
+            Err(_) => {
+                tracing::info!("closing a silent WebSocket");
+                break;
+            }
+        };
+        match message {
+            Message::Text(text) => connection.handle(text.as_str()).await,
+            Message::Binary(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => connection.handle(text).await,
+                Err(_) => connection.handle("\u{0}").await,
+            },
+            Message::Close(_) => break,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+    connection.closed();
+    // Let queued frames out, but do not wait on a dead peer.
+    let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+}
