@@ -3,4 +3,8 @@
 mod binary;
 mod bodies;
 mod rest_api;
+mod rpc_client;
+mod rpc_errors;
+mod rpc_media;
+mod rpc_session;
 mod support;

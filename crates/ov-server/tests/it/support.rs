@@ -94,3 +94,17 @@ pub async fn read(res: reqwest::Response) -> (StatusCode, Value) {
     };
     (status, json)
 }
+
+impl TestServer {
+    /// A token of a new connection with `role` in `session`.
+    pub async fn token(&self, session: &str, role: &str) -> String {
+        self.new_connection(
+            session,
+            serde_json::json!({"role": role, "data": format!("{role}-data")}),
+        )
+        .await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}

@@ -1,0 +1,320 @@
+//! JSON-RPC: publishing, subscribing, stream properties, and what REST shows of them.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+use crate::rpc_client::{Browser, RpcClient, join_and_publish};
+use crate::support::TestServer;
+
+#[tokio::test]
+async fn publish_subscribe_and_rest_reflection() {
+    let t = TestServer::start().await;
+    let sid = t.new_session(json!({})).await;
+    let (mut a, stream, _pub_browser) =
+        join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    assert!(
+        stream.starts_with("str_CAM_") && stream.ends_with(&a.connection_id),
+        "{stream}"
+    );
+    let mut b = RpcClient::join(&t, &t.token(&sid, "SUBSCRIBER").await, "B").await;
+
+    let prepared = b
+        .call(
+            "prepareReceiveVideoFrom",
+            json!({"sender": stream, "reconnect": false}),
+        )
+        .await
+        .unwrap();
+    let offer = prepared["sdpOffer"].as_str().unwrap();
+    assert!(
+        offer.contains("m=audio") && offer.contains("m=video"),
+        "{offer}"
+    );
+    assert!(offer.contains("a=ice-lite"));
+    let answer = Browser::new().answer(offer);
+    b.call(
+        "receiveVideoFrom",
+        json!({"sender": stream, "sdpAnswer": answer}),
+    )
+    .await
+    .unwrap();
+    b.call(
+        "onIceCandidate",
+        json!({"endpointName": a.connection_id, "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
+               "sdpMid": "0", "sdpMLineIndex": 0}),
+    )
+    .await
+    .unwrap();
+
+    // REST: publishers and subscribers of the active connections.
+    let (_, conns) = t
+        .call(Method::GET, &format!("/sessions/{sid}/connection"), None)
+        .await;
+    let by_id = |id: &str| {
+        conns["content"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let ca = by_id(&a.connection_id);
+    assert_eq!(ca["publishers"][0]["streamId"], stream.as_str());
+    assert_eq!(
+        ca["publishers"][0]["mediaOptions"],
+        json!({"hasAudio": true, "audioActive": true, "hasVideo": true, "videoActive": true,
+               "typeOfVideo": "CAMERA", "frameRate": 30, "videoDimensions": "{\"width\":640,\"height\":480}", "filter": {}})
+    );
+    let cb = by_id(&b.connection_id);
+    assert_eq!(cb["subscribers"][0]["streamId"], stream.as_str());
+    assert!(cb["subscribers"][0]["createdAt"].as_u64().is_some());
+
+    // With webRtcStats, the endpoints carry their SDPs and candidates.
+    let (_, s) = t
+        .call(
+            Method::GET,
+            &format!("/sessions/{sid}?webRtcStats=true"),
+            None,
+        )
+        .await;
+    let content = s["connections"]["content"].as_array().unwrap();
+    let p = content
+        .iter()
+        .find(|c| c["id"] == a.connection_id.as_str())
+        .unwrap();
+    let publisher = &p["publishers"][0];
+    assert_eq!(publisher["webrtcEndpointName"], stream.as_str());
+    assert!(publisher["localSdp"].as_str().unwrap().starts_with("v=0"));
+    assert!(publisher["remoteSdp"].as_str().unwrap().starts_with("v=0"));
+    assert!(
+        publisher["serverIceCandidates"][0]["candidate"]
+            .as_str()
+            .unwrap()
+            .contains("typ host")
+    );
+    let sub = &content
+        .iter()
+        .find(|c| c["id"] == b.connection_id.as_str())
+        .unwrap()["subscribers"][0];
+    assert_eq!(
+        sub["webrtcEndpointName"],
+        format!("{}_{}", b.connection_id, stream)
+    );
+    assert_eq!(sub["remoteSdp"], answer.as_str());
+
+    // Stream properties: recorded, and relayed to the others with OpenVidu's encodings.
+    for (property, value, encoded) in [
+        ("audioActive", json!(false), json!("false")),
+        (
+            "videoDimensions",
+            json!("{\"width\":320,\"height\":240}"),
+            json!("\"{\\\"width\\\":320,\\\"height\\\":240}\""),
+        ),
+    ] {
+        a.call(
+            "streamPropertyChanged",
+            json!({"streamId": stream, "property": property, "newValue": value, "reason": "test"}),
+        )
+        .await
+        .unwrap();
+        let n = b.notification("streamPropertyChanged").await;
+        assert_eq!(
+            n,
+            json!({"connectionId": a.connection_id, "streamId": stream, "property": property,
+                   "newValue": encoded, "reason": "test"})
+        );
+    }
+    a.no_notification("streamPropertyChanged").await;
+    let (_, c) = t
+        .call(
+            Method::GET,
+            &format!("/sessions/{sid}/connection/{}", a.connection_id),
+            None,
+        )
+        .await;
+    assert_eq!(c["publishers"][0]["mediaOptions"]["audioActive"], false);
+    assert_eq!(
+        c["publishers"][0]["mediaOptions"]["videoDimensions"],
+        "{\"width\":320,\"height\":240}"
+    );
+
+    // Unsubscribe, by the publisher's *connection* id.
+    b.call("unsubscribeFromVideo", json!({"sender": a.connection_id}))
+        .await
+        .unwrap();
+    let (_, c) = t
+        .call(
+            Method::GET,
+            &format!("/sessions/{sid}/connection/{}", b.connection_id),
+            None,
+        )
+        .await;
+    assert_eq!(c["subscribers"], json!([]));
+    assert_eq!(
+        b.call("unsubscribeFromVideo", json!({"sender": a.connection_id}))
+            .await
+            .unwrap_err()
+            .code,
+        102
+    );
+
+    // Unpublish: the others hear it; a second one is an error.
+    a.call("unpublishVideo", json!({})).await.unwrap();
+    assert_eq!(
+        b.notification("participantUnpublished").await,
+        json!({"connectionId": a.connection_id, "reason": "unpublish"})
+    );
+    a.no_notification("participantUnpublished").await;
+    assert_eq!(
+        a.call("unpublishVideo", json!({})).await.unwrap_err().code,
+        105
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn others_are_told_of_new_streams() {
+    let t = TestServer::start().await;
+    let sid = t.new_session(json!({})).await;
+    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let (mut a, stream, _browser) =
+        join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    b.notification("participantJoined").await;
+    let published = b.notification("participantPublished").await;
+    assert_eq!(published["id"], a.connection_id.as_str());
+    let s = &published["streams"][0];
+    assert_eq!(s["id"], stream.as_str());
+    assert_eq!(
+        (s["hasAudio"].clone(), s["hasVideo"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(s["typeOfVideo"], "CAMERA");
+    assert_eq!(s["filter"], json!({}));
+    a.no_notification("participantPublished").await;
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn publishing_and_subscribing_errors() {
+    let t = TestServer::start().await;
+    let sid = t.new_session(json!({})).await;
+    let mut sub = RpcClient::join(&t, &t.token(&sid, "SUBSCRIBER").await, "S").await;
+    let offer = Browser::new().publish_offer();
+    let publish =
+        json!({"sdpOffer": offer, "doLoopback": false, "hasAudio": true, "hasVideo": true});
+    let e = sub.call("publishVideo", publish.clone()).await.unwrap_err();
+    assert_eq!(e.code, 401);
+    assert_eq!(
+        e.message,
+        "Unable to publish video. The user does not have a valid token"
+    );
+
+    let (mut p, stream, _browser) =
+        join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
+    let e = p.call("publishVideo", publish.clone()).await.unwrap_err();
+    assert_eq!(e.code, 106);
+    let mut q = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "Q").await;
+    for garbage in [
+        "",
+        "v=0",
+        "not an sdp at all",
+        "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
+    ] {
+        let e = q
+            .call("publishVideo", json!({"sdpOffer": garbage, "doLoopback": false, "hasAudio": true, "hasVideo": true}))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, 302, "{garbage:?}: {e:?}");
+    }
+    assert_eq!(
+        q.call("publishVideo", json!({"sdpOffer": offer}))
+            .await
+            .unwrap_err()
+            .code,
+        -1
+    );
+
+    let e = sub
+        .call(
+            "prepareReceiveVideoFrom",
+            json!({"sender": "str_CAM_Abcd_con_Nobody"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, 102);
+    let not_streaming = format!("str_CAM_Zzzz_{}", q.connection_id);
+    assert_eq!(
+        sub.call("prepareReceiveVideoFrom", json!({"sender": not_streaming}))
+            .await
+            .unwrap_err()
+            .code,
+        105
+    );
+    let e = sub
+        .call(
+            "receiveVideoFrom",
+            json!({"sender": stream, "sdpOffer": "v=0"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, 302);
+    assert!(e.message.contains("prepareReceiveVideoFrom"), "{e:?}");
+    assert_eq!(
+        sub.call(
+            "receiveVideoFrom",
+            json!({"sender": stream, "sdpAnswer": "v=0"})
+        )
+        .await
+        .unwrap_err()
+        .code,
+        102
+    );
+    let prepared = sub
+        .call("prepareReceiveVideoFrom", json!({"sender": stream}))
+        .await
+        .unwrap();
+    assert!(prepared["sdpOffer"].is_string());
+    assert_eq!(
+        sub.call(
+            "receiveVideoFrom",
+            json!({"sender": stream, "sdpAnswer": "garbage"})
+        )
+        .await
+        .unwrap_err()
+        .code,
+        302
+    );
+    // Candidates are always answered, even for endpoints that do not exist (yet).
+    sub.call(
+        "onIceCandidate",
+        json!({"endpointName": "con_Unknown", "candidate": "", "sdpMid": "0", "sdpMLineIndex": 0}),
+    )
+    .await
+    .unwrap();
+    p.call("onIceCandidate", json!({"endpointName": p.connection_id, "candidate": "candidate:garbage", "sdpMid": "0", "sdpMLineIndex": 0}))
+        .await
+        .unwrap();
+
+    // REST DELETE of a stream: everyone hears forceUnpublishByServer.
+    let (status, _) = t
+        .call(
+            Method::DELETE,
+            &format!("/sessions/{sid}/stream/{stream}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let n = json!({"connectionId": p.connection_id, "reason": "forceUnpublishByServer"});
+    assert_eq!(p.notification("participantUnpublished").await, n);
+    assert_eq!(sub.notification("participantUnpublished").await, n);
+    let (status, _) = t
+        .call(
+            Method::DELETE,
+            &format!("/sessions/{sid}/stream/{stream}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    t.stop().await;
+}
