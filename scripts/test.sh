@@ -59,10 +59,11 @@ grep -a -E '^test result:' "$LOG_DIR/cargo.log" |
 
 export OPENVIDU_RS_BIN=$ROOT/target/release/openvidu-rs
 
-node_suite() { # name dir [wrapper...]
+node_suite() { # name dir [wrapper...]; NODE_TEST_ARGS adds runner options
   local name=$1 dir=$2; shift 2
   step "$name"
-  (cd "$dir" && "$@" node --test --test-reporter=spec --test-reporter-destination=stdout \
+  # shellcheck disable=SC2086
+  (cd "$dir" && "$@" node --test ${NODE_TEST_ARGS:-} --test-reporter=spec --test-reporter-destination=stdout \
       --test-reporter=tap --test-reporter-destination="$LOG_DIR/$name.tap") \
     2>&1 | tee "$LOG_DIR/$name.log" || STATUS=1
   local pass fail
@@ -75,7 +76,8 @@ node_suite() { # name dir [wrapper...]
 
 if [ $E2E -eq 1 ] && [ -d tests/e2e ]; then
   # Browsers, server and Node share a network namespace that has only loopback.
-  node_suite e2e tests/e2e "$ROOT/scripts/loopback-netns.sh"
+  # One browser test file at a time: each starts its own Chromium on 2 cores.
+  NODE_TEST_ARGS=--test-concurrency=1 node_suite e2e tests/e2e "$ROOT/scripts/loopback-netns.sh"
 fi
 
 # --- 3. Summary -------------------------------------------------------------------------

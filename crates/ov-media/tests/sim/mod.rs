@@ -235,6 +235,38 @@ impl Sim {
         }
     }
 
+    /// Makes client `c` produce `frames` video frames without delivering them; returns the
+    /// datagrams it sent to the server, in order (for benchmarks).
+    pub fn produce_video(&mut self, c: usize, frames: usize) -> Vec<Vec<u8>> {
+        let server: SocketAddr = SERVER.parse().unwrap();
+        let mut captured = Vec::new();
+        for _ in 0..frames {
+            self.now += Duration::from_millis(33);
+            let now = self.now;
+            let client = &mut self.clients[c];
+            let Some(&(mid, _)) = client.mids.iter().find(|(_, k)| *k == MediaKind::Video) else {
+                return captured;
+            };
+            let writer = client.rtc.writer(mid).expect("a video writer");
+            let pt = writer
+                .payload_params()
+                .find(|p| p.spec().codec == Codec::Vp8)
+                .expect("VP8 negotiated")
+                .pt();
+            client.frames_sent += 1;
+            let ms = (now - self.start).as_millis() as u64;
+            let rtp_time = MediaTime::new(ms * 90, Frequency::NINETY_KHZ);
+            let mut frame = vec![0x11; 1000];
+            frame[0] = 0x01;
+            writer.write(pt, now, rtp_time, frame).expect("frame written");
+            let _ = client.rtc.handle_input(Input::Timeout(now));
+            let mut out = Vec::new();
+            drain_client(client, &mut out, now, &mut Rng(1));
+            captured.extend(out.into_iter().filter(|(_, _, to, _)| *to == server).map(|(_, _, _, d)| d));
+        }
+        captured
+    }
+
     fn tick(&mut self) {
         let now = self.now;
         // Deliver datagrams that are due.

@@ -1,0 +1,216 @@
+// What every e2e test file uses: one openvidu-rs server, one page server, one
+// Chromium, and one page (Participant) per participant; artifacts on failure.
+//
+//   const h = useHarness('call');            // registers before/after hooks
+//   test('...', h.guard(async (t) => { const alice = await h.participant('alice'); ... }));
+
+import { before, after } from 'node:test';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { startServer } from './server.mjs';
+import { buildBundle } from './bundle.mjs';
+import { startPageServer } from './page-server.mjs';
+import { launchBrowser, assertLoopbackOnlyNetwork } from './browser.mjs';
+import { Rest } from './rest.mjs';
+import { withTimeout, waitFor } from './wait.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ARTIFACTS_DIR = path.join(root, 'artifacts');
+
+const EVALUATE_MARGIN_MS = 5_000;
+
+function slug(s) {
+    return String(s)
+        .replace(/[^a-zA-Z0-9_-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 80);
+}
+
+function ts() {
+    return new Date().toISOString().slice(11, 23);
+}
+
+/** One participant = one page (tab) of the file's browser, with its console log. */
+export class Participant {
+    constructor(page, name) {
+        this.page = page;
+        this.name = name;
+        this.log = [];
+        this.connectionId = null;
+        this.streamId = null;
+        page.on('console', (msg) => this.log.push(`${ts()} console.${msg.type()}: ${msg.text()}`));
+        page.on('pageerror', (err) => this.log.push(`${ts()} pageerror: ${err.stack || err.message}`));
+        page.on('requestfailed', (req) =>
+            this.log.push(`${ts()} requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`)
+        );
+        page.on('crash', () => this.log.push(`${ts()} PAGE CRASHED`));
+    }
+
+    /** page.evaluate has no timeout of its own: always bound it. */
+    evaluate(fn, arg, { timeoutMs = 10_000, what = 'page.evaluate' } = {}) {
+        return withTimeout(this.page.evaluate(fn, arg), timeoutMs, `[${this.name}] ${what}`);
+    }
+
+    /** connect (+ publish camera and microphone); throws a descriptive error on failure. */
+    async join({ token, publish = true, audio = true, video = true, timeoutMs = 15_000 } = {}) {
+        const r = await this.evaluate((o) => window.ovtest.join(o), { token, name: this.name, publish, audio, video, timeoutMs }, {
+            timeoutMs: 2 * timeoutMs + EVALUATE_MARGIN_MS,
+            what: 'join'
+        });
+        this.connectionId = r.connectionId;
+        this.streamId = r.streamId;
+        return r;
+    }
+
+    /** session.connect only; resolves {ok, ...} or {ok:false, stage, timedOut, error, sockets}. */
+    async connect({ token, timeoutMs = 15_000 } = {}) {
+        const r = await this.evaluate((o) => window.ovtest.connect(o), { token, name: this.name, timeoutMs }, {
+            timeoutMs: timeoutMs + EVALUATE_MARGIN_MS,
+            what: 'connect'
+        });
+        if (r.ok) this.connectionId = r.connectionId;
+        return r;
+    }
+
+    stats() {
+        return this.evaluate(() => window.ovtest.stats(), undefined, { what: 'stats' });
+    }
+
+    publisherStats() {
+        return this.evaluate(() => window.ovtest.publisherStats(), undefined, { what: 'publisherStats' });
+    }
+
+    events() {
+        return this.evaluate(() => window.ovtest.events(), undefined, { what: 'events' });
+    }
+
+    leave() {
+        return this.evaluate(() => window.ovtest.leave(), undefined, { what: 'leave' });
+    }
+
+    /** Waits for a recorded Session event matching `pred` (an object of fields to match). */
+    async waitForEvent(match, { timeoutMs = 10_000 } = {}) {
+        const matches = (e) => Object.entries(match).every(([k, v]) => e[k] === v);
+        return waitFor(async () => (await this.events()).find(matches), {
+            timeoutMs,
+            what: `[${this.name}] event ${JSON.stringify(match)}`,
+            describe: async () => `[${this.name}] events so far: ${JSON.stringify(await this.events())}`
+        });
+    }
+
+    async saveArtifacts(dir, prefix) {
+        const base = path.join(dir, `${prefix}-${slug(this.name)}`);
+        try {
+            await withTimeout(this.page.screenshot({ path: `${base}.png`, timeout: 5_000 }), 7_000, 'screenshot');
+        } catch (err) {
+            this.log.push(`${ts()} (screenshot failed: ${err.message})`);
+        }
+        let extra = '';
+        try {
+            const state = await this.evaluate(
+                async () => ({
+                    events: window.ovtest.events(),
+                    sockets: window.ovtest.sockets(),
+                    stats: await window.ovtest.stats(),
+                    publisher: await window.ovtest.publisherStats()
+                }),
+                undefined,
+                { timeoutMs: 5_000, what: 'state dump' }
+            );
+            extra = '\n--- ovtest state ---\n' + JSON.stringify(state, null, 2);
+        } catch (err) {
+            extra = `\n(could not dump ovtest state: ${err.message})`;
+        }
+        await writeFile(`${base}.log`, this.log.join('\n') + '\n' + extra + '\n');
+    }
+}
+
+/**
+ * Registers before/after hooks that start the server, build the bundle, start
+ * the page server and launch Chromium for the calling test file, then run
+ * `setup(h)` (the file's own preparation: do not register another root
+ * before() hook, Node 20 would run it concurrently with this one). Returns a
+ * handle whose fields are set once `before` has run.
+ */
+export function useHarness(fileName, { serverOptions, setup } = {}) {
+    const h = {
+        fileName,
+        server: null,
+        rest: null,
+        pages: null,
+        browser: null,
+        participants: [],
+        userAgent: null,
+
+        /** A fresh id (sessions of different runs/tests never collide). */
+        uniqueId(prefix) {
+            return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+        },
+
+        /** Opens a new page on the test page; the ovtest helpers are ready when this resolves. */
+        async participant(name) {
+            const unused = h.participants.length === 0 ? h.browser.context.pages()[0] : undefined;
+            const page = unused ?? (await h.browser.context.newPage());
+            const p = new Participant(page, name);
+            h.participants.push(p);
+            await page.goto(h.pages.url, { timeout: 15_000 });
+            await page.waitForFunction(() => window.ovtest && window.ovtest.ready === true, undefined, {
+                timeout: 10_000
+            });
+            return p;
+        },
+
+        /** Wraps a test body: on failure saves screenshots, console logs and the server output. */
+        guard(fn) {
+            return async (t) => {
+                try {
+                    await fn(t);
+                } catch (err) {
+                    await h.saveArtifacts(t.name).catch((e) => console.error('saving artifacts failed:', e));
+                    throw err;
+                }
+            };
+        },
+
+        async saveArtifacts(testName) {
+            const dir = path.join(ARTIFACTS_DIR, slug(h.fileName));
+            await mkdir(dir, { recursive: true });
+            const prefix = slug(testName);
+            for (const p of h.participants) {
+                if (!p.page.isClosed()) await p.saveArtifacts(dir, prefix);
+            }
+            if (h.server) await writeFile(path.join(dir, `${prefix}-server.log`), h.server.output());
+            if (h.browser?.blocked.length) {
+                await writeFile(path.join(dir, `${prefix}-blocked-requests.log`), h.browser.blocked.join('\n') + '\n');
+            }
+            console.error(`artifacts saved under ${dir} (${prefix}-*)`);
+        }
+    };
+
+    before(async () => {
+        assertLoopbackOnlyNetwork();
+        await buildBundle();
+        h.server = await startServer(serverOptions);
+        h.rest = new Rest(h.server);
+        h.pages = await startPageServer();
+        h.browser = await launchBrowser();
+        // Node 20 runs several root-level before() hooks of a file concurrently,
+        // so a file's own preparation goes here rather than in another before().
+        if (setup) await setup(h);
+    });
+
+    after(async () => {
+        for (const p of h.participants) {
+            if (!p.page.isClosed()) {
+                await p.leave().catch(() => {});
+            }
+        }
+        await h.browser?.close().catch((e) => console.error('closing Chromium failed:', e));
+        await h.pages?.close();
+        await h.server?.stop();
+    });
+
+    return h;
+}

@@ -1,0 +1,57 @@
+// Minimal client of the OpenVidu REST API (what an application server does to
+// hand tokens to browsers). Every request goes to 127.0.0.1 and has a timeout.
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export class Rest {
+    /** @param {{apiUrl: string, authHeader: string}} server */
+    constructor(server) {
+        this.server = server;
+    }
+
+    async request(method, path, body, { expect = [200] } = {}) {
+        const res = await fetch(this.server.apiUrl + path, {
+            method,
+            headers: {
+                Authorization: this.server.authHeader,
+                ...(body !== undefined ? { 'Content-Type': 'application/json' } : {})
+            },
+            body: body !== undefined ? JSON.stringify(body) : undefined,
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        });
+        const text = await res.text();
+        if (!expect.includes(res.status)) {
+            throw new Error(`${method} ${path} answered ${res.status} (expected ${expect.join('/')}): ${text}`);
+        }
+        if (res.status === 404) return null;
+        return text ? JSON.parse(text) : undefined;
+    }
+
+    /** POST /sessions {customSessionId} → Session JSON */
+    createSession(customSessionId) {
+        return this.request('POST', '/sessions', customSessionId ? { customSessionId } : {});
+    }
+
+    /** POST /sessions/{id}/connection {role, data} → Connection JSON (with `token`) */
+    createConnection(sessionId, { role = 'PUBLISHER', data = '' } = {}) {
+        return this.request('POST', `/sessions/${encodeURIComponent(sessionId)}/connection`, { role, data });
+    }
+
+    /** GET /sessions/{id} → Session JSON, or null when 404. */
+    async getSession(sessionId, { pendingConnections = false } = {}) {
+        const q = pendingConnections ? '?pendingConnections=true' : '';
+        return this.request('GET', `/sessions/${encodeURIComponent(sessionId)}${q}`, undefined, {
+            expect: [200, 404]
+        });
+    }
+
+    /** Ids of the connections REST lists for a session with the given status. */
+    async connectionIds(sessionId, status = 'active') {
+        const s = await this.getSession(sessionId, { pendingConnections: true });
+        if (!s) return null;
+        return s.connections.content
+            .filter((c) => c.status === status)
+            .map((c) => c.connectionId ?? c.id)
+            .sort();
+    }
+}
