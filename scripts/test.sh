@@ -52,6 +52,13 @@ cargo build --release --locked --workspace --all-targets
 
 # --- 2. Tests ---------------------------------------------------------------------------
 STATUS=0
+step "Format and lints"
+if cargo fmt --all -- --check && cargo clippy --release --locked --workspace --all-targets -- -D warnings; then
+  echo "1 0" >> "$SUMMARY"
+else
+  echo "0 1" >> "$SUMMARY"; STATUS=1
+fi
+
 step "Rust tests"
 cargo test --release --locked --workspace 2>&1 | tee "$LOG_DIR/cargo.log" || STATUS=1
 grep -a -E '^test result:' "$LOG_DIR/cargo.log" |

@@ -25,35 +25,41 @@ fn forwarding(c: &mut Criterion) {
         let source = world.clients[publisher_client].addr;
         let server = sim::SERVER.parse().unwrap();
         group.throughput(Throughput::Elements(subscribers as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(subscribers), &subscribers, |b, _| {
-            b.iter_custom(|iters| {
-                // Fresh packets every time: SRTP refuses replays.
-                let mut packets = Vec::new();
-                while (packets.len() as u64) < iters {
-                    packets.extend(world.produce_video(publisher_client, 64));
-                }
-                packets.truncate(iters as usize);
-                let mut now = world.now;
-                let started = std::time::Instant::now();
-                let mut sent = 0usize;
-                for packet in &packets {
-                    now += Duration::from_micros(50);
-                    world.engine.handle_datagram(now, source, server, packet);
-                    while let Output::Transmit(_) | Output::Event(_) = world.engine.poll_output() {
-                        sent += 1;
+        group.bench_with_input(
+            BenchmarkId::from_parameter(subscribers),
+            &subscribers,
+            |b, _| {
+                b.iter_custom(|iters| {
+                    // Fresh packets every time: SRTP refuses replays.
+                    let mut packets = Vec::new();
+                    while (packets.len() as u64) < iters {
+                        packets.extend(world.produce_video(publisher_client, 64));
                     }
-                }
-                let elapsed = started.elapsed();
-                world.now = now;
-                // A few captured datagrams are RTCP reports, not forwarded media.
-                assert!(
-                    sent * 10 >= packets.len() * subscribers * 9,
-                    "every subscriber gets the packets: {sent} for {} x {subscribers}",
-                    packets.len()
-                );
-                elapsed
-            })
-        });
+                    packets.truncate(iters as usize);
+                    let mut now = world.now;
+                    let started = std::time::Instant::now();
+                    let mut sent = 0usize;
+                    for packet in &packets {
+                        now += Duration::from_micros(50);
+                        world.engine.handle_datagram(now, source, server, packet);
+                        while let Output::Transmit(_) | Output::Event(_) =
+                            world.engine.poll_output()
+                        {
+                            sent += 1;
+                        }
+                    }
+                    let elapsed = started.elapsed();
+                    world.now = now;
+                    // A few captured datagrams are RTCP reports, not forwarded media.
+                    assert!(
+                        sent * 10 >= packets.len() * subscribers * 9,
+                        "every subscriber gets the packets: {sent} for {} x {subscribers}",
+                        packets.len()
+                    );
+                    elapsed
+                })
+            },
+        );
     }
     group.finish();
 }

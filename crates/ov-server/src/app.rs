@@ -80,8 +80,14 @@ impl RunningServer {
     }
 }
 
+/// Installs aws-lc-rs as the process's TLS crypto provider (the one str0m uses too), once.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
 /// Starts a deployment with `config`.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    install_crypto_provider();
     let config = Arc::new(config);
     let listener = TcpListener::bind(config.listen)
         .await

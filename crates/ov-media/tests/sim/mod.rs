@@ -258,11 +258,17 @@ impl Sim {
             let rtp_time = MediaTime::new(ms * 90, Frequency::NINETY_KHZ);
             let mut frame = vec![0x11; 1000];
             frame[0] = 0x01;
-            writer.write(pt, now, rtp_time, frame).expect("frame written");
+            writer
+                .write(pt, now, rtp_time, frame)
+                .expect("frame written");
             let _ = client.rtc.handle_input(Input::Timeout(now));
             let mut out = Vec::new();
             drain_client(client, &mut out, now, &mut Rng(1));
-            captured.extend(out.into_iter().filter(|(_, _, to, _)| *to == server).map(|(_, _, _, d)| d));
+            captured.extend(
+                out.into_iter()
+                    .filter(|(_, _, to, _)| *to == server)
+                    .map(|(_, _, _, d)| d),
+            );
         }
         captured
     }

@@ -8,3 +8,4 @@ mod rpc_errors;
 mod rpc_media;
 mod rpc_session;
 mod support;
+mod tls;
