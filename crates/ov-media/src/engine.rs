@@ -58,6 +58,8 @@ pub enum Event {
     Disconnected(PeerId),
     /// The engine removed the peer.
     Closed(PeerId, CloseReason),
+    /// A publisher's audio started (`true`) or stopped (`false`) carrying speech.
+    Speaking(PeerId, bool),
 }
 
 /// What [`Engine::poll_output`] returns.
@@ -173,6 +175,96 @@ impl Engine {
             ));
         }
         Ok((id, answer.to_sdp_string()))
+    }
+
+    /// Media reconnection of a publisher: a new offer (typically after an ICE failure)
+    /// replaces its connection while keeping its id and its subscribers, who continue
+    /// seamlessly (their streams rebase onto the new source, from a keyframe).
+    pub fn replace_publisher(
+        &mut self,
+        now: Instant,
+        peer: PeerId,
+        offer: &str,
+        video: VideoCodecChoice,
+    ) -> Result<String, MediaError> {
+        self.last_now = now;
+        if !matches!(
+            self.peers.get(&peer).map(|p| &p.role),
+            Some(Role::Publisher { .. })
+        ) {
+            return Err(MediaError::WrongPeerKind);
+        }
+        let sending = crate::sdp::sending_media(offer);
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
+        self.add_candidates(&mut rtc)?;
+        let answer = rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let mut fresh: Vec<(Mid, MediaKind)> = sending
+            .into_iter()
+            .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
+            .filter(|(mid, _)| {
+                rtc.media(*mid)
+                    .is_some_and(|m| m.direction().is_receiving())
+            })
+            .collect();
+        if fresh.is_empty() {
+            return Err(MediaError::Sdp(
+                "the offer sends no audio or video the server can receive".into(),
+            ));
+        }
+        let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
+        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
+        let mut old = std::mem::replace(&mut p.rtc, rtc);
+        old.disconnect();
+        let old_ufrag = std::mem::replace(&mut p.ufrag, ufrag.clone());
+        let old_addrs = std::mem::take(&mut p.addrs);
+        p.connected = false;
+        p.created = now;
+        p.disconnected_since = None;
+        p.stats = PeerStats::default();
+        let mut subscribers = Vec::new();
+        if let Role::Publisher {
+            tracks,
+            ssrcs,
+            codecs,
+        } = &mut p.role
+        {
+            ssrcs.clear();
+            codecs.clear();
+            // Keep track indices stable (subscribers refer to them): each old track takes
+            // the new line of its kind; new kinds are appended.
+            for t in tracks.iter_mut() {
+                if let Some(i) = fresh.iter().position(|(_, k)| *k == t.kind) {
+                    t.mid = fresh.remove(i).0;
+                    t.last_keyframe_request = None;
+                }
+                subscribers.extend(t.subscribers.iter().map(|(s, _)| *s));
+            }
+            tracks.extend(fresh.into_iter().map(|(mid, kind)| PubTrack {
+                mid,
+                kind,
+                subscribers: Vec::new(),
+                last_keyframe_request: None,
+            }));
+        }
+        self.by_ufrag.remove(&old_ufrag);
+        self.by_ufrag.insert(ufrag, peer);
+        for addr in old_addrs {
+            if self.by_addr.get(&addr) == Some(&peer) {
+                self.by_addr.remove(&addr);
+            }
+        }
+        subscribers.sort();
+        subscribers.dedup();
+        for s in subscribers {
+            self.map_payload_types(s);
+        }
+        self.drive(peer, now);
+        self.flush(now);
+        Ok(answer.to_sdp_string())
     }
 
     /// Creates a peer that will receive `source`'s tracks; returns it and the SDP offer the
@@ -346,7 +438,11 @@ impl Engine {
 
     /// Statistics of `peer`.
     pub fn stats(&self, peer: PeerId) -> Option<PeerStats> {
-        self.peers.get(&peer).map(|p| p.stats.clone())
+        self.peers.get(&peer).map(|p| {
+            let mut stats = p.stats.clone();
+            stats.speaking = p.voice.is_speaking(self.last_now);
+            stats
+        })
     }
 
     /// A datagram arrived from `source` on the socket bound to `destination`.
@@ -444,6 +540,7 @@ impl Engine {
                 connected: false,
                 disconnected_since: None,
                 stats: PeerStats::default(),
+                voice: Default::default(),
             },
         );
         id

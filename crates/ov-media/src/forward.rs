@@ -156,7 +156,11 @@ impl Engine {
         if tracks[track].kind == MediaKind::Audio
             && let Some(level) = packet.header.ext_vals.audio_level
         {
-            p.stats.audio_level = Some(level.unsigned_abs());
+            if let Some(speaking) = p.voice.update(level.unsigned_abs(), packet.timestamp) {
+                self.out
+                    .push_back(Output::Event(Event::Speaking(peer, speaking)));
+            }
+            p.stats.audio_level = Some(p.voice.level());
         }
         if !tracks[track].subscribers.is_empty() {
             self.pending.forwards.push((peer, track, packet));

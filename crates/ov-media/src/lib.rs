@@ -24,6 +24,7 @@ pub mod keyframe;
 mod peer;
 mod rewrite;
 mod sdp;
+mod speaking;
 pub mod stun;
 mod timers;
 
@@ -31,3 +32,4 @@ pub use config::{EngineConfig, VideoCodecChoice};
 pub use engine::{CloseReason, Engine, Event, Output, PeerId, Transmit};
 pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};
+pub use speaking::VoiceActivity;

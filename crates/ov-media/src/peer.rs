@@ -101,6 +101,7 @@ pub(crate) struct Peer {
     /// Since when ICE is disconnected, if it is.
     pub disconnected_since: Option<Instant>,
     pub stats: PeerStats,
+    pub voice: crate::speaking::VoiceActivity,
 }
 
 /// Statistics of one track of a peer (a direction and a media line).
@@ -141,6 +142,8 @@ pub struct PeerStats {
     pub remote_candidate: Option<String>,
     /// Per media line.
     pub tracks: Vec<TrackStats>,
-    /// Most recent audio level of the incoming audio, in -dBov (0 loudest, 127 silence).
+    /// Smoothed level of the incoming audio, in -dBov (0 loudest, 127 silence).
     pub audio_level: Option<u8>,
+    /// Whether the incoming audio carries speech (from its audio-level extension).
+    pub speaking: bool,
 }

@@ -212,3 +212,32 @@ fn bad_sdp_is_an_error_not_a_panic() {
     );
     assert_eq!(sim.engine.peer_count(), 0);
 }
+
+#[test]
+fn a_reconnecting_publisher_keeps_its_subscribers() {
+    let mut sim = Sim::new();
+    let (p, publisher) = sim.publisher();
+    sim.run(Duration::from_millis(300));
+    let (c, _) = sim.subscriber(publisher);
+    sim.run(Duration::from_secs(1));
+    // The publisher's network dies; it comes back with a new peer connection (a new
+    // client, as a browser's new RTCPeerConnection).
+    sim.clients[p].loss = 1.0;
+    sim.run(Duration::from_millis(500));
+    let before = sim.clients[c].frames(MediaKind::Video);
+    sim.replace_publisher(p, publisher);
+    sim.run(Duration::from_secs(2));
+    let video = &sim.clients[c].received[&MediaKind::Video];
+    assert!(
+        video.len() > before + 30,
+        "video resumes: {} -> {}",
+        before,
+        video.len()
+    );
+    assert!(video[before].0, "the new source starts with a keyframe");
+    assert_eq!(
+        sim.engine.peer_count(),
+        2,
+        "no new peer: the publisher kept its id"
+    );
+}

@@ -105,7 +105,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let mut tasks = Vec::new();
 
     let media_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
-    let (media_events, events) = tokio::sync::mpsc::unbounded_channel();
+    let (media_events, media_event_rx) = tokio::sync::mpsc::unbounded_channel();
     let (media, media_task) = media::start(
         media_bind,
         &config.rtc_advertised_ips,
@@ -119,8 +119,15 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })?;
     tasks.push(media_task);
     let media_addr = media.local_addr;
-    let registry = Arc::new(Registry::new(config.clone(), authority, media));
-    tasks.push(tokio::spawn(log_media_events(events)));
+    let (event_tx, event_rx) = tokio::sync::mpsc::channel(crate::domain::EVENT_QUEUE);
+    let events = if config.webhook.is_some() || config.cdr_path.is_some() {
+        crate::domain::EventSink::new(event_tx)
+    } else {
+        crate::domain::EventSink::default()
+    };
+    tasks.extend(crate::webhooks::start(&config, event_rx, stopped.clone()));
+    let registry = Arc::new(Registry::new(config.clone(), authority, media, events));
+    tasks.push(tokio::spawn(log_media_events(media_event_rx)));
     let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
     let app = rest::router(state).merge(rpc::router(registry.clone()));
 
@@ -223,6 +230,9 @@ async fn log_media_events(mut events: tokio::sync::mpsc::UnboundedReceiver<Media
             MediaEvent::Connected(peer) => tracing::debug!(%peer, "media connected"),
             MediaEvent::Disconnected(peer) => tracing::info!(%peer, "media disconnected"),
             MediaEvent::Closed(peer, reason) => tracing::info!(%peer, ?reason, "media closed"),
+            MediaEvent::Speaking(peer, speaking) => {
+                tracing::debug!(%peer, speaking, "voice activity")
+            }
         }
     }
 }

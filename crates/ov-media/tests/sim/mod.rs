@@ -157,6 +157,33 @@ impl Sim {
         (c, peer)
     }
 
+    /// Client `c` renegotiates its publication from a brand-new RTCPeerConnection (a new
+    /// str0m peer and address), as a browser's media reconnection does.
+    pub fn replace_publisher(&mut self, c: usize, peer: PeerId) {
+        let addr: SocketAddr = format!("127.0.0.3:{}", 7000 + c).parse().unwrap();
+        let mut client = Client::new(addr, self.now);
+        let mut api = client.rtc.sdp_api();
+        let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        let video = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
+        let (offer, pending) = api.apply().unwrap();
+        client.mids = vec![(audio, MediaKind::Audio), (video, MediaKind::Video)];
+        let answer = self
+            .engine
+            .replace_publisher(
+                self.now,
+                peer,
+                &offer.to_sdp_string(),
+                VideoCodecChoice::Vp8Preferred,
+            )
+            .expect("the engine accepts the new offer");
+        client
+            .rtc
+            .sdp_api()
+            .accept_answer(pending, SdpAnswer::from_sdp_string(&answer).unwrap())
+            .unwrap();
+        self.clients[c] = client;
+    }
+
     /// A client that receives `source`; returns (client index, engine peer).
     pub fn subscriber(&mut self, source: PeerId) -> (usize, PeerId) {
         let c = self.add_client();

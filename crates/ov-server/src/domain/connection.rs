@@ -147,6 +147,7 @@ fn webrtc_stats(
             "bytesSent": s.bytes_sent,
             "rttMs": s.rtt.map(|d| d.as_secs_f64() * 1000.0),
             "audioLevel": s.audio_level,
+            "speaking": s.speaking,
             "tracks": s.tracks.iter().map(|t| json!({
                 "mid": t.mid, "packets": t.packets, "bytes": t.bytes, "nacks": t.nacks,
                 "plis": t.plis, "firs": t.firs, "loss": t.loss,

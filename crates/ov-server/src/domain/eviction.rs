@@ -5,6 +5,8 @@ use std::sync::Arc;
 use ov_protocol::rpc::{ConnectionReason, notification, notify};
 
 use super::Registry;
+use super::events::WebrtcRef;
+use super::participant::PublishedStream;
 use super::session::{SessionHandle, SessionState};
 
 /// Why a participant left or a stream ended (OpenVidu's `EndReason` names).
@@ -26,6 +28,8 @@ pub enum Reason {
     ForceUnpublishByUser,
     /// REST `DELETE …/stream/{id}`.
     ForceUnpublishByServer,
+    /// `unsubscribeFromVideo`.
+    Unsubscribe,
 }
 
 impl Reason {
@@ -40,6 +44,7 @@ impl Reason {
             Reason::Unpublish => "unpublish",
             Reason::ForceUnpublishByUser => "forceUnpublishByUser",
             Reason::ForceUnpublishByServer => "forceUnpublishByServer",
+            Reason::Unsubscribe => "unsubscribe",
         }
     }
 
@@ -88,34 +93,96 @@ impl Registry {
             participant.send(evicted.clone());
             state.notify_all(None, &evicted);
         }
-        for peer in participant.peers() {
-            self.media().remove_peer(peer);
+        let session = state.session_ref();
+        for sub in &participant.subscriptions {
+            self.media().remove_peer(sub.peer);
+            if let Some(options) = sub
+                .established
+                .then(|| state.stream_options(&sub.stream_id))
+                .flatten()
+            {
+                self.events.webrtc_destroyed(
+                    &session,
+                    WebrtcRef {
+                        stream_id: &sub.stream_id,
+                        connection_id,
+                        receiving_from: Some(&sub.publisher_connection),
+                        options: &options,
+                        created_at: sub.created_at,
+                    },
+                    reason.as_str(),
+                );
+            }
         }
         if let Some(stream) = &participant.publisher {
-            self.drop_subscriptions_to(state, &stream.id);
+            self.release_stream(state, connection_id, stream, reason);
+        }
+        if !participant.hidden {
+            self.events.participant_left(
+                &session,
+                connection_id,
+                &participant,
+                &connection.settings.data,
+                reason.as_str(),
+            );
         }
         self.forget_rpc_session(&participant.rpc_session_id);
         tracing::info!(connection_id, reason = reason.as_str(), "participant left");
     }
 
-    /// Removes every subscription to `stream_id` and closes their media peers.
-    pub(crate) fn drop_subscriptions_to(&self, state: &mut SessionState, stream_id: &str) {
+    /// Closes the media of a stream that ended: its subscriptions first, then the
+    /// publication itself, with their `webrtcConnectionDestroyed` events.
+    pub(crate) fn release_stream(
+        &self,
+        state: &mut SessionState,
+        owner: &str,
+        stream: &PublishedStream,
+        reason: Reason,
+    ) {
+        let session = state.session_ref();
         for c in &mut state.connections {
-            if let Some(p) = c.participant.as_mut() {
-                p.subscriptions.retain(|s| {
-                    if s.stream_id == stream_id {
-                        self.media().remove_peer(s.peer);
-                        false
-                    } else {
-                        true
-                    }
-                });
-            }
+            let subscriber = c.id.clone();
+            let Some(p) = c.participant.as_mut() else {
+                continue;
+            };
+            p.subscriptions.retain(|s| {
+                if s.stream_id != stream.id {
+                    return true;
+                }
+                self.media().remove_peer(s.peer);
+                if s.established {
+                    self.events.webrtc_destroyed(
+                        &session,
+                        WebrtcRef {
+                            stream_id: &s.stream_id,
+                            connection_id: &subscriber,
+                            receiving_from: Some(owner),
+                            options: &stream.options,
+                            created_at: s.created_at,
+                        },
+                        reason.as_str(),
+                    );
+                }
+                false
+            });
         }
+        self.media().remove_peer(stream.peer);
+        self.events.webrtc_destroyed(
+            &session,
+            WebrtcRef {
+                stream_id: &stream.id,
+                connection_id: owner,
+                receiving_from: None,
+                options: &stream.options,
+                created_at: stream.created_at,
+            },
+            reason.as_str(),
+        );
     }
 
     /// Evicts everybody and marks the session closed (it is already out of the map).
-    pub(crate) fn shut(&self, handle: &SessionHandle, reason: Reason) {
+    /// Returns the session's creation time.
+    pub(crate) fn shut(&self, handle: &SessionHandle, reason: Reason) -> u64 {
         let mut state = handle.lock();
         let joined: Vec<String> = state
             .connections
@@ -128,6 +195,7 @@ impl Registry {
         }
         state.connections.clear();
         state.closed = true;
+        state.created_at
     }
 
     /// Destroys a session whose last participant left (OpenVidu's `lastParticipantLeft`).
@@ -143,6 +211,8 @@ impl Registry {
         }
         state.connections.clear();
         state.closed = true;
+        self.events
+            .session_destroyed(&state.session_ref(), "lastParticipantLeft");
         tracing::info!(session_id = %handle.id, "last participant left: session closed");
     }
 }

@@ -6,6 +6,7 @@
 
 mod connection;
 mod error;
+mod events;
 mod eviction;
 mod outbox;
 mod participant;
@@ -24,6 +25,7 @@ use ov_protocol::token::TokenUrl;
 
 pub use connection::ConnectionState;
 pub use error::{DomainError, SignalingError};
+pub use events::{CdrEvent, EVENT_QUEUE, EventSink};
 pub use outbox::Outbox;
 pub use participant::{Participant, StreamOptions};
 pub use properties::{ConnectionSettings, SessionSettings};
@@ -46,12 +48,19 @@ pub struct Registry {
     /// JSON-RPC session id → (session id, connection id), for reconnections.
     rpc_sessions: std::sync::Mutex<HashMap<String, (String, String)>>,
     media: MediaHandle,
+    pub(crate) events: EventSink,
 }
 
 impl Registry {
     /// A registry issuing tokens for a server reachable at `authority` (`host[:port]`).
-    pub fn new(config: Arc<Config>, authority: String, media: MediaHandle) -> Self {
+    pub fn new(
+        config: Arc<Config>,
+        authority: String,
+        media: MediaHandle,
+        events: EventSink,
+    ) -> Self {
         Registry {
+            events,
             token_secure: config.tls.is_some(),
             config,
             token_authority: authority,
@@ -113,10 +122,15 @@ impl Registry {
         if map.contains_key(&id) {
             return Err(DomainError::SessionExists(id));
         }
-        let handle = Arc::new(SessionHandle::new(id.clone(), now_ms(), settings));
+        let created_at = now_ms();
+        let handle = Arc::new(SessionHandle::new(id.clone(), created_at, settings));
         let json = handle.lock().to_rest(&id, false, None);
         map.insert(id.clone(), handle);
         drop(map);
+        self.events.session_created(&events::SessionRef {
+            id: id.as_str().into(),
+            created_at,
+        });
         tracing::info!(session_id = %id, "session created");
         Ok(json)
     }
@@ -161,7 +175,14 @@ impl Registry {
             .map_write()
             .remove(id)
             .ok_or_else(|| DomainError::SessionNotFound(id.to_owned()))?;
-        self.shut(&handle, eviction::Reason::SessionClosedByServer);
+        let created_at = self.shut(&handle, eviction::Reason::SessionClosedByServer);
+        self.events.session_destroyed(
+            &events::SessionRef {
+                id: id.into(),
+                created_at,
+            },
+            eviction::Reason::SessionClosedByServer.as_str(),
+        );
         tracing::info!(session_id = %id, "session closed by the server");
         Ok(())
     }
@@ -306,11 +327,28 @@ impl Registry {
                     session: session_id.to_owned(),
                     connection: connection_id.to_owned(),
                 })?;
-            if let Some(role) = props.role {
+            // The participant is told, as OpenVidu Pro does (connectionPropertyChanged);
+            // a new role takes effect on its next request.
+            let mut changes = Vec::new();
+            if let Some(role) = props.role
+                && role != connection.settings.role
+            {
                 connection.settings.role = role;
+                changes.push(("role", role.as_str().to_owned()));
             }
-            if let Some(record) = props.record {
+            if let Some(record) = props.record
+                && record != connection.settings.record
+            {
                 connection.settings.record = record;
+                changes.push(("record", record.to_string()));
+            }
+            if let Some(p) = connection.participant.as_mut() {
+                for (property, value) in changes {
+                    p.send(ov_protocol::rpc::notify(
+                        ov_protocol::rpc::notification::CONNECTION_PROPERTY_CHANGED,
+                        serde_json::json!({"property": property, "newValue": value}),
+                    ));
+                }
             }
             Ok(connection.to_rest(session_id, None))
         })

@@ -85,6 +85,8 @@ pub struct Subscription {
     pub local_sdp: String,
     /// The browser's answer, once given.
     pub remote_sdp: Option<String>,
+    /// Whether the answer was accepted (`webrtcConnectionCreated` was reported).
+    pub established: bool,
 }
 
 impl Participant {

@@ -10,6 +10,7 @@ use ov_protocol::rpc::{
 };
 use serde_json::json;
 
+use super::events::WebrtcRef;
 use super::eviction::Reason;
 use super::participant::{PublishedStream, StreamOptions, Subscription};
 use super::signaling::{Binding, Reply};
@@ -52,12 +53,7 @@ impl Registry {
                 "Unable to publish video: this connection is already publishing a stream",
             ));
         }
-        Ok(match state.settings.forced_video_codec {
-            VideoCodec::Vp8 => VideoCodecChoice::Vp8,
-            VideoCodec::Vp9 => VideoCodecChoice::Vp9,
-            VideoCodec::H264 => VideoCodecChoice::H264,
-            VideoCodec::MediaServerPreferred | VideoCodec::None => VideoCodecChoice::Vp8Preferred,
-        })
+        Ok(codec_choice(state.settings.forced_video_codec))
     }
 
     /// Registers a published stream: answers the publisher (`sdpAnswer`, `id`,
@@ -105,7 +101,18 @@ impl Registry {
             streams: vec![stream.info()],
         };
         let hidden = p.hidden;
+        let created = (stream.created_at, stream.options.clone());
         p.publisher = Some(stream);
+        self.events.webrtc_created(
+            &state.session_ref(),
+            WebrtcRef {
+                stream_id: &stream_id,
+                connection_id: &binding.connection_id,
+                receiving_from: None,
+                options: &created.1,
+                created_at: created.0,
+            },
+        );
         if !hidden {
             state.notify_all(
                 Some(&binding.connection_id),
@@ -114,6 +121,55 @@ impl Registry {
         }
         tracing::info!(session_id = %binding.session.id, connection_id = %binding.connection_id, stream_id = %stream_id, "stream published");
         Ok(stream_id)
+    }
+
+    /// Before a publisher's media reconnection (`reconnectStream` of its own stream): its
+    /// engine peer and the codecs to accept.
+    pub fn prepare_republish(
+        &self,
+        binding: &Binding,
+        stream_id: &str,
+    ) -> Result<(PeerId, VideoCodecChoice), SignalingError> {
+        let state = binding.session.lock();
+        let video = codec_choice(state.settings.forced_video_codec);
+        let stream = state
+            .connection(&binding.connection_id)
+            .and_then(|c| c.participant.as_ref())
+            .ok_or_else(gone)?
+            .publisher
+            .as_ref()
+            .filter(|s| s.id == stream_id)
+            .ok_or_else(|| {
+                not_streaming(&format!(
+                    "Stream {stream_id} is not published by this connection"
+                ))
+            })?;
+        Ok((stream.peer, video))
+    }
+
+    /// After a publisher's media reconnection: keeps the new SDPs and answers with the same
+    /// stream id (nobody else is told: subscribers continue).
+    pub fn commit_republish(
+        &self,
+        binding: &Binding,
+        offer: String,
+        answer: String,
+        reply: Reply<'_>,
+    ) -> Result<(), SignalingError> {
+        let mut state = binding.session.lock();
+        let p = state
+            .participant_mut(&binding.connection_id)
+            .ok_or_else(gone)?;
+        let stream = p
+            .publisher
+            .as_mut()
+            .ok_or_else(|| not_streaming("This connection is no longer publishing"))?;
+        stream.remote_sdp = offer;
+        stream.local_sdp = answer;
+        let result =
+            json!({"sdpAnswer": stream.local_sdp, "id": stream.id, "createdAt": stream.created_at});
+        p.send(reply.ok(result));
+        Ok(())
     }
 
     /// `unpublishVideo`.
@@ -201,8 +257,7 @@ impl Registry {
         else {
             return;
         };
-        self.media().remove_peer(stream.peer);
-        self.drop_subscriptions_to(state, &stream.id);
+        self.release_stream(state, owner, &stream, reason);
         let frame = notify(
             notification::PARTICIPANT_UNPUBLISHED,
             ConnectionReason {
@@ -271,21 +326,28 @@ impl Registry {
         let p = state
             .participant_mut(&binding.connection_id)
             .ok_or_else(gone)?;
-        if let Some(old) = p
+        // A new subscription to the same stream is a media reconnection: it replaces the
+        // old peer silently (no webhook events), as OpenVidu's reconnections do.
+        let (created_at, established) = match p
             .subscriptions
             .iter()
             .position(|s| s.stream_id == stream_id)
         {
-            let old = p.subscriptions.remove(old);
-            self.media().remove_peer(old.peer);
-        }
+            Some(old) => {
+                let old = p.subscriptions.remove(old);
+                self.media().remove_peer(old.peer);
+                (old.created_at, old.established)
+            }
+            None => (now_ms(), false),
+        };
         p.subscriptions.push(Subscription {
             stream_id: stream_id.to_owned(),
             publisher_connection,
-            created_at: now_ms(),
+            created_at,
             peer,
             local_sdp: offer,
             remote_sdp: None,
+            established,
         });
         Ok(())
     }
@@ -312,15 +374,34 @@ impl Registry {
             })
     }
 
-    /// Keeps the browser's answer of a subscription (for `webRtcStats`).
+    /// Keeps the browser's answer of an accepted subscription (for `webRtcStats`) and
+    /// reports the new connection (`webrtcConnectionCreated`, INBOUND).
     pub fn record_subscription_answer(&self, binding: &Binding, stream_id: &str, answer: String) {
         let mut state = binding.session.lock();
-        if let Some(s) = state.participant_mut(&binding.connection_id).and_then(|p| {
+        let options = state.stream_options(stream_id);
+        let session = state.session_ref();
+        let Some(s) = state.participant_mut(&binding.connection_id).and_then(|p| {
             p.subscriptions
                 .iter_mut()
                 .find(|s| s.stream_id == stream_id)
-        }) {
-            s.remote_sdp = Some(answer);
+        }) else {
+            return;
+        };
+        s.remote_sdp = Some(answer);
+        if !s.established
+            && let Some(options) = options
+        {
+            s.established = true;
+            self.events.webrtc_created(
+                &session,
+                WebrtcRef {
+                    stream_id,
+                    connection_id: &binding.connection_id,
+                    receiving_from: Some(&s.publisher_connection),
+                    options: &options,
+                    created_at: s.created_at,
+                },
+            );
         }
     }
 
@@ -334,16 +415,32 @@ impl Registry {
         let p = state
             .participant_mut(&binding.connection_id)
             .ok_or_else(gone)?;
-        let before = p.subscriptions.len();
-        p.subscriptions.retain(|s| {
-            if s.publisher_connection == publisher_connection {
-                self.media().remove_peer(s.peer);
-                false
-            } else {
-                true
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut p.subscriptions)
+            .into_iter()
+            .partition(|s| s.publisher_connection == publisher_connection);
+        p.subscriptions = kept;
+        let session = state.session_ref();
+        for s in &gone {
+            self.media().remove_peer(s.peer);
+            if let Some(options) = s
+                .established
+                .then(|| state.stream_options(&s.stream_id))
+                .flatten()
+            {
+                self.events.webrtc_destroyed(
+                    &session,
+                    WebrtcRef {
+                        stream_id: &s.stream_id,
+                        connection_id: &binding.connection_id,
+                        receiving_from: Some(publisher_connection),
+                        options: &options,
+                        created_at: s.created_at,
+                    },
+                    Reason::Unsubscribe.as_str(),
+                );
             }
-        });
-        if p.subscriptions.len() == before {
+        }
+        if gone.is_empty() {
             return Err(SignalingError::new(
                 ErrorCode::UserNotFound,
                 format!("Not subscribed to any stream of {publisher_connection}"),
@@ -365,4 +462,14 @@ fn owner_of(state: &SessionState, stream_id: &str) -> Option<String> {
                 .is_some_and(|s| s.id == stream_id)
         })
         .map(|c| c.id.clone())
+}
+
+/// The engine's codec choice for a session's `forcedVideoCodec`.
+fn codec_choice(forced: VideoCodec) -> VideoCodecChoice {
+    match forced {
+        VideoCodec::Vp8 => VideoCodecChoice::Vp8,
+        VideoCodec::Vp9 => VideoCodecChoice::Vp9,
+        VideoCodec::H264 => VideoCodecChoice::H264,
+        VideoCodec::MediaServerPreferred | VideoCodec::None => VideoCodecChoice::Vp8Preferred,
+    }
 }

@@ -20,6 +20,8 @@ pub struct SessionHandle {
 /// The mutable state of a session. Never held across an `.await`.
 #[derive(Debug)]
 pub struct SessionState {
+    /// Session id (also in the handle; kept here for events).
+    pub id: std::sync::Arc<str>,
     /// Set when the session was closed; a handle still held elsewhere then behaves as
     /// "not found".
     pub closed: bool,
@@ -38,14 +40,15 @@ impl SessionHandle {
     /// A new, empty session.
     pub fn new(id: String, created_at: u64, settings: SessionSettings) -> Self {
         SessionHandle {
-            id,
             state: Mutex::new(SessionState {
+                id: id.as_str().into(),
                 closed: false,
                 created_at,
                 was_active: false,
                 settings,
                 connections: Vec::new(),
             }),
+            id,
         }
     }
 
@@ -70,6 +73,23 @@ impl SessionState {
     /// The participant of connection `id`.
     pub fn participant_mut(&mut self, id: &str) -> Option<&mut Participant> {
         self.connection_mut(id)?.participant.as_mut()
+    }
+
+    /// The session as events name it.
+    pub fn session_ref(&self) -> super::events::SessionRef {
+        super::events::SessionRef {
+            id: self.id.clone(),
+            created_at: self.created_at,
+        }
+    }
+
+    /// The options of the stream `stream_id`, if it is published.
+    pub fn stream_options(&self, stream_id: &str) -> Option<super::participant::StreamOptions> {
+        self.connections
+            .iter()
+            .filter_map(|c| c.participant.as_ref()?.publisher.as_ref())
+            .find(|s| s.id == stream_id)
+            .map(|s| s.options.clone())
     }
 
     /// Whether any participant has joined.

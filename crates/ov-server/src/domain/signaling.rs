@@ -65,6 +65,10 @@ pub struct JoinRequest {
     pub ip: String,
 }
 
+/// Largest signal `data`, in bytes. Signals travel to every recipient's socket; 64 KiB is
+/// far above chat-like use and keeps one sender from flooding a session.
+pub const MAX_SIGNAL_DATA: usize = 64 * 1024;
+
 fn gone() -> SignalingError {
     SignalingError::new(
         ErrorCode::Generic,
@@ -202,6 +206,17 @@ impl Registry {
         state.was_active = true;
         if let Some(frame) = joined {
             state.notify_all(Some(&connection_id), &frame);
+            if let Some(p) = state
+                .connection(&connection_id)
+                .and_then(|c| c.participant.as_ref())
+            {
+                self.events.participant_joined(
+                    &state.session_ref(),
+                    &connection_id,
+                    p,
+                    &settings.data,
+                );
+            }
         }
         drop(state);
         self.remember_rpc_session(&rpc_session_id, sid, &connection_id);
@@ -332,6 +347,17 @@ impl Registry {
             }
         };
         let text = |key: &str| parsed.get(key).and_then(Value::as_str).map(str::to_owned);
+        if let Some(data) = parsed.get("data").and_then(Value::as_str)
+            && data.len() > MAX_SIGNAL_DATA
+        {
+            return Err(SignalingError::new(
+                ErrorCode::SignalFormatInvalid,
+                format!(
+                    "Signal data is too large: {} bytes, at most {MAX_SIGNAL_DATA}",
+                    data.len()
+                ),
+            ));
+        }
         let delivery = SignalDelivery {
             data: text("data"),
             signal_type: text("type"),
@@ -341,12 +367,19 @@ impl Registry {
         if state.participant_mut(&binding.connection_id).is_none() {
             return Err(gone());
         }
-        deliver_signal(&mut state, &to, &delivery).map_err(|unknown| {
+        let recipients = deliver_signal(&mut state, &to, &delivery).map_err(|unknown| {
             SignalingError::new(
                 ErrorCode::SignalToInvalid,
                 format!("Signal 'to' has connections not in the session: {unknown:?}"),
             )
         })?;
+        self.events.signal_sent(
+            &state.session_ref(),
+            Some(&binding.connection_id),
+            &recipients,
+            delivery.signal_type.as_deref(),
+            delivery.data.as_deref(),
+        );
         if let Some(p) = state.participant_mut(&binding.connection_id) {
             p.send(reply.ok(rpc::empty()));
         }
@@ -366,6 +399,14 @@ impl Registry {
         if state.closed {
             return Err(DomainError::SessionNotFound(session_id.to_owned()));
         }
+        if let Some(data) = &signal.data
+            && data.len() > MAX_SIGNAL_DATA
+        {
+            return Err(DomainError::InvalidParameter(format!(
+                "Parameter 'data' is too large: {} bytes, at most {MAX_SIGNAL_DATA}",
+                data.len()
+            )));
+        }
         if !state.has_participants() {
             return Err(DomainError::NoParticipants(session_id.to_owned()));
         }
@@ -374,12 +415,20 @@ impl Registry {
             signal_type: signal.signal_type.clone(),
             from: None,
         };
-        deliver_signal(
+        let recipients = deliver_signal(
             &mut state,
             signal.to.as_deref().unwrap_or_default(),
             &delivery,
         )
-        .map_err(DomainError::UnknownRecipients)
+        .map_err(DomainError::UnknownRecipients)?;
+        self.events.signal_sent(
+            &state.session_ref(),
+            None,
+            &recipients,
+            delivery.signal_type.as_deref(),
+            delivery.data.as_deref(),
+        );
+        Ok(())
     }
 
     /// `streamPropertyChanged`: records the change and tells the others.
@@ -500,13 +549,13 @@ impl Registry {
     }
 }
 
-/// Sends a `sendMessage` notification to `to` (or everyone). Unknown recipients are
-/// returned as the error, and nothing is sent then.
+/// Sends a `sendMessage` notification to `to` (or everyone) and returns who got it.
+/// Unknown recipients are returned as the error, and nothing is sent then.
 fn deliver_signal(
     state: &mut super::SessionState,
     to: &[String],
     delivery: &SignalDelivery,
-) -> Result<(), Vec<String>> {
+) -> Result<Vec<String>, Vec<String>> {
     let unknown: Vec<String> = to
         .iter()
         .filter(|id| !state.connection(id).is_some_and(|c| c.is_active()))
@@ -516,12 +565,14 @@ fn deliver_signal(
         return Err(unknown);
     }
     let frame = notify(notification::SEND_MESSAGE, delivery);
+    let mut recipients = Vec::new();
     for c in &mut state.connections {
         if (to.is_empty() || to.contains(&c.id))
             && let Some(p) = c.participant.as_mut()
         {
             p.send(frame.clone());
+            recipients.push(c.id.clone());
         }
     }
-    Ok(())
+    Ok(recipients)
 }

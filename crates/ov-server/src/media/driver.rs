@@ -155,6 +155,14 @@ impl Driver {
                 }
                 let _ = reply.send(result);
             }
+            Command::ReplacePublisher {
+                peer,
+                offer,
+                video,
+                reply,
+            } => {
+                let _ = reply.send(self.engine.replace_publisher(now, peer, &offer, video));
+            }
             Command::AddSubscriber {
                 source,
                 label,

@@ -22,6 +22,12 @@ pub(crate) enum Command {
         video: VideoCodecChoice,
         reply: oneshot::Sender<Result<(PeerId, String), MediaError>>,
     },
+    ReplacePublisher {
+        peer: PeerId,
+        offer: String,
+        video: VideoCodecChoice,
+        reply: oneshot::Sender<Result<String, MediaError>>,
+    },
     AddSubscriber {
         source: PeerId,
         label: String,
@@ -102,6 +108,23 @@ impl MediaHandle {
         video: VideoCodecChoice,
     ) -> Result<(PeerId, String), MediaRequestError> {
         self.ask(|reply| Command::AddPublisher {
+            offer,
+            video,
+            reply,
+        })
+        .await
+    }
+
+    /// Reconnects a publisher from a new offer, keeping its peer and subscribers; returns
+    /// the SDP answer.
+    pub async fn replace_publisher(
+        &self,
+        peer: PeerId,
+        offer: String,
+        video: VideoCodecChoice,
+    ) -> Result<String, MediaRequestError> {
+        self.ask(|reply| Command::ReplacePublisher {
+            peer,
             offer,
             video,
             reply,

@@ -161,13 +161,8 @@ impl Connection {
                         "openvidu-rs offers subscriptions itself (mediaServer 'mediasoup'): call prepareReceiveVideoFrom and send its answer as 'sdpAnswer'",
                     ));
                 };
-                let peer = registry.subscription_peer(&binding, sender)?;
-                media
-                    .accept_answer(peer, answer.to_owned())
-                    .await
-                    .map_err(media_error)?;
-                registry.record_subscription_answer(&binding, sender, answer.to_owned());
-                self.outbox.send(reply.ok(rpc::empty()));
+                self.accept_subscription_answer(&binding, sender, answer, reply)
+                    .await?;
             }
             method::UNSUBSCRIBE_FROM_VIDEO => {
                 registry.unsubscribe(&binding, params.string("sender")?)?;
@@ -230,10 +225,28 @@ impl Connection {
                 ));
             }
             method::RECONNECT_STREAM => {
-                return Err(SignalingError::new(
-                    ErrorCode::Generic,
-                    "reconnectStream is not supported yet by openvidu-rs",
-                ));
+                let stream = params.string("stream")?;
+                if stream.ends_with(&binding.connection_id) {
+                    // The own publisher: a new offer from a new RTCPeerConnection.
+                    let offer = params.string("sdpString")?.to_owned();
+                    let (peer, video) = registry.prepare_republish(&binding, stream)?;
+                    let answer = media
+                        .replace_publisher(peer, offer.clone(), video)
+                        .await
+                        .map_err(media_error)?;
+                    registry.commit_republish(&binding, offer, answer, reply)?;
+                } else {
+                    // A subscription: the answer to the offer of a
+                    // prepareReceiveVideoFrom with reconnect=true.
+                    let Some(answer) = params.opt_string("sdpString")? else {
+                        return Err(SignalingError::new(
+                            ErrorCode::MediaSdp,
+                            "openvidu-rs offers subscriptions itself (mediaServer 'mediasoup'): call prepareReceiveVideoFrom with reconnect=true and send its answer as 'sdpString'",
+                        ));
+                    };
+                    self.accept_subscription_answer(&binding, stream, answer, reply)
+                        .await?;
+                }
             }
             other => {
                 return Err(SignalingError::new(
@@ -242,6 +255,26 @@ impl Connection {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Applies a browser's answer to a subscription offer and answers `{}`.
+    async fn accept_subscription_answer(
+        &self,
+        binding: &Binding,
+        stream: &str,
+        answer: &str,
+        reply: Reply<'_>,
+    ) -> Result<(), SignalingError> {
+        let peer = self.registry.subscription_peer(binding, stream)?;
+        self.registry
+            .media()
+            .accept_answer(peer, answer.to_owned())
+            .await
+            .map_err(media_error)?;
+        self.registry
+            .record_subscription_answer(binding, stream, answer.to_owned());
+        self.outbox.send(reply.ok(rpc::empty()));
         Ok(())
     }
 

@@ -18,6 +18,7 @@ fn app() -> axum::Router {
         config,
         "127.0.0.1:1".into(),
         ov_server::media::MediaHandle::detached(),
+        ov_server::domain::EventSink::default(),
     ));
     registry
         .create_session(&serde_json::from_value(json!({"customSessionId": "s"})).unwrap())

@@ -2,6 +2,7 @@
 
 mod binary;
 mod bodies;
+mod events;
 mod rest_api;
 mod rpc_client;
 mod rpc_errors;

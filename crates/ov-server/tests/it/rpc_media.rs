@@ -318,3 +318,99 @@ async fn publishing_and_subscribing_errors() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
+    let t = TestServer::start().await;
+    let sid = t.new_session(json!({})).await;
+    let (mut a, stream, _old) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let offer = b
+        .call("prepareReceiveVideoFrom", json!({"sender": stream}))
+        .await
+        .unwrap();
+    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    b.call(
+        "receiveVideoFrom",
+        json!({"sender": stream, "sdpAnswer": answer}),
+    )
+    .await
+    .unwrap();
+
+    // The publisher reconnects from a new peer connection: same id and creation time.
+    let before = t
+        .call(
+            Method::GET,
+            &format!("/sessions/{sid}/connection/{}", a.connection_id),
+            None,
+        )
+        .await
+        .1;
+    let mut fresh = Browser::new();
+    let r = a
+        .call(
+            "reconnectStream",
+            json!({"stream": stream, "sdpString": fresh.publish_offer()}),
+        )
+        .await
+        .unwrap();
+    fresh.accept_answer(r["sdpAnswer"].as_str().unwrap());
+    assert_eq!(r["id"], stream.as_str());
+    assert_eq!(r["createdAt"], before["publishers"][0]["createdAt"]);
+    b.no_notification("participantUnpublished").await;
+    b.no_notification("participantPublished").await;
+
+    // The subscriber reconnects: a new server offer, answered through reconnectStream.
+    let offer = b
+        .call(
+            "prepareReceiveVideoFrom",
+            json!({"sender": stream, "reconnect": true}),
+        )
+        .await
+        .unwrap();
+    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    b.call(
+        "reconnectStream",
+        json!({"stream": stream, "sdpString": answer, "forciblyReconnect": false}),
+    )
+    .await
+    .unwrap();
+    let (_, c) = t
+        .call(
+            Method::GET,
+            &format!("/sessions/{sid}/connection/{}", b.connection_id),
+            None,
+        )
+        .await;
+    assert_eq!(
+        c["subscribers"].as_array().unwrap().len(),
+        1,
+        "still one subscription: {c}"
+    );
+
+    // Errors: a browser-made subscriber offer, a stream of somebody else's, no offer.
+    let e = b
+        .call(
+            "reconnectStream",
+            json!({"stream": stream, "sdpOffer": "v=0"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, 302);
+    let e = b
+        .call(
+            "reconnectStream",
+            json!({"stream": format!("str_CAM_Xxxx_{}", b.connection_id), "sdpString": "v=0"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, 105);
+    assert_eq!(
+        a.call("reconnectStream", json!({"stream": stream}))
+            .await
+            .unwrap_err()
+            .code,
+        -1
+    );
+    t.stop().await;
+}

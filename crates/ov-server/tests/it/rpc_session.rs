@@ -311,3 +311,80 @@ async fn reconnection_within_and_after_the_grace_period() {
     assert_eq!((e.code, e.message.as_str()), (40007, "reconnection error"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_patched_role_applies_to_the_live_connection() {
+    let t = TestServer::start().await;
+    let sid = t.new_session(json!({})).await;
+    let mut p = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
+    let (mut q, stream_q, _b) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "Q").await;
+    assert_eq!(
+        p.call("forceUnpublish", json!({"streamId": stream_q}))
+            .await
+            .unwrap_err()
+            .code,
+        401
+    );
+    let (status, _) = t
+        .call(
+            Method::PATCH,
+            &format!("/sessions/{sid}/connection/{}", p.connection_id),
+            Some(json!({"role": "MODERATOR", "record": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        p.notification("connectionPropertyChanged").await,
+        json!({"property": "role", "newValue": "MODERATOR"})
+    );
+    assert_eq!(
+        p.notification("connectionPropertyChanged").await,
+        json!({"property": "record", "newValue": "false"})
+    );
+    q.no_notification("connectionPropertyChanged").await;
+    p.call("forceUnpublish", json!({"streamId": stream_q}))
+        .await
+        .unwrap();
+    assert_eq!(
+        q.notification("participantUnpublished").await["reason"],
+        "forceUnpublishByUser"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_signals_are_refused() {
+    let t = TestServer::start().await;
+    let sid = t.new_session(json!({})).await;
+    let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let big = "x".repeat(64 * 1024 + 1);
+    let message = json!({"to": [], "data": big, "type": "signal"}).to_string();
+    let e = a
+        .call("sendMessage", json!({"message": message}))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, 600);
+    assert!(e.message.contains("too large"), "{e:?}");
+    a.no_notification("sendMessage").await;
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/signal",
+            Some(json!({"session": sid, "data": big})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["message"].as_str().unwrap().contains("too large"));
+    let fits = json!({"to": [], "data": "x".repeat(64 * 1024), "type": "signal"}).to_string();
+    a.call("sendMessage", json!({"message": fits}))
+        .await
+        .unwrap();
+    assert_eq!(
+        a.notification("sendMessage").await["data"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64 * 1024
+    );
+    t.stop().await;
+}
