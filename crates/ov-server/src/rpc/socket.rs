@@ -16,8 +16,8 @@ const IDLE_LIMIT: Duration = Duration::from_secs(20);
 /// Serves one WebSocket until it closes.
 pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
     let (mut sink, mut stream) = socket.split();
-    let (outbox, mut frames) = Outbox::new();
-    let writer = tokio::spawn(async move {
+    let (outbox, mut frames, stuck) = Outbox::new();
+    let mut writer = tokio::spawn(async move {
         while let Some(frame) = frames.recv().await {
             if sink.send(Message::Text(frame.into())).await.is_err() {
                 break;
@@ -27,7 +27,11 @@ pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
     });
     let mut connection = Connection::new(registry, outbox, ip);
     loop {
-        let message = match tokio::time::timeout(IDLE_LIMIT, stream.next()).await {
+        let next = tokio::select! {
+            next = tokio::time::timeout(IDLE_LIMIT, stream.next()) => next,
+            () = stuck.notified() => break,
+        };
+        let message = match next {
             Ok(Some(Ok(m))) => m,
             Ok(Some(Err(_)) | None) => break,
             Err(_) => {
@@ -47,5 +51,10 @@ pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
     }
     connection.closed();
     // Let queued frames out, but do not wait on a dead peer.
-    let _ = tokio::time::timeout(Duration::from_secs(1), writer).await;
+    if tokio::time::timeout(Duration::from_secs(1), &mut writer)
+        .await
+        .is_err()
+    {
+        writer.abort();
+    }
 }
