@@ -40,8 +40,9 @@ if [ $E2E -eq 1 ]; then
   command -v ip >/dev/null || apt_install iproute2
 fi
 
-for suite in tests/contract tests/e2e; do
-  if [ -f "$suite/package-lock.json" ] && { [ $E2E -eq 1 ] || [ "$suite" != tests/e2e ]; }; then
+# The React tutorial is built (inside the namespace) by its browser test.
+for suite in tests/contract tests/e2e apps/react-tutorial; do
+  if [ -f "$suite/package-lock.json" ] && { [ $E2E -eq 1 ] || [ "$suite" = tests/contract ]; }; then
     step "npm ci ($suite)"
     (cd "$suite" && npm ci --no-audit --no-fund --loglevel=error)
   fi
