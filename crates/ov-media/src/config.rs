@@ -30,6 +30,9 @@ pub struct EngineConfig {
     pub connect_timeout: Duration,
     /// A peer whose ICE stays disconnected this long is closed.
     pub disconnect_timeout: Duration,
+    /// How long a publisher whose connection ended waits for a replacement
+    /// ([`Engine::replace_publisher`](crate::Engine::replace_publisher)) before it is removed.
+    pub park_timeout: Duration,
     /// How often str0m produces statistics.
     pub stats_interval: Duration,
     /// Minimum time between two keyframe requests sent to one publisher track.
@@ -43,6 +46,7 @@ impl EngineConfig {
             candidates,
             connect_timeout: Duration::from_secs(30),
             disconnect_timeout: Duration::from_secs(30),
+            park_timeout: Duration::from_secs(30),
             stats_interval: Duration::from_secs(1),
             keyframe_request_interval: Duration::from_millis(300),
         }

@@ -224,6 +224,7 @@ impl Engine {
         p.connected = false;
         p.created = now;
         p.disconnected_since = None;
+        p.parked = None;
         p.stats = PeerStats::default();
         let mut subscribers = Vec::new();
         if let Role::Publisher {
@@ -500,6 +501,14 @@ impl Engine {
     pub fn handle_timeout(&mut self, now: Instant) {
         self.last_now = now;
         while let Some(peer) = self.timers.pop_due(now) {
+            if let Some((since, reason)) = self.peers.get(&peer).and_then(|p| p.parked) {
+                if now.saturating_duration_since(since) >= self.config.park_timeout {
+                    self.close(now, peer, reason);
+                } else {
+                    self.timers.set(peer, since + self.config.park_timeout);
+                }
+                continue;
+            }
             if let Some(reason) = self.expired(peer, now) {
                 self.close(now, peer, reason);
                 continue;
@@ -539,6 +548,7 @@ impl Engine {
                 created: now,
                 connected: false,
                 disconnected_since: None,
+                parked: None,
                 stats: PeerStats::default(),
                 voice: Default::default(),
             },
@@ -609,7 +619,32 @@ impl Engine {
         None
     }
 
+    /// Ends a peer's connection. A publisher is parked rather than removed: browsers
+    /// close the old connection before offering a new one (`reconnectStream`), and the
+    /// replacement must find the publisher and its subscribers still there. A parked
+    /// publisher that is not replaced in time is removed.
     pub(crate) fn close(&mut self, now: Instant, peer: PeerId, reason: CloseReason) {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if p.parked.is_none() && matches!(p.role, Role::Publisher { .. }) {
+            tracing::debug!(%peer, ?reason, "publisher connection ended; parked for a reconnection");
+            p.rtc.disconnect();
+            p.parked = Some((now, reason));
+            p.connected = false;
+            p.stats.connected = false;
+            let ufrag = std::mem::take(&mut p.ufrag);
+            let addrs = std::mem::take(&mut p.addrs);
+            self.by_ufrag.remove(&ufrag);
+            for addr in addrs {
+                if self.by_addr.get(&addr) == Some(&peer) {
+                    self.by_addr.remove(&addr);
+                }
+            }
+            self.timers.set(peer, now + self.config.park_timeout);
+            self.out.push_back(Output::Event(Event::Disconnected(peer)));
+            return;
+        }
         tracing::debug!(%peer, ?reason, "closing peer");
         self.remove_peer(now, peer);
         self.out
@@ -619,6 +654,9 @@ impl Engine {
     /// Drains `peer` until str0m has nothing more to say before a future deadline; then
     /// schedules that deadline.
     pub(crate) fn drive(&mut self, peer: PeerId, now: Instant) {
+        if self.peers.get(&peer).is_some_and(|p| p.parked.is_some()) {
+            return;
+        }
         // A written packet needs a timeout input to leave; a few rounds suffice.
         for _ in 0..8 {
             let Some(deadline) = self.drain(peer, now) else {

@@ -100,6 +100,8 @@ pub(crate) struct Peer {
     pub connected: bool,
     /// Since when ICE is disconnected, if it is.
     pub disconnected_since: Option<Instant>,
+    /// Since when (and why) a publisher whose connection ended waits for its replacement.
+    pub parked: Option<(Instant, crate::engine::CloseReason)>,
     pub stats: PeerStats,
     pub voice: crate::speaking::VoiceActivity,
 }

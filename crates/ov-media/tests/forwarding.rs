@@ -135,11 +135,15 @@ fn garbage_datagrams_change_nothing() {
 
 #[test]
 fn peers_that_never_connect_are_closed() {
-    let mut sim = Sim::with_config(|c| c.connect_timeout = Duration::from_secs(2));
+    let mut sim = Sim::with_config(|c| {
+        c.connect_timeout = Duration::from_secs(2);
+        c.park_timeout = Duration::from_secs(1);
+    });
     let (p, publisher) = sim.publisher();
-    // The client vanishes: everything it sends is lost.
+    // The client vanishes: everything it sends is lost. (A publisher is parked for a
+    // while first, in case its browser reconnects.)
     sim.clients[p].loss = 1.0;
-    sim.run(Duration::from_secs(3));
+    sim.run(Duration::from_secs(4));
     assert!(
         sim.has_event(&Event::Closed(publisher, CloseReason::ConnectTimeout)),
         "{:?}",
@@ -220,10 +224,15 @@ fn a_reconnecting_publisher_keeps_its_subscribers() {
     sim.run(Duration::from_millis(300));
     let (c, _) = sim.subscriber(publisher);
     sim.run(Duration::from_secs(1));
-    // The publisher's network dies; it comes back with a new peer connection (a new
-    // client, as a browser's new RTCPeerConnection).
-    sim.clients[p].loss = 1.0;
+    // The browser closes its peer connection (DTLS close) and comes back with a new one
+    // (a new client, as a browser's new RTCPeerConnection).
+    sim.clients[p].rtc.close().unwrap();
     sim.run(Duration::from_millis(500));
+    assert!(
+        sim.has_event(&Event::Disconnected(publisher)),
+        "{:?}",
+        sim.events
+    );
     let before = sim.clients[c].frames(MediaKind::Video);
     sim.replace_publisher(p, publisher);
     sim.run(Duration::from_secs(2));
@@ -239,5 +248,26 @@ fn a_reconnecting_publisher_keeps_its_subscribers() {
         sim.engine.peer_count(),
         2,
         "no new peer: the publisher kept its id"
+    );
+}
+
+#[test]
+fn a_parked_publisher_not_replaced_in_time_is_removed() {
+    let mut sim = Sim::with_config(|c| c.park_timeout = Duration::from_secs(2));
+    let (p, publisher) = sim.publisher();
+    sim.run(Duration::from_millis(300));
+    let (_, sub) = sim.subscriber(publisher);
+    sim.run(Duration::from_millis(500));
+    sim.clients[p].rtc.close().unwrap();
+    sim.run(Duration::from_secs(3));
+    assert!(
+        sim.has_event(&Event::Closed(publisher, CloseReason::Failed)),
+        "{:?}",
+        sim.events
+    );
+    assert!(sim.engine.stats(publisher).is_none());
+    assert!(
+        sim.engine.stats(sub).is_some(),
+        "its subscribers stay for the server to decide"
     );
 }
