@@ -28,6 +28,11 @@ function slug(s) {
         .slice(0, 80);
 }
 
+/** `e` has every field of `match` (deep equality for objects). */
+export function eventMatcher(match) {
+    return (e) => Object.entries(match).every(([k, v]) => (v !== null && typeof v === 'object' ? JSON.stringify(e[k]) === JSON.stringify(v) : e[k] === v));
+}
+
 function ts() {
     return new Date().toISOString().slice(11, 23);
 }
@@ -90,14 +95,43 @@ export class Participant {
         return this.evaluate(() => window.ovtest.leave(), undefined, { what: 'leave' });
     }
 
+    /**
+     * Calls `window.ovtest[method](...args)` in the page; bounded by `timeoutMs`
+     * (give the page helper's own timeout some margin).
+     */
+    call(method, args = [], { timeoutMs = 15_000 } = {}) {
+        return this.evaluate(([m, a]) => window.ovtest[m](...a), [method, args], { timeoutMs, what: method });
+    }
+
+    /** Recorded events matching `match` (an object of fields that must be equal). */
+    async eventsMatching(match) {
+        return (await this.events()).filter(eventMatcher(match));
+    }
+
     /** Waits for a recorded Session event matching `pred` (an object of fields to match). */
     async waitForEvent(match, { timeoutMs = 10_000 } = {}) {
-        const matches = (e) => Object.entries(match).every(([k, v]) => e[k] === v);
+        const matches = eventMatcher(match);
         return waitFor(async () => (await this.events()).find(matches), {
             timeoutMs,
             what: `[${this.name}] event ${JSON.stringify(match)}`,
             describe: async () => `[${this.name}] events so far: ${JSON.stringify(await this.events())}`
         });
+    }
+
+    /** Waits until `count` recorded events match `match`; resolves them. */
+    async waitForEvents(match, count, { timeoutMs = 10_000 } = {}) {
+        const matches = eventMatcher(match);
+        return waitFor(
+            async () => {
+                const found = (await this.events()).filter(matches);
+                return found.length >= count ? found : null;
+            },
+            {
+                timeoutMs,
+                what: `[${this.name}] ${count} events ${JSON.stringify(match)}`,
+                describe: async () => `[${this.name}] events so far: ${JSON.stringify(await this.events())}`
+            }
+        );
     }
 
     async saveArtifacts(dir, prefix) {
@@ -134,7 +168,7 @@ export class Participant {
  * before() hook, Node 20 would run it concurrently with this one). Returns a
  * handle whose fields are set once `before` has run.
  */
-export function useHarness(fileName, { serverOptions, setup } = {}) {
+export function useHarness(fileName, { serverOptions, browserArgs = [], setup, teardown } = {}) {
     const h = {
         fileName,
         server: null,
@@ -192,10 +226,12 @@ export function useHarness(fileName, { serverOptions, setup } = {}) {
     before(async () => {
         assertLoopbackOnlyNetwork();
         await buildBundle();
-        h.server = await startServer(serverOptions);
+        // serverOptions may be computed (e.g. from a port opened by the test file).
+        const options = typeof serverOptions === 'function' ? await serverOptions(h) : serverOptions;
+        h.server = await startServer(options);
         h.rest = new Rest(h.server);
         h.pages = await startPageServer();
-        h.browser = await launchBrowser();
+        h.browser = await launchBrowser({ extraArgs: browserArgs });
         // Node 20 runs several root-level before() hooks of a file concurrently,
         // so a file's own preparation goes here rather than in another before().
         if (setup) await setup(h);
@@ -210,6 +246,7 @@ export function useHarness(fileName, { serverOptions, setup } = {}) {
         await h.browser?.close().catch((e) => console.error('closing Chromium failed:', e));
         await h.pages?.close();
         await h.server?.stop();
+        if (teardown) await teardown(h);
     });
 
     return h;

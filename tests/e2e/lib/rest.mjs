@@ -1,5 +1,5 @@
-// Minimal client of the OpenVidu REST API (what an application server does to
-// hand tokens to browsers). Every request goes to 127.0.0.1 and has a timeout.
+// Minimal client of the OpenVidu REST API (what an application server does:
+// tokens, moderation, signals). Every request goes to 127.0.0.1 and has a timeout.
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -43,6 +43,63 @@ export class Rest {
         return this.request('GET', `/sessions/${encodeURIComponent(sessionId)}${q}`, undefined, {
             expect: [200, 404]
         });
+    }
+
+    /** Any request; resolves {status, headers, text, json} whatever the status. */
+    async raw(method, path, body) {
+        const res = await fetch(this.server.apiUrl + path, {
+            method,
+            headers: {
+                Authorization: this.server.authHeader,
+                ...(body !== undefined ? { 'Content-Type': 'application/json' } : {})
+            },
+            body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
+        });
+        const text = await res.text();
+        let json;
+        try {
+            json = text ? JSON.parse(text) : undefined;
+        } catch {
+            json = undefined;
+        }
+        return { status: res.status, headers: res.headers, text, json };
+    }
+
+    /** GET /sessions/{id}/connection/{cid} → Connection JSON, or null when 404. */
+    getConnection(sessionId, connectionId) {
+        return this.request('GET', `/sessions/${encodeURIComponent(sessionId)}/connection/${encodeURIComponent(connectionId)}`, undefined, {
+            expect: [200, 404]
+        });
+    }
+
+    /** PATCH /sessions/{id}/connection/{cid} {role?, record?} → Connection JSON. */
+    updateConnection(sessionId, connectionId, props) {
+        return this.request('PATCH', `/sessions/${encodeURIComponent(sessionId)}/connection/${encodeURIComponent(connectionId)}`, props);
+    }
+
+    /** DELETE /sessions/{id}/connection/{cid} → 204 (REST forceDisconnect). */
+    deleteConnection(sessionId, connectionId) {
+        return this.request('DELETE', `/sessions/${encodeURIComponent(sessionId)}/connection/${encodeURIComponent(connectionId)}`, undefined, {
+            expect: [204]
+        });
+    }
+
+    /** DELETE /sessions/{id}/stream/{streamId} → 204 (REST forceUnpublish). */
+    deleteStream(sessionId, streamId) {
+        return this.request('DELETE', `/sessions/${encodeURIComponent(sessionId)}/stream/${encodeURIComponent(streamId)}`, undefined, {
+            expect: [204]
+        });
+    }
+
+    /** DELETE /sessions/{id} → 204 (everyone evicted with sessionClosedByServer). */
+    deleteSession(sessionId) {
+        return this.request('DELETE', `/sessions/${encodeURIComponent(sessionId)}`, undefined, { expect: [204] });
+    }
+
+    /** POST /signal {session, to?, type?, data?} → 200 with an empty body. */
+    signal(body) {
+        return this.request('POST', '/signal', body, { expect: [200] });
     }
 
     /** Ids of the connections REST lists for a session with the given status. */

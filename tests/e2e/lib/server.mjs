@@ -28,7 +28,7 @@ const STOP_TIMEOUT_MS = 5_000;
 
 // Environment of the child: the server reads OpenVidu's variable names, so
 // drop anything that could change its configuration behind our back.
-function childEnv() {
+function childEnv(extra = {}) {
     const env = {};
     const configVars = /^(OPENVIDU_|DOMAIN_OR_PUBLIC_IP$|HTTPS_PORT$|SERVER_PORT$|SERVER_ADDRESS$|DOTENV_PATH$|RUST_LOG$)/;
     for (const [key, value] of Object.entries(process.env)) {
@@ -37,7 +37,7 @@ function childEnv() {
         }
     }
     env.OPENVIDU_LOG = process.env.E2E_SERVER_LOG || 'warn';
-    return env;
+    return { ...env, ...extra };
 }
 
 const runningChildren = new Set();
@@ -57,10 +57,12 @@ process.on('exit', () => {
  * @param {object} [options]
  * @param {string} [options.secret] OPENVIDU_SECRET ([a-zA-Z0-9_-]+)
  * @param {string[]} [options.extraArgs] more command-line options
+ * @param {Record<string, string>} [options.env] configuration variables for the server
+ *   (e.g. OPENVIDU_WEBHOOK); the caller's own OPENVIDU_* variables are never passed
  * @returns {Promise<{port: number, url: string, apiUrl: string, secret: string,
  *   authHeader: string, output: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer({ secret = 'E2E_TEST_SECRET', extraArgs = [] } = {}) {
+export async function startServer({ secret = 'E2E_TEST_SECRET', extraArgs = [], env = {} } = {}) {
     if (!existsSync(SERVER_BIN)) {
         throw new Error(
             `openvidu-rs binary not found at ${SERVER_BIN}: run "cargo build --release -p ov-server" ` +
@@ -76,7 +78,7 @@ export async function startServer({ secret = 'E2E_TEST_SECRET', extraArgs = [] }
         '--sessions-garbage-interval', '0',
         ...extraArgs
     ];
-    const child = spawn(SERVER_BIN, args, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(SERVER_BIN, args, { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
     runningChildren.add(child);
 
     let output = '';

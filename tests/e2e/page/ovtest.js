@@ -7,6 +7,8 @@
 //   window.ovtest.events()           every Session event recorded so far
 //   window.ovtest.leave()            session.disconnect()
 //   window.ovtest.initLocalPublisher() / localVideo()   harness self-checks
+//   (more below: signals, moderation, stream properties, screen sharing,
+//   socket drops, media reconnection; each documented where defined)
 // It only uses the public openvidu-browser API (plus Stream.getRTCPeerConnection()).
 // Every promise here settles: SDK calls are raced against a timeout.
 (() => {
@@ -23,17 +25,31 @@
         subscribers: new Map(),
         events: [],
         /** every WebSocket the page opened: {url, createdAt, openedAt, error, closedAt, closeCode, closeReason} */
-        sockets: []
+        sockets: [],
+        /** the WebSocket objects themselves (same order as `sockets`) */
+        socketObjects: [],
+        /** while now() < this, new WebSockets are sent to a closed port (see dropSocket) */
+        blockSocketsUntil: 0,
+        /** Signal event names listened to with listenSignals() */
+        signalTypes: new Set(),
+        /** the screen-sharing second session of this page (see shareScreen) */
+        screen: null
     };
 
     // Observe the SDK's WebSocket (openvidu-browser never reports a socket that
     // cannot open: it retries every 3 s forever, so Session.connect() hangs).
     const NativeWebSocket = window.WebSocket;
+    // Port 9 (discard): Chromium refuses it outright (net::ERR_UNSAFE_PORT), so a
+    // socket pointed there fails at once, like a connection refused.
+    const DEAD_SOCKET_URL = 'ws://127.0.0.1:9/openvidu';
     class ObservedWebSocket extends NativeWebSocket {
         constructor(url, protocols) {
-            super(url, protocols);
+            const blocked = now() < state.blockSocketsUntil;
+            super(blocked ? DEAD_SOCKET_URL : url, protocols);
+            state.socketObjects.push(this);
             const rec = {
                 url: String(url),
+                blocked,
                 createdAt: now(),
                 openedAt: null,
                 error: false,
@@ -65,6 +81,26 @@
             keys: Object.keys(e)
         };
         if (e.data !== undefined) out.data = typeof e.data === 'string' ? e.data.slice(0, 2000) : e.data;
+        return out;
+    }
+
+    /** A JSON-safe copy of an event value (drops functions, cycles and SDK objects). */
+    function plain(v, depth = 0) {
+        if (v === null || v === undefined) return v === undefined ? null : v;
+        if (typeof v !== 'object') return typeof v === 'function' ? '[function]' : v;
+        if (depth > 3) return '[deep]';
+        if (Array.isArray(v)) return v.map((x) => plain(x, depth + 1));
+        const ctor = v.constructor ? v.constructor.name : '';
+        if (ctor && ctor !== 'Object') {
+            // SDK objects (Filter, Stream, ...) have cycles: keep a few readable fields.
+            const out = { constructorName: ctor };
+            for (const k of ['type', 'options', 'streamId', 'connectionId', 'label']) {
+                if (v[k] !== undefined && typeof v[k] !== 'object') out[k] = v[k];
+            }
+            return out;
+        }
+        const out = {};
+        for (const [k, x] of Object.entries(v)) out[k] = plain(x, depth + 1);
         return out;
     }
 
@@ -177,6 +213,99 @@
         );
         session.on('reconnecting', () => record('reconnecting', {}));
         session.on('reconnected', () => record('reconnected', {}));
+        session.on('streamPropertyChanged', (e) =>
+            record('streamPropertyChanged', {
+                streamId: e.stream.streamId,
+                connectionId: e.stream.connection ? e.stream.connection.connectionId : null,
+                changedProperty: e.changedProperty,
+                newValue: plain(e.newValue),
+                oldValue: plain(e.oldValue),
+                reason: e.reason
+            })
+        );
+        session.on('signal', (e) => record('signal', signalFields(e)));
+        session.on('connectionPropertyChanged', (e) =>
+            record('connectionPropertyChanged', {
+                connectionId: e.connection ? e.connection.connectionId : null,
+                changedProperty: e.changedProperty,
+                newValue: plain(e.newValue),
+                oldValue: plain(e.oldValue)
+            })
+        );
+    }
+
+    /** Fields of a SignalEvent; `from` is the sender's connection id, or null when undefined (REST). */
+    function signalFields(e) {
+        return {
+            signalType: e.type,
+            data: e.data,
+            from: e.from ? e.from.connectionId : null,
+            fromUndefined: e.from === undefined
+        };
+    }
+
+    /** Events of the local Publisher object itself (not of the Session). */
+    function wirePublisher(publisher, src) {
+        const extra = src ? { src } : {};
+        publisher.on('streamDestroyed', (e) =>
+            record('publisherStreamDestroyed', { ...extra, streamId: e.stream.streamId, reason: e.reason })
+        );
+        publisher.on('streamPropertyChanged', (e) =>
+            record('publisherStreamPropertyChanged', {
+                ...extra,
+                changedProperty: e.changedProperty,
+                newValue: plain(e.newValue),
+                oldValue: plain(e.oldValue),
+                reason: e.reason
+            })
+        );
+    }
+
+    /** A Connection object for `connectionId`: local, remote, or a stand-in with just the id. */
+    function connectionById(connectionId) {
+        const session = state.session;
+        if (session.connection && session.connection.connectionId === connectionId) return session.connection;
+        return session.remoteConnections.get(connectionId) || { connectionId };
+    }
+
+    /** A Stream object for `streamId`: own publisher, a remote one, or a stand-in with just the id. */
+    function streamById(streamId) {
+        if (state.publisher && state.publisher.stream && state.publisher.stream.streamId === streamId) {
+            return state.publisher.stream;
+        }
+        const entry = state.subscribers.get(streamId);
+        return entry ? entry.stream : { streamId };
+    }
+
+    function requireSession() {
+        if (!state.session) throw new Error('connect first');
+        return state.session;
+    }
+
+    function requirePublisher() {
+        if (!state.publisher) throw new Error('publish first');
+        return state.publisher;
+    }
+
+    /** A 15 fps canvas track of the given size whose picture keeps changing. */
+    function canvasTrack(width, height) {
+        const canvas = document.createElement('canvas');
+        canvas.width = width;
+        canvas.height = height;
+        const ctx = canvas.getContext('2d');
+        let n = 0;
+        const draw = () => {
+            n++;
+            ctx.fillStyle = `hsl(${(n * 7) % 360}, 80%, 50%)`;
+            ctx.fillRect(0, 0, width, height);
+            ctx.fillStyle = '#fff';
+            ctx.fillRect((n * 4) % width, (n * 3) % height, 20, 20);
+        };
+        draw();
+        const timer = setInterval(draw, 66);
+        const track = canvas.captureStream(15).getVideoTracks()[0];
+        track.addEventListener('ended', () => clearInterval(timer));
+        return { track, stop: () => clearInterval(timer) };
     }
 
     const ovtest = {
@@ -269,6 +398,7 @@
             );
             if (!init.ok) return { ...init, stage: 'initPublisher' };
             state.publisher = init.value;
+            wirePublisher(state.publisher);
             const pub = await settle(state.session.publish(state.publisher), timeoutMs, 'session.publish()');
             if (!pub.ok) return { ...pub, stage: 'publish' };
             return { ok: true, streamId: state.publisher.stream.streamId };
@@ -305,6 +435,7 @@
                 };
                 try {
                     const pc = s.stream.getRTCPeerConnection();
+                    entry.pcId = pcId(pc);
                     entry.iceConnectionState = pc.iceConnectionState;
                     entry.connectionState = pc.connectionState;
                     const report = await pc.getStats();
@@ -338,6 +469,7 @@
             const out = { streamId: state.publisher.stream.streamId, video: null, audio: null };
             try {
                 const pc = state.publisher.stream.getRTCPeerConnection();
+                out.pcId = pcId(pc);
                 out.iceConnectionState = pc.iceConnectionState;
                 const report = await pc.getStats();
                 report.forEach((r) => {
@@ -414,6 +546,298 @@
             }));
         }
     };
+
+    Object.assign(ovtest, {
+        /** session.on(<name>) for each exact event name (e.g. 'signal:chat'); records 'signalEvent' {name, ...}. */
+        listenSignals(names) {
+            const session = requireSession();
+            for (const name of names) {
+                if (state.signalTypes.has(name)) continue;
+                state.signalTypes.add(name);
+                session.on(name, (e) => record('signalEvent', { name, ...signalFields(e) }));
+            }
+            return Array.from(state.signalTypes);
+        },
+
+        /** session.signal({data, type, to}) with `to` given as connection ids. Never rejects. */
+        async signal({ data, type, to, timeoutMs = 10_000 } = {}) {
+            const session = requireSession();
+            const options = {};
+            if (data !== undefined) options.data = data;
+            if (type !== undefined) options.type = type;
+            if (to !== undefined) options.to = to.map(connectionById);
+            return settle(session.signal(options), timeoutMs, 'session.signal()');
+        },
+
+        /** The local Connection as the SDK sees it. */
+        localConnection() {
+            const c = requireSession().connection;
+            return { connectionId: c.connectionId, role: c.role, record: c.record, data: c.data };
+        },
+
+        capabilities() {
+            return plain(requireSession().capabilities);
+        },
+
+        /** session.forceDisconnect(<Connection of connectionId>). Never rejects. */
+        forceDisconnect(connectionId, { timeoutMs = 10_000 } = {}) {
+            return settle(requireSession().forceDisconnect(connectionById(connectionId)), timeoutMs, 'session.forceDisconnect()');
+        },
+
+        /** session.forceUnpublish(<Stream of streamId>). Never rejects. */
+        forceUnpublish(streamId, { timeoutMs = 10_000 } = {}) {
+            return settle(requireSession().forceUnpublish(streamById(streamId)), timeoutMs, 'session.forceUnpublish()');
+        },
+
+        /** publisher.publishAudio(enabled) (synchronous in the SDK). */
+        publishAudio(enabled) {
+            requirePublisher().publishAudio(enabled);
+            return { audioActive: state.publisher.stream.audioActive };
+        },
+
+        /** publisher.publishVideo(enabled). Never rejects. */
+        async publishVideo(enabled, { timeoutMs = 10_000 } = {}) {
+            const r = await settle(requirePublisher().publishVideo(enabled), timeoutMs, 'publisher.publishVideo()');
+            return { ...r, value: undefined, videoActive: state.publisher.stream.videoActive };
+        },
+
+        /** What the SDK holds for a remote stream (or null). */
+        remoteStream(streamId) {
+            const entry = state.subscribers.get(streamId);
+            if (!entry) return null;
+            const st = entry.stream;
+            const track = st.getMediaStream() ? st.getMediaStream().getVideoTracks()[0] : undefined;
+            return {
+                streamId: st.streamId,
+                connectionId: st.connection.connectionId,
+                destroyed: entry.destroyed,
+                hasAudio: st.hasAudio,
+                hasVideo: st.hasVideo,
+                audioActive: st.audioActive,
+                videoActive: st.videoActive,
+                typeOfVideo: st.typeOfVideo,
+                frameRate: st.frameRate,
+                videoDimensions: plain(st.videoDimensions),
+                videoTrackEnabled: track ? track.enabled : null
+            };
+        },
+
+        /** What the SDK holds for the local published stream. */
+        localStream() {
+            const st = requirePublisher().stream;
+            return {
+                streamId: st.streamId,
+                audioActive: st.audioActive,
+                videoActive: st.videoActive,
+                typeOfVideo: st.typeOfVideo,
+                videoDimensions: plain(st.videoDimensions),
+                published: st.isLocalStreamPublished
+            };
+        },
+
+        /** publisher.replaceTrack(<canvas track width x height>). Never rejects; returns the new track's label. */
+        async replaceVideoTrack({ width = 160, height = 120, timeoutMs = 10_000 } = {}) {
+            const publisher = requirePublisher();
+            const { track, stop } = canvasTrack(width, height);
+            const r = await settle(publisher.replaceTrack(track), timeoutMs, 'publisher.replaceTrack()');
+            if (!r.ok) stop();
+            return { ...r, value: undefined, label: track.label, settings: plain(track.getSettings()) };
+        },
+
+        /**
+         * A second session.publish() on the already publishing connection (must be refused).
+         * Restores the first publisher as the connection's stream afterwards (the SDK
+         * replaces Connection.stream before asking the server). Never rejects.
+         */
+        async publishSecond({ timeoutMs = 15_000 } = {}) {
+            const session = requireSession();
+            const first = requirePublisher();
+            const init = await settle(
+                state.OV.initPublisherAsync(undefined, {
+                    audioSource: false,
+                    publishAudio: false,
+                    resolution: '320x240',
+                    frameRate: 15
+                }),
+                timeoutMs,
+                'OV.initPublisherAsync()'
+            );
+            if (!init.ok) return { ...init, stage: 'initPublisher' };
+            const second = init.value;
+            const r = await settle(session.publish(second), timeoutMs, 'session.publish() (second)');
+            try {
+                second.stream.disposeWebRtcPeer();
+            } catch (e) {
+                // nothing to dispose
+            }
+            second.stream.getMediaStream().getTracks().forEach((t) => t.stop());
+            session.connection.stream = first.stream;
+            return { ...r, value: undefined, stage: 'publish' };
+        },
+
+        /**
+         * Records publisherStartSpeaking / publisherStopSpeaking (client-side hark on
+         * every stream with audio, local and remote), after
+         * OV.setAdvancedConfiguration({publisherSpeakingEventsOptions: {interval, threshold}}).
+         */
+        listenSpeaking({ interval = 100, threshold = -50 } = {}) {
+            const session = requireSession();
+            state.OV.setAdvancedConfiguration({ publisherSpeakingEventsOptions: { interval, threshold } });
+            session.on('publisherStartSpeaking', (e) =>
+                record('publisherStartSpeaking', { connectionId: e.connection.connectionId, streamId: e.streamId })
+            );
+            session.on('publisherStopSpeaking', (e) =>
+                record('publisherStopSpeaking', { connectionId: e.connection.connectionId, streamId: e.streamId })
+            );
+            return true;
+        },
+
+        /**
+         * Screen sharing the way OpenVidu's tutorial does it: a second OpenVidu + Session
+         * (second connection) in this page, publishing {videoSource: 'screen'} and
+         * subscribing to nothing. Events of that session are recorded with src 'screen'.
+         */
+        async shareScreen({ token, name = 'screen', timeoutMs = 15_000 } = {}) {
+            if (state.screen) throw new Error('this page already shares its screen');
+            const OV = new window.OpenVidu();
+            const session = OV.initSession();
+            const scr = (state.screen = { OV, session, publisher: null });
+            session.on('sessionDisconnected', (e) => record('sessionDisconnected', { src: 'screen', reason: e.reason }));
+            session.on('connectionCreated', (e) =>
+                record('connectionCreated', { src: 'screen', connectionId: e.connection.connectionId })
+            );
+            const c = await settle(session.connect(token, { clientData: name }), timeoutMs, 'screen session.connect()');
+            if (!c.ok) return { ...c, stage: 'connect' };
+            const init = await settle(
+                OV.initPublisherAsync(container('publisher'), {
+                    videoSource: 'screen',
+                    audioSource: false,
+                    publishAudio: false,
+                    publishVideo: true,
+                    frameRate: 15,
+                    insertMode: 'APPEND',
+                    mirror: false
+                }),
+                timeoutMs,
+                'OV.initPublisherAsync(screen)'
+            );
+            if (!init.ok) return { ...init, stage: 'initPublisher' };
+            scr.publisher = init.value;
+            wirePublisher(scr.publisher, 'screen');
+            const pub = await settle(session.publish(scr.publisher), timeoutMs, 'screen session.publish()');
+            if (!pub.ok) return { ...pub, stage: 'publish' };
+            const track = scr.publisher.stream.getMediaStream().getVideoTracks()[0];
+            return {
+                ok: true,
+                connectionId: session.connection.connectionId,
+                streamId: scr.publisher.stream.streamId,
+                typeOfVideo: scr.publisher.stream.typeOfVideo,
+                trackLabel: track ? track.label : null,
+                trackSettings: track ? plain(track.getSettings()) : null
+            };
+        },
+
+        /** outbound-rtp video numbers of the screen publisher. */
+        async screenPublisherStats() {
+            if (!state.screen || !state.screen.publisher) return null;
+            const pc = state.screen.publisher.stream.getRTCPeerConnection();
+            const out = { iceConnectionState: pc.iceConnectionState, video: null };
+            (await pc.getStats()).forEach((r) => {
+                if (r.type === 'outbound-rtp' && r.kind === 'video') {
+                    out.video = { framesEncoded: r.framesEncoded, packetsSent: r.packetsSent, frameWidth: r.frameWidth };
+                }
+            });
+            return out;
+        },
+
+        leaveScreen() {
+            if (!state.screen) return false;
+            state.screen.session.disconnect();
+            return true;
+        },
+
+        /**
+         * A network drop of the signalling socket: closes every open WebSocket of the
+         * page with `code` (not 1000: the SDK then reconnects), and makes every new
+         * WebSocket fail (it is pointed at a closed port) for `blockMs`. The SDK
+         * retries every 3 s, so the socket stays down ≈ ceil(blockMs / 3000) * 3 s.
+         */
+        dropSocket({ code = 4000, blockMs = 0 } = {}) {
+            state.blockSocketsUntil = now() + blockMs;
+            let closed = 0;
+            for (const ws of state.socketObjects) {
+                if (ws.readyState === NativeWebSocket.OPEN) {
+                    ws.close(code, 'ovtest network drop');
+                    closed++;
+                }
+            }
+            return { closed, blockedUntil: state.blockSocketsUntil };
+        },
+
+        /** readyState of the SDK's current socket (1 = open). */
+        wsReadyState() {
+            return state.OV ? state.OV.getWsReadyState() : null;
+        },
+
+        /** Stream.reconnect() (the SDK's public media reconnection) of the local publisher or a remote stream. */
+        reconnectStream(streamId, { timeoutMs = 15_000 } = {}) {
+            const stream = state.publisher && state.publisher.stream.streamId === streamId ? state.publisher.stream : state.subscribers.get(streamId)?.stream;
+            if (!stream) throw new Error(`no stream ${streamId} in this page`);
+            return settle(stream.reconnect(), timeoutMs, `Stream.reconnect(${streamId})`);
+        },
+
+        /** OV.setAdvancedConfiguration(config) (replaces the whole advanced configuration). */
+        setAdvancedConfiguration(config) {
+            if (!state.OV) throw new Error('connect first');
+            state.OV.setAdvancedConfiguration(config);
+            return true;
+        },
+
+        /** A small id per RTCPeerConnection object (changes when the SDK renegotiates from scratch). */
+        peerConnectionId(streamId) {
+            const stream = state.publisher && state.publisher.stream.streamId === streamId ? state.publisher.stream : state.subscribers.get(streamId)?.stream;
+            if (!stream) return null;
+            return pcId(stream.getRTCPeerConnection());
+        },
+
+        /**
+         * Forgets the page's session (disconnecting it if still connected), its
+         * publisher, subscribers and recorded events, so that the page can join again
+         * with a new token (tests that reuse a page).
+         */
+        reset() {
+            if (state.session) {
+                try {
+                    if (state.session.connection && !state.session.connection.disposed) state.session.disconnect();
+                } catch (e) {
+                    // already gone
+                }
+            }
+            state.session = null;
+            state.OV = null;
+            state.publisher = null;
+            state.subscribers.clear();
+            state.signalTypes.clear();
+            state.events.length = 0;
+            container('publisher').replaceChildren();
+            container('subscribers').replaceChildren();
+            return true;
+        },
+
+        /** Clears the recorded events (tests that reuse pages). */
+        clearEvents() {
+            state.events.length = 0;
+            return true;
+        }
+    });
+
+    const pcIds = new WeakMap();
+    let nextPcId = 1;
+    function pcId(pc) {
+        if (!pc) return null;
+        if (!pcIds.has(pc)) pcIds.set(pc, nextPcId++);
+        return pcIds.get(pc);
+    }
 
     window.ovtest = ovtest;
 })();
