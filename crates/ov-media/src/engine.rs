@@ -87,6 +87,9 @@ pub struct Engine {
     last_now: Instant,
 }
 
+/// A publisher's new `Rtc`, its SDP answer, and its receiving media lines.
+type Negotiated = (Rtc, String, Vec<(Mid, MediaKind)>);
+
 /// How long the engine sleeps when it has no peer at all.
 const IDLE: Duration = Duration::from_secs(1);
 
@@ -128,21 +131,9 @@ impl Engine {
         video: VideoCodecChoice,
     ) -> Result<(PeerId, String), MediaError> {
         self.last_now = now;
-        let sending = crate::sdp::sending_media(offer);
-        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
-        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
-        self.add_candidates(&mut rtc)?;
-        let answer = rtc
-            .sdp_api()
-            .accept_offer(offer)
-            .map_err(|e| MediaError::Sdp(e.to_string()))?;
-        let tracks: Vec<PubTrack> = sending
+        let (rtc, answer, lines) = self.negotiate_publisher(now, offer, video)?;
+        let tracks: Vec<PubTrack> = lines
             .into_iter()
-            .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
-            .filter(|(mid, _)| {
-                rtc.media(*mid)
-                    .is_some_and(|m| m.direction().is_receiving())
-            })
             .map(|(mid, kind)| PubTrack {
                 mid,
                 kind,
@@ -150,11 +141,6 @@ impl Engine {
                 last_keyframe_request: None,
             })
             .collect();
-        if tracks.is_empty() {
-            return Err(MediaError::Sdp(
-                "the offer sends no audio or video the server can receive".into(),
-            ));
-        }
         let id = self.insert(
             rtc,
             Role::Publisher {
@@ -166,15 +152,7 @@ impl Engine {
         );
         self.drive(id, now);
         self.flush(now);
-        let has_media =
-            matches!(&self.peers[&id].role, Role::Publisher { tracks, .. } if !tracks.is_empty());
-        if !has_media {
-            self.remove_peer(now, id);
-            return Err(MediaError::Sdp(
-                "the offer sends no audio or video the server can receive".into(),
-            ));
-        }
-        Ok((id, answer.to_sdp_string()))
+        Ok((id, answer))
     }
 
     /// Media reconnection of a publisher: a new offer (typically after an ICE failure)
@@ -188,33 +166,12 @@ impl Engine {
         video: VideoCodecChoice,
     ) -> Result<String, MediaError> {
         self.last_now = now;
-        if !matches!(
-            self.peers.get(&peer).map(|p| &p.role),
-            Some(Role::Publisher { .. })
-        ) {
-            return Err(MediaError::WrongPeerKind);
+        match self.peers.get(&peer).map(|p| &p.role) {
+            None => return Err(MediaError::NoSuchPeer),
+            Some(Role::Subscriber { .. }) => return Err(MediaError::WrongPeerKind),
+            Some(Role::Publisher { .. }) => {}
         }
-        let sending = crate::sdp::sending_media(offer);
-        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
-        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
-        self.add_candidates(&mut rtc)?;
-        let answer = rtc
-            .sdp_api()
-            .accept_offer(offer)
-            .map_err(|e| MediaError::Sdp(e.to_string()))?;
-        let mut fresh: Vec<(Mid, MediaKind)> = sending
-            .into_iter()
-            .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
-            .filter(|(mid, _)| {
-                rtc.media(*mid)
-                    .is_some_and(|m| m.direction().is_receiving())
-            })
-            .collect();
-        if fresh.is_empty() {
-            return Err(MediaError::Sdp(
-                "the offer sends no audio or video the server can receive".into(),
-            ));
-        }
+        let (mut rtc, answer, mut fresh) = self.negotiate_publisher(now, offer, video)?;
         let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
         let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
         let mut old = std::mem::replace(&mut p.rtc, rtc);
@@ -265,7 +222,7 @@ impl Engine {
         }
         self.drive(peer, now);
         self.flush(now);
-        Ok(answer.to_sdp_string())
+        Ok(answer)
     }
 
     /// Creates a peer that will receive `source`'s tracks; returns it and the SDP offer the
@@ -554,6 +511,38 @@ impl Engine {
             },
         );
         id
+    }
+
+    /// A publisher's `Rtc` that accepted `offer`: its answer, and the media lines (mid and
+    /// kind) on which it receives audio or video.
+    fn negotiate_publisher(
+        &self,
+        now: Instant,
+        offer: &str,
+        video: VideoCodecChoice,
+    ) -> Result<Negotiated, MediaError> {
+        let sending = crate::sdp::sending_media(offer);
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
+        self.add_candidates(&mut rtc)?;
+        let answer = rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let lines: Vec<(Mid, MediaKind)> = sending
+            .into_iter()
+            .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
+            .filter(|(mid, _)| {
+                rtc.media(*mid)
+                    .is_some_and(|m| m.direction().is_receiving())
+            })
+            .collect();
+        if lines.is_empty() {
+            return Err(MediaError::Sdp(
+                "the offer sends no audio or video the server can receive".into(),
+            ));
+        }
+        Ok((rtc, answer.to_sdp_string(), lines))
     }
 
     fn add_candidates(&self, rtc: &mut Rtc) -> Result<(), MediaError> {

@@ -1,4 +1,5 @@
-// Starts and stops one openvidu-rs server for a test file.
+// Starts and stops one openvidu-rs server for a test file
+// (../../shared/openvidu-server.mjs, ../../shared/child-server.mjs).
 //
 // The binary is `OPENVIDU_RS_BIN` when set (a path, relative paths are taken
 // from the current directory), else `<repo>/target/release/openvidu-rs`
@@ -7,21 +8,11 @@
 // The server only listens on loopback (127.0.0.1, random free ports) and all
 // the requests made by the tests go to 127.0.0.1.
 
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { API_USER, OPENVIDU_RS, startOpenViduServer } from '../../shared/openvidu-server.mjs';
+import { waitFor as pollUntil } from '../../shared/wait.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-// lib/ -> tests/contract -> tests -> repository root
-const DEFAULT_BIN = path.resolve(here, '..', '..', '..', 'target', 'release', 'openvidu-rs');
-
-export const SERVER_BIN = process.env.OPENVIDU_RS_BIN ? path.resolve(process.env.OPENVIDU_RS_BIN) : DEFAULT_BIN;
-
-export const API_USER = 'OPENVIDUAPP';
-
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 5_000;
+export { API_USER };
+export const SERVER_BIN = OPENVIDU_RS.path;
 
 // Keep every HTTP request of this process on loopback: axios (used by
 // openvidu-node-client) honours the *_PROXY variables, so drop them.
@@ -29,31 +20,6 @@ for (const name of ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'htt
     delete process.env[name];
 }
 process.env.NO_PROXY = process.env.no_proxy = '127.0.0.1,localhost';
-
-// Environment of the child: the server reads OpenVidu's variable names, so
-// drop anything that could change its configuration behind our back.
-function childEnv() {
-    const env = {};
-    const configVars = /^(OPENVIDU_|DOMAIN_OR_PUBLIC_IP$|HTTPS_PORT$|SERVER_PORT$|SERVER_ADDRESS$|DOTENV_PATH$|RUST_LOG$)/;
-    for (const [key, value] of Object.entries(process.env)) {
-        if (!configVars.test(key) && !/_proxy$/i.test(key)) {
-            env[key] = value;
-        }
-    }
-    env.OPENVIDU_LOG = 'warn';
-    return env;
-}
-
-const runningChildren = new Set();
-process.on('exit', () => {
-    for (const child of runningChildren) {
-        try {
-            child.kill('SIGKILL');
-        } catch {
-            // already gone
-        }
-    }
-});
 
 /**
  * Starts the server and resolves once it printed its listening address.
@@ -65,95 +31,14 @@ process.on('exit', () => {
  *   authHeader: string, output: () => string, stop: () => Promise<void>}>}
  */
 export async function startServer({ secret = 'CONTRACT_TEST_SECRET', extraArgs = [] } = {}) {
-    if (!existsSync(SERVER_BIN)) {
-        throw new Error(
-            `openvidu-rs binary not found at ${SERVER_BIN}: run "cargo build --release -p ov-server" ` +
-                'in the repository root, or set OPENVIDU_RS_BIN'
-        );
-    }
-    const args = [
-        '--address', '127.0.0.1',
-        '--port', '0',
-        '--rtc-port', '0',
-        '--domain', '127.0.0.1',
-        '--secret', secret,
-        '--sessions-garbage-interval', '0',
-        ...extraArgs
-    ];
-    const child = spawn(SERVER_BIN, args, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    runningChildren.add(child);
-
-    let output = '';
-    const exited = new Promise((resolve) => {
-        child.once('exit', (code, signal) => {
-            runningChildren.delete(child);
-            resolve({ code, signal });
-        });
-    });
-
-    const port = await new Promise((resolve, reject) => {
-        let settled = false;
-        const finish = (err, value) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            if (err) reject(err);
-            else resolve(value);
-        };
-        const onData = (chunk) => {
-            output += chunk.toString();
-            const m = /listening on 127\.0\.0\.1:(\d+)/.exec(output);
-            if (m) finish(null, Number(m[1]));
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', (chunk) => {
-            output += chunk.toString();
-        });
-        child.once('error', (err) => finish(err));
-        exited.then(({ code, signal }) =>
-            finish(new Error(`openvidu-rs exited before listening (code ${code}, signal ${signal}):\n${output}`))
-        );
-        const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            finish(new Error(`openvidu-rs did not print its listening address within ${START_TIMEOUT_MS} ms:\n${output}`));
-        }, START_TIMEOUT_MS);
-    });
-
-    const url = `http://127.0.0.1:${port}`;
-    return {
-        port,
-        url,
-        apiUrl: `${url}/openvidu/api`,
-        secret,
-        authHeader: 'Basic ' + Buffer.from(`${API_USER}:${secret}`).toString('base64'),
-        output: () => output,
-        async stop() {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            child.kill('SIGTERM');
-            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-            await exited;
-            clearTimeout(timer);
-        }
-    };
+    return startOpenViduServer({ secret, extraArgs, log: 'warn' });
 }
 
 /**
- * Polls `fn` until it returns a truthy value (which is returned) or the
- * timeout expires (then the last error / a timeout error is thrown).
+ * Polls `fn` (every 25 ms unless `intervalMs` says otherwise) until it returns a truthy
+ * value (which is returned) or the timeout expires (then an error naming `what` and the
+ * last error is thrown).
  */
-export async function waitFor(fn, { timeoutMs = 5_000, intervalMs = 25, what = 'condition' } = {}) {
-    const deadline = Date.now() + timeoutMs;
-    let lastError;
-    for (;;) {
-        try {
-            const value = await fn();
-            if (value) return value;
-        } catch (err) {
-            lastError = err;
-        }
-        if (Date.now() > deadline) {
-            throw lastError ?? new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-        }
-        await new Promise((r) => setTimeout(r, intervalMs));
-    }
+export function waitFor(fn, options = {}) {
+    return pollUntil(fn, { intervalMs: 25, ...options });
 }

@@ -13,34 +13,21 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-// lib/ -> tests/e2e -> tests -> repository root
-export const REPO_ROOT = path.resolve(here, '..', '..', '..');
+import { REPO_ROOT, childEnv, killOnExit, startChildServer, workspaceBinary } from '../../shared/child-server.mjs';
+
+export { REPO_ROOT };
 export const REACT_APP_DIR = path.join(REPO_ROOT, 'apps', 'react-tutorial');
 
-export const APP_SERVER_BIN = process.env.APP_SERVER_BIN
-    ? path.resolve(process.env.APP_SERVER_BIN)
-    : path.join(REPO_ROOT, 'target', 'release', 'app-server');
+const APP_SERVER = workspaceBinary({
+    file: 'app-server',
+    envVar: 'APP_SERVER_BIN',
+    cargoPackage: 'app-server',
+    label: 'application server binary'
+});
+export const APP_SERVER_BIN = APP_SERVER.path;
 
 const BUILD_TIMEOUT_MS = 120_000;
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 5_000;
-
-const runningChildren = new Set();
-process.on('exit', () => {
-    for (const child of runningChildren) {
-        try {
-            child.kill('SIGKILL');
-        } catch {
-            // already gone
-        }
-    }
-});
-
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '');
 
 /**
  * Production build of the Vite app in `appDir` into `outDir` (`vite build`, with the app's
@@ -54,12 +41,13 @@ export async function buildViteApp(appDir, { outDir }) {
     const env = { ...process.env, NO_COLOR: '1' };
     // The build must call the application server on its own origin: no override.
     delete env.VITE_APPLICATION_SERVER_URL;
-    const child = spawn(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
-        cwd: appDir,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe']
-    });
-    runningChildren.add(child);
+    const child = killOnExit(
+        spawn(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], {
+            cwd: appDir,
+            env,
+            stdio: ['ignore', 'pipe', 'pipe']
+        })
+    );
     let output = '';
     child.stdout.on('data', (c) => (output += c));
     child.stderr.on('data', (c) => (output += c));
@@ -67,10 +55,7 @@ export async function buildViteApp(appDir, { outDir }) {
     const { code, signal } = await new Promise((resolve, reject) => {
         child.once('error', reject);
         child.once('exit', (code, signal) => resolve({ code, signal }));
-    }).finally(() => {
-        clearTimeout(timer);
-        runningChildren.delete(child);
-    });
+    }).finally(() => clearTimeout(timer));
     if (code !== 0) {
         throw new Error(`vite build in ${appDir} failed (code ${code}, signal ${signal}):\n${output}`);
     }
@@ -80,94 +65,36 @@ export async function buildViteApp(appDir, { outDir }) {
     return output;
 }
 
-// The application server's own configuration variables, never inherited from the caller.
-function appServerEnv(extra) {
-    const env = {};
-    const configVars = /^(OPENVIDU_|SERVER_PORT$|SERVER_ADDRESS$|STATIC_DIR$|RUST_LOG$)/;
-    for (const [key, value] of Object.entries(process.env)) {
-        if (!configVars.test(key) && !/_proxy$/i.test(key)) env[key] = value;
-    }
-    return { ...env, NO_COLOR: '1', ...extra };
-}
+// Besides OPENVIDU_*, the application server's own configuration variables: never
+// inherited from the caller.
+const APP_SERVER_CONFIG_VARS = ['SERVER_PORT', 'SERVER_ADDRESS', 'STATIC_DIR', 'RUST_LOG'];
 
 /**
  * Starts the application server in front of `openvidu` (a server from startServer()),
  * on a random port, serving `staticDir` at `/`. Resolves once it printed its address.
  *
- * @returns {Promise<{port: number, url: string, output: () => string, alive: () => boolean,
- *   stop: () => Promise<void>}>} `url` ends with '/'
+ * @returns {Promise<{host: string, port: number, url: string, pid: number, output: () => string,
+ *   alive: () => boolean, stop: () => Promise<void>}>} `url` ends with '/'
  */
 export async function startAppServer({ openvidu, staticDir, env = {} }) {
-    if (!existsSync(APP_SERVER_BIN)) {
-        throw new Error(
-            `application server binary not found at ${APP_SERVER_BIN}: run "cargo build --release -p app-server" ` +
-                'in the repository root, or set APP_SERVER_BIN'
-        );
-    }
-    const child = spawn(APP_SERVER_BIN, [], {
-        env: appServerEnv({
-            SERVER_PORT: '0',
-            OPENVIDU_URL: openvidu.url,
-            OPENVIDU_SECRET: openvidu.secret,
-            ...(staticDir ? { STATIC_DIR: staticDir } : {}),
-            ...env
-        }),
-        stdio: ['ignore', 'pipe', 'pipe']
+    const { host, port, pid, output, alive, stop } = await startChildServer({
+        name: 'app-server',
+        binary: APP_SERVER,
+        env: childEnv({
+            drop: APP_SERVER_CONFIG_VARS,
+            set: {
+                NO_COLOR: '1',
+                SERVER_PORT: '0',
+                OPENVIDU_URL: openvidu.url,
+                OPENVIDU_SECRET: openvidu.secret,
+                ...(staticDir ? { STATIC_DIR: staticDir } : {}),
+                ...env
+            }
+        })
     });
-    runningChildren.add(child);
-
-    let output = '';
-    const exited = new Promise((resolve) => {
-        child.once('exit', (code, signal) => {
-            runningChildren.delete(child);
-            output += `\n[app-server exited: code ${code}, signal ${signal}]\n`;
-            resolve({ code, signal });
-        });
-    });
-
-    const { host, port } = await new Promise((resolve, reject) => {
-        let settled = false;
-        const finish = (err, value) => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(timer);
-            if (err) reject(err);
-            else resolve(value);
-        };
-        const onData = (chunk) => {
-            output += chunk.toString();
-            const m = /listening on (?:https?:\/\/)?(\[[^\]]*\]|[^\s:/]+):(\d+)/.exec(stripAnsi(output));
-            if (m) finish(null, { host: m[1], port: Number(m[2]) });
-        };
-        child.stdout.on('data', onData);
-        child.stderr.on('data', onData);
-        child.once('error', (err) => finish(err));
-        exited.then(({ code, signal }) =>
-            finish(new Error(`app-server exited before listening (code ${code}, signal ${signal}):\n${output}`))
-        );
-        const timer = setTimeout(() => {
-            child.kill('SIGKILL');
-            finish(new Error(`app-server did not print its listening address within ${START_TIMEOUT_MS} ms:\n${output}`));
-        }, START_TIMEOUT_MS);
-    });
-
     // A wildcard address is reached on loopback (the pages may only use loopback hosts).
     const reachable = host === '[::1]' ? '[::1]' : '127.0.0.1';
-    return {
-        host,
-        port,
-        url: `http://${reachable}:${port}/`,
-        pid: child.pid,
-        output: () => output,
-        alive: () => child.exitCode === null && child.signalCode === null,
-        async stop() {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            child.kill('SIGTERM');
-            const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-            await exited;
-            clearTimeout(timer);
-        }
-    };
+    return { host, port, url: `http://${reachable}:${port}/`, pid, output, alive, stop };
 }
 
 /**

@@ -57,4 +57,12 @@ impl SignalingError {
             message: message.into(),
         }
     }
+
+    /// The caller's participant is no longer in its session (evicted meanwhile).
+    pub fn gone() -> Self {
+        Self::new(
+            ErrorCode::Generic,
+            "This participant is no longer in the session",
+        )
+    }
 }

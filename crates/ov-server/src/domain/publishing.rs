@@ -19,13 +19,6 @@ use crate::clock::now_ms;
 use crate::ids;
 use crate::media::{PeerId, VideoCodecChoice};
 
-fn gone() -> SignalingError {
-    SignalingError::new(
-        ErrorCode::Generic,
-        "This participant is no longer in the session",
-    )
-}
-
 fn not_streaming(what: &str) -> SignalingError {
     SignalingError::new(ErrorCode::UserNotStreaming, what.to_owned())
 }
@@ -37,7 +30,7 @@ impl Registry {
         let c = state
             .connection(&binding.connection_id)
             .filter(|c| c.is_active())
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         if !c.settings.role.can_publish() {
             return Err(SignalingError::new(
                 ErrorCode::UserUnauthorized,
@@ -70,7 +63,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         if p.publisher.is_some() {
             return Err(SignalingError::new(
                 ErrorCode::UserAlreadyStreaming,
@@ -135,7 +128,7 @@ impl Registry {
         let stream = state
             .connection(&binding.connection_id)
             .and_then(|c| c.participant.as_ref())
-            .ok_or_else(gone)?
+            .ok_or_else(SignalingError::gone)?
             .publisher
             .as_ref()
             .filter(|s| s.id == stream_id)
@@ -159,7 +152,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         let stream = p
             .publisher
             .as_mut()
@@ -177,7 +170,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         if p.publisher.is_none() {
             return Err(not_streaming(
                 "Unable to unpublish: this connection is not publishing",
@@ -200,16 +193,7 @@ impl Registry {
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
         let mut state = binding.session.lock();
-        let me = state
-            .connection(&binding.connection_id)
-            .filter(|c| c.is_active())
-            .ok_or_else(gone)?;
-        if !me.settings.role.can_moderate() {
-            return Err(SignalingError::new(
-                ErrorCode::UserUnauthorized,
-                "Unable to force unpublish. The user does not have a valid token",
-            ));
-        }
+        state.require_moderator(&binding.connection_id, "force unpublish")?;
         let owner = owner_of(&state, stream_id).ok_or_else(|| {
             SignalingError::new(
                 ErrorCode::UserNotFound,
@@ -219,9 +203,7 @@ impl Registry {
                 ),
             )
         })?;
-        if let Some(p) = state.participant_mut(&binding.connection_id) {
-            p.send(reply.ok(rpc::empty()));
-        }
+        state.send_to(&binding.connection_id, reply.ok(rpc::empty()));
         self.end_stream(&mut state, &owner, Reason::ForceUnpublishByUser);
         Ok(())
     }
@@ -281,7 +263,7 @@ impl Registry {
             .connection(&binding.connection_id)
             .is_some_and(|c| c.is_active())
         {
-            return Err(gone());
+            return Err(SignalingError::gone());
         }
         let owner = ov_protocol::ids::connection_id_of_stream(stream_id)
             .and_then(|id| state.connection(id))
@@ -325,7 +307,7 @@ impl Registry {
         }
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         // A new subscription to the same stream is a media reconnection: it replaces the
         // old peer silently (no webhook events), as OpenVidu's reconnections do.
         let (created_at, established) = match p
@@ -361,7 +343,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         p.subscriptions
             .iter()
             .find(|s| s.stream_id == stream_id)
@@ -414,7 +396,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut p.subscriptions)
             .into_iter()
             .partition(|s| s.publisher_connection == publisher_connection);

@@ -92,6 +92,33 @@ impl SessionState {
             .map(|s| s.options.clone())
     }
 
+    /// Queues `frame` for the participant of `connection_id`, if it is still there.
+    pub fn send_to(&mut self, connection_id: &str, frame: String) {
+        if let Some(p) = self.participant_mut(connection_id) {
+            p.send(frame);
+        }
+    }
+
+    /// Checks that `connection_id` is an active moderator before it does `action`.
+    pub fn require_moderator(
+        &self,
+        connection_id: &str,
+        action: &str,
+    ) -> Result<(), super::SignalingError> {
+        let me = self
+            .connection(connection_id)
+            .filter(|c| c.is_active())
+            .ok_or_else(super::SignalingError::gone)?;
+        if me.settings.role.can_moderate() {
+            Ok(())
+        } else {
+            Err(super::SignalingError::new(
+                ov_protocol::rpc::ErrorCode::UserUnauthorized,
+                format!("Unable to {action}. The user does not have a valid token"),
+            ))
+        }
+    }
+
     /// Whether any participant has joined.
     pub fn has_participants(&self) -> bool {
         self.connections.iter().any(ConnectionState::is_active)

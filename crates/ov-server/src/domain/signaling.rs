@@ -69,13 +69,6 @@ pub struct JoinRequest {
 /// far above chat-like use and keeps one sender from flooding a session.
 pub const MAX_SIGNAL_DATA: usize = 64 * 1024;
 
-fn gone() -> SignalingError {
-    SignalingError::new(
-        ErrorCode::Generic,
-        "This participant is no longer in the session",
-    )
-}
-
 impl Registry {
     /// `joinRoom`: consumes the token, makes the participant active, answers it and tells
     /// the others. The reply is queued before any notification concerning others.
@@ -365,7 +358,7 @@ impl Registry {
         };
         let mut state = binding.session.lock();
         if state.participant_mut(&binding.connection_id).is_none() {
-            return Err(gone());
+            return Err(SignalingError::gone());
         }
         let recipients = deliver_signal(&mut state, &to, &delivery).map_err(|unknown| {
             SignalingError::new(
@@ -380,9 +373,7 @@ impl Registry {
             delivery.signal_type.as_deref(),
             delivery.data.as_deref(),
         );
-        if let Some(p) = state.participant_mut(&binding.connection_id) {
-            p.send(reply.ok(rpc::empty()));
-        }
+        state.send_to(&binding.connection_id, reply.ok(rpc::empty()));
         Ok(())
     }
 
@@ -443,7 +434,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         let stream = p.publisher.as_mut().ok_or_else(|| {
             SignalingError::new(
                 ErrorCode::UserNotStreaming,
@@ -486,13 +477,7 @@ impl Registry {
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
         let mut state = binding.session.lock();
-        let me = state.connection(&binding.connection_id).ok_or_else(gone)?;
-        if !me.settings.role.can_moderate() {
-            return Err(SignalingError::new(
-                ErrorCode::UserUnauthorized,
-                "Unable to force disconnect. The user does not have a valid token",
-            ));
-        }
+        state.require_moderator(&binding.connection_id, "force disconnect")?;
         if !state.connection(target).is_some_and(|c| c.is_active()) {
             return Err(SignalingError::new(
                 ErrorCode::UserNotFound,
@@ -502,9 +487,7 @@ impl Registry {
                 ),
             ));
         }
-        if let Some(p) = state.participant_mut(&binding.connection_id) {
-            p.send(reply.ok(rpc::empty()));
-        }
+        state.send_to(&binding.connection_id, reply.ok(rpc::empty()));
         self.remove_participant(&mut state, target, Reason::ForceDisconnectByUser, None);
         drop(state);
         self.close_if_abandoned(&binding.session);
@@ -523,7 +506,7 @@ impl Registry {
         let mut state = binding.session.lock();
         let p = state
             .participant_mut(&binding.connection_id)
-            .ok_or_else(gone)?;
+            .ok_or_else(SignalingError::gone)?;
         const MAX_KEPT: usize = 64;
         if p.client_candidates.len() < MAX_KEPT {
             p.client_candidates.push(candidate);
