@@ -57,3 +57,36 @@ mod tests {
         assert!(sending_media("garbage").is_empty());
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sdp_like() -> impl Strategy<Value = String> {
+        let line = prop_oneof![
+            Just("m=audio 9 UDP/TLS/RTP/SAVPF 111".to_owned()),
+            Just("m=video 0 UDP/TLS/RTP/SAVPF 96".to_owned()),
+            Just("m=video 9 x".to_owned()),
+            Just("m=".to_owned()),
+            Just("a=sendonly".to_owned()),
+            Just("a=recvonly".to_owned()),
+            Just("a=inactive".to_owned()),
+            "a=mid:[a-z0-9]{0,4}",
+            "[ -~]{0,30}",
+        ];
+        prop::collection::vec(line, 0..20).prop_map(|lines| lines.join("\r\n"))
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_only_names_sending_lines(sdp in sdp_like(), noise in "\\PC{0,200}") {
+            for text in [&sdp, &noise] {
+                for (mid, _) in sending_media(text) {
+                    let line = format!("a=mid:{mid}");
+                    prop_assert!(text.contains(&line));
+                }
+            }
+        }
+    }
+}

@@ -336,3 +336,142 @@ impl Connection {
         });
     }
 }
+
+#[cfg(test)]
+mod properties {
+    //! Every request gets exactly one response, whatever its method and parameters, and
+    //! nothing panics.
+
+    use std::sync::Arc;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::Connection;
+    use crate::config::Config;
+    use crate::domain::{EventSink, Outbox, Registry};
+    use crate::media::MediaHandle;
+
+    const METHODS: &[&str] = &[
+        "ping",
+        "joinRoom",
+        "connect",
+        "leaveRoom",
+        "publishVideo",
+        "unpublishVideo",
+        "prepareReceiveVideoFrom",
+        "receiveVideoFrom",
+        "unsubscribeFromVideo",
+        "onIceCandidate",
+        "sendMessage",
+        "streamPropertyChanged",
+        "videoData",
+        "echo",
+        "reconnectStream",
+        "forceDisconnect",
+        "forceUnpublish",
+        "applyFilter",
+        "subscribeToSpeechToText",
+        "nope",
+        "",
+    ];
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| json!(n)),
+            "[ -~]{0,16}".prop_map(Value::String),
+            prop::sample::select(vec![
+                "str_CAM_Abcd_con_X",
+                "con_X",
+                "{\"to\":[]}",
+                "v=0",
+                "audioActive",
+                "s"
+            ])
+            .prop_map(|s| Value::String(s.into())),
+        ];
+        let keys = prop::sample::select(vec![
+            "token",
+            "session",
+            "sdpOffer",
+            "sdpAnswer",
+            "sdpString",
+            "sender",
+            "stream",
+            "message",
+            "property",
+            "newValue",
+            "reason",
+            "connectionId",
+            "streamId",
+            "endpointName",
+            "candidate",
+            "hasAudio",
+            "hasVideo",
+            "sessionId",
+            "reconnect",
+        ]);
+        leaf.prop_recursive(2, 16, 5, move |inner| {
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| {
+                Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+            })
+        })
+    }
+
+    fn frame() -> impl Strategy<Value = (Option<u64>, String)> {
+        prop_oneof![
+            4 => (any::<u16>(), prop::sample::select(METHODS), value()).prop_map(|(id, m, p)| {
+                (Some(u64::from(id)), json!({"jsonrpc": "2.0", "id": id, "method": m, "params": p}).to_string())
+            }),
+            1 => "\\PC{0,40}".prop_map(|t| (None, t)),
+            1 => prop::sample::select(METHODS).prop_map(|m| (None, json!({"jsonrpc": "2.0", "method": m}).to_string())),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn every_request_gets_exactly_one_response(frames in prop::collection::vec(frame(), 1..12), join_first in any::<bool>()) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let registry = Arc::new(Registry::new(
+                    Arc::new(Config::for_loopback("P")),
+                    "127.0.0.1:1".into(),
+                    MediaHandle::detached(),
+                    EventSink::default(),
+                ));
+                registry.create_session(&serde_json::from_value(json!({"customSessionId": "s"})).unwrap()).unwrap();
+                let token = registry.create_connection("s", &Default::default()).unwrap().token.unwrap();
+                let (outbox, mut rx, _stuck) = Outbox::new();
+                let mut connection = Connection::new(registry.clone(), outbox, "127.0.0.1".into());
+                if join_first {
+                    let join = json!({"jsonrpc": "2.0", "id": 100_000, "method": "joinRoom",
+                        "params": {"token": token, "session": "s", "platform": "p", "metadata": "", "secret": ""}});
+                    connection.handle(&join.to_string()).await;
+                    let reply: Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+                    prop_assert!(reply.get("result").is_some(), "{reply}");
+                }
+                for (id, text) in frames {
+                    connection.handle(&text).await;
+                    let mut replies = Vec::new();
+                    while let Ok(frame) = rx.try_recv() {
+                        let v: Value = serde_json::from_str(&frame).unwrap();
+                        prop_assert_eq!(&v["jsonrpc"], "2.0");
+                        if v.get("method").is_none() {
+                            prop_assert!(v.get("result").is_some() != v.get("error").is_some(), "{v}");
+                            replies.push(v["id"].clone());
+                        }
+                    }
+                    match id {
+                        Some(id) => prop_assert_eq!(replies, vec![json!(id)], "{}", text),
+                        None => prop_assert!(replies.len() <= 1, "{text}: {replies:?}"),
+                    }
+                }
+                Ok(())
+            })?;
+        }
+    }
+}
