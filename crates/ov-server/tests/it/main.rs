@@ -4,6 +4,7 @@ mod binary;
 mod bodies;
 mod events;
 mod rest_api;
+mod rest_connections;
 mod rpc_client;
 mod rpc_errors;
 mod rpc_media;

@@ -108,3 +108,13 @@ impl TestServer {
             .to_owned()
     }
 }
+
+/// The keys of a JSON object.
+pub fn keys(v: &Value) -> std::collections::BTreeSet<String> {
+    v.as_object().unwrap().keys().cloned().collect()
+}
+
+/// A set of key names.
+pub fn set(items: &[&str]) -> std::collections::BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
