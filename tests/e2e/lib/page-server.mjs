@@ -1,5 +1,5 @@
-// Serves the test page (page/index.html + page/ovtest.js) and the
-// openvidu-browser bundle on 127.0.0.1, random port.
+// Serves the test page (page/index.html and the in-page helpers under
+// page/ovtest/) and the openvidu-browser bundle on 127.0.0.1, random port.
 
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -10,28 +10,39 @@ import { BUNDLE_PATH } from './bundle.mjs';
 
 const pageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'page');
 
+const HTML = 'text/html; charset=utf-8';
+const JS = 'text/javascript; charset=utf-8';
+
 const FILES = {
-    '/': [path.join(pageDir, 'index.html'), 'text/html; charset=utf-8'],
-    '/index.html': [path.join(pageDir, 'index.html'), 'text/html; charset=utf-8'],
-    '/ovtest.js': [path.join(pageDir, 'ovtest.js'), 'text/javascript; charset=utf-8'],
-    '/openvidu-browser.js': [BUNDLE_PATH, 'text/javascript; charset=utf-8']
+    '/': [path.join(pageDir, 'index.html'), HTML],
+    '/index.html': [path.join(pageDir, 'index.html'), HTML],
+    '/openvidu-browser.js': [BUNDLE_PATH, JS]
 };
+
+/** [file, Content-Type] for a request path: the fixed files, or a script page/ovtest/<name>.js. */
+function resolve(pathname) {
+    if (FILES[pathname]) return FILES[pathname];
+    const m = /^\/ovtest\/([a-z][a-z0-9-]*\.js)$/.exec(pathname);
+    return m ? [path.join(pageDir, 'ovtest', m[1]), JS] : undefined;
+}
 
 /** @returns {Promise<{url: string, close: () => Promise<void>}>} */
 export async function startPageServer() {
     const server = http.createServer(async (req, res) => {
         const pathname = new URL(req.url, 'http://127.0.0.1').pathname;
-        const entry = FILES[pathname];
+        const entry = resolve(pathname);
         if (!entry) {
             res.writeHead(pathname === '/favicon.ico' ? 204 : 404).end();
             return;
         }
+        let body;
         try {
-            const body = await readFile(entry[0]);
-            res.writeHead(200, { 'Content-Type': entry[1], 'Cache-Control': 'no-store' }).end(body);
+            body = await readFile(entry[0]);
         } catch (err) {
-            res.writeHead(500, { 'Content-Type': 'text/plain' }).end(String(err));
+            res.writeHead(err.code === 'ENOENT' ? 404 : 500, { 'Content-Type': 'text/plain' }).end(String(err));
+            return;
         }
+        res.writeHead(200, { 'Content-Type': entry[1], 'Cache-Control': 'no-store' }).end(body);
     });
     await new Promise((resolve, reject) => {
         server.once('error', reject);

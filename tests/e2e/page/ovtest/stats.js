@@ -1,0 +1,111 @@
+// Media numbers of window.ovtest, from RTCPeerConnection.getStats():
+//   stats()            inbound-rtp numbers of every live subscriber (+ firstFrameDelayMs)
+//   publisherStats()   outbound-rtp numbers of the local publisher
+// and, for session.js, watchFirstFrame(entry): when a subscriber decodes its first frame.
+(() => {
+    'use strict';
+
+    const kit = window.__ovtest;
+    const { now, state, pcId } = kit;
+    const ovtest = window.ovtest;
+
+    /** The `type` ('inbound-rtp' / 'outbound-rtp') reports of `pc` by kind: {video, audio} (null when absent). */
+    async function rtpReports(pc, type) {
+        const out = { video: null, audio: null };
+        (await pc.getStats()).forEach((r) => {
+            if (r.type === type && (r.kind === 'video' || r.kind === 'audio')) out[r.kind] = r;
+        });
+        return out;
+    }
+
+    /** Sets entry.firstFrameAt once the subscriber has decoded a video frame (polled every 50 ms, for 30 s). */
+    function watchFirstFrame(entry) {
+        const deadline = now() + 30_000;
+        const poll = async () => {
+            if (entry.destroyed || entry.firstFrameAt !== null || now() > deadline) return;
+            try {
+                const pc = entry.stream.getRTCPeerConnection();
+                if (pc) {
+                    const { video } = await rtpReports(pc, 'inbound-rtp');
+                    if (video && video.framesDecoded > 0 && entry.firstFrameAt === null) entry.firstFrameAt = now();
+                }
+            } catch (e) {
+                // no peer connection yet
+            }
+            if (entry.firstFrameAt === null) setTimeout(poll, 50);
+        };
+        setTimeout(poll, 50);
+    }
+
+    Object.assign(ovtest, {
+        /** inbound-rtp numbers of every subscriber whose stream was not destroyed. */
+        async stats() {
+            const out = [];
+            for (const [streamId, s] of state.subscribers) {
+                if (s.destroyed) continue;
+                const entry = {
+                    streamId,
+                    connectionId: s.connectionId,
+                    data: s.data,
+                    createdAt: s.createdAt,
+                    firstFrameAt: s.firstFrameAt,
+                    firstFrameDelayMs: s.firstFrameAt === null ? null : s.firstFrameAt - s.createdAt,
+                    subscribeError: s.subscribeError,
+                    video: null,
+                    audio: null
+                };
+                try {
+                    const pc = s.stream.getRTCPeerConnection();
+                    entry.pcId = pcId(pc);
+                    entry.iceConnectionState = pc.iceConnectionState;
+                    entry.connectionState = pc.connectionState;
+                    const { video, audio } = await rtpReports(pc, 'inbound-rtp');
+                    if (video) {
+                        entry.video = {
+                            framesDecoded: video.framesDecoded || 0,
+                            keyFramesDecoded: video.keyFramesDecoded || 0,
+                            packetsReceived: video.packetsReceived || 0,
+                            frameWidth: video.frameWidth,
+                            frameHeight: video.frameHeight,
+                            pliCount: video.pliCount,
+                            firCount: video.firCount
+                        };
+                    }
+                    if (audio) entry.audio = { packetsReceived: audio.packetsReceived || 0 };
+                } catch (e) {
+                    entry.error = String(e);
+                }
+                out.push(entry);
+            }
+            return out;
+        },
+
+        /** outbound-rtp numbers of the local publisher (pliCount = keyframe requests received). */
+        async publisherStats() {
+            if (!state.publisher || !state.publisher.stream) return null;
+            const out = { streamId: state.publisher.stream.streamId, video: null, audio: null };
+            try {
+                const pc = state.publisher.stream.getRTCPeerConnection();
+                out.pcId = pcId(pc);
+                out.iceConnectionState = pc.iceConnectionState;
+                const { video, audio } = await rtpReports(pc, 'outbound-rtp');
+                if (video) {
+                    out.video = {
+                        framesEncoded: video.framesEncoded,
+                        keyFramesEncoded: video.keyFramesEncoded,
+                        pliCount: video.pliCount,
+                        firCount: video.firCount,
+                        nackCount: video.nackCount,
+                        packetsSent: video.packetsSent
+                    };
+                }
+                if (audio) out.audio = { packetsSent: audio.packetsSent };
+            } catch (e) {
+                out.error = String(e);
+            }
+            return out;
+        }
+    });
+
+    Object.assign(kit, { rtpReports, watchFirstFrame });
+})();
