@@ -1,0 +1,296 @@
+//! One WebRTC peer connection of a simulated participant: a str0m `Rtc` and its own UDP
+//! socket (the server tells peers apart by source address), driven as str0m requires —
+//! every input (a datagram, a timeout, a written frame) is followed by draining
+//! `poll_output` until it yields a `Timeout`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use str0m::format::Codec;
+use str0m::media::{MediaKind, Mid, Pt};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event, Input, Output, Rtc};
+use tokio::net::UdpSocket;
+use tokio::sync::watch;
+
+use crate::LoadError;
+use crate::rtp_header::{Datagram, classify};
+use crate::source::{Frame, Source};
+use crate::stats::{Board, Counters, PublisherStats, Subscription, add, bump};
+
+/// Read buffer: above any datagram a WebRTC peer sends (str0m's MTU is ~1150).
+const MAX_DATAGRAM: usize = 2048;
+/// Datagrams read in one wake-up before the timers get a turn.
+const READ_BATCH: usize = 32;
+
+/// A bound socket and an `Rtc` announcing it as its host candidate.
+pub struct Peer {
+    /// The peer connection.
+    pub rtc: Rtc,
+    socket: UdpSocket,
+    local: SocketAddr,
+}
+
+impl Peer {
+    /// Binds a fresh UDP port on `ip` and builds an `Rtc` with Opus and VP8 only, as a
+    /// browser negotiating with openvidu-rs ends up with.
+    pub async fn bind(ip: IpAddr) -> Result<Peer, LoadError> {
+        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
+        let local = socket.local_addr()?;
+        let mut rtc = Rtc::builder()
+            .clear_codecs()
+            .enable_opus(true, false)
+            .enable_vp8(true)
+            .build(Instant::now());
+        rtc.add_local_candidate(Candidate::host(local, "udp")?);
+        Ok(Peer { rtc, socket, local })
+    }
+}
+
+/// What the peer does with its media.
+pub enum Role {
+    /// Sends synthetic audio and video.
+    Publisher(Publisher),
+    /// Counts what it receives.
+    Subscriber(Subscriber),
+}
+
+/// The receiving side of a subscription.
+pub struct Subscriber {
+    stats: Arc<Subscription>,
+    /// Count media from RTP headers instead of handing it to str0m (`--light`).
+    light: bool,
+    /// Payload types of the offered m-lines, learnt from str0m's `MediaAdded`.
+    video_pts: Vec<Pt>,
+    audio_pts: Vec<Pt>,
+}
+
+impl Subscriber {
+    /// A subscriber counting into `stats`.
+    pub fn new(stats: Arc<Subscription>, light: bool) -> Subscriber {
+        Subscriber {
+            stats,
+            light,
+            video_pts: Vec::new(),
+            audio_pts: Vec::new(),
+        }
+    }
+
+    /// In light mode, counts an RTP datagram instead of decrypting it; returns whether it
+    /// was taken (everything else goes to str0m: STUN, DTLS, RTCP).
+    fn take_light(&self, datagram: &[u8], c: &Counters) -> bool {
+        if !self.light {
+            return false;
+        }
+        let Datagram::Rtp { pt, marker } = classify(datagram) else {
+            return false;
+        };
+        let pt = Pt::from(pt);
+        if self.video_pts.contains(&pt) {
+            if marker {
+                bump(&c.video_frames_rx);
+                bump(&self.stats.video_frames);
+            }
+        } else if self.audio_pts.contains(&pt) {
+            bump(&c.audio_frames_rx);
+        }
+        true
+    }
+}
+
+/// The sending side of a publication.
+pub struct Publisher {
+    source: Source,
+    audio: (Mid, Pt),
+    video: (Mid, Pt),
+    stats: Arc<PublisherStats>,
+    /// Frames are written once DTLS is up; before, str0m would only queue them.
+    connected: bool,
+}
+
+impl Publisher {
+    /// A publisher of `rtc`'s negotiated audio and video m-lines.
+    pub fn new(
+        rtc: &mut Rtc,
+        audio: Mid,
+        video: Mid,
+        source: Source,
+        stats: Arc<PublisherStats>,
+    ) -> Result<Publisher, LoadError> {
+        Ok(Publisher {
+            audio: (audio, negotiated_pt(rtc, audio, Codec::Opus)?),
+            video: (video, negotiated_pt(rtc, video, Codec::Vp8)?),
+            source,
+            stats,
+            connected: false,
+        })
+    }
+
+    fn next_due(&self) -> Option<Instant> {
+        self.connected.then(|| self.source.next_due())
+    }
+
+    /// Writes every frame due at `now`.
+    fn produce(&mut self, rtc: &mut Rtc, now: Instant, c: &Counters) {
+        if !self.connected {
+            return;
+        }
+        while let Some(frame) = self.source.poll(now) {
+            let ((mid, pt), rtp_time, data) = match frame {
+                Frame::Audio { rtp_time, data } => {
+                    bump(&c.audio_frames_tx);
+                    (self.audio, rtp_time, data)
+                }
+                Frame::Video { rtp_time, data, .. } => {
+                    bump(&c.video_frames_tx);
+                    bump(&self.stats.video_frames);
+                    (self.video, rtp_time, data)
+                }
+            };
+            let written = rtc.writer(mid).map(|w| w.write(pt, now, rtp_time, data));
+            if let Some(Err(e)) = written {
+                tracing::debug!(error = %e, "frame not written");
+            }
+        }
+    }
+}
+
+/// The payload type str0m negotiated for `codec` on `mid`.
+fn negotiated_pt(rtc: &mut Rtc, mid: Mid, codec: Codec) -> Result<Pt, LoadError> {
+    let writer = rtc
+        .writer(mid)
+        .ok_or_else(|| LoadError::Rtc(format!("no writer for m-line {mid}")))?;
+    writer
+        .payload_params()
+        .find(|p| p.spec().codec == codec)
+        .map(|p| p.pt())
+        .ok_or_else(|| LoadError::Rtc(format!("{codec:?} not negotiated on m-line {mid}")))
+}
+
+impl Role {
+    fn next_due(&self) -> Option<Instant> {
+        match self {
+            Role::Publisher(p) => p.next_due(),
+            Role::Subscriber(_) => None,
+        }
+    }
+
+    fn on_event(&mut self, event: Event, rtc: &Rtc, c: &Counters) {
+        match (self, event) {
+            (Role::Subscriber(sub), Event::MediaData(d)) => {
+                if d.params.spec().codec.is_video() {
+                    bump(&c.video_frames_rx);
+                    bump(&sub.stats.video_frames);
+                } else {
+                    bump(&c.audio_frames_rx);
+                }
+            }
+            (Role::Subscriber(sub), Event::MediaAdded(m)) => {
+                let pts = rtc.media(m.mid).map(|m| m.remote_pts().to_vec());
+                let pts = pts.unwrap_or_default();
+                match m.kind {
+                    MediaKind::Video => sub.video_pts.extend(pts),
+                    MediaKind::Audio => sub.audio_pts.extend(pts),
+                }
+            }
+            (Role::Publisher(p), Event::KeyframeRequest(r)) if r.mid == p.video.0 => {
+                p.source.request_keyframe();
+            }
+            (Role::Publisher(p), Event::Connected) => p.connected = true,
+            (_, Event::IceConnectionStateChange(state)) => {
+                tracing::debug!(?state, "ICE state");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Runs the peer until `stop` turns true (or str0m fails, which is logged and counted).
+pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watch::Receiver<bool>) {
+    let Peer {
+        mut rtc,
+        socket,
+        local,
+    } = peer;
+    let c = &board.counters;
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    let sleep = tokio::time::sleep(std::time::Duration::ZERO);
+    tokio::pin!(sleep);
+    loop {
+        let timeout = match drain(&mut rtc, &socket, &mut role, c) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "peer connection failed");
+                bump(&c.failures);
+                return;
+            }
+        };
+        let wake = role.next_due().map_or(timeout, |d| d.min(timeout));
+        sleep.as_mut().reset(tokio::time::Instant::from_std(wake));
+        tokio::select! {
+            biased;
+            _ = stop.wait_for(|s| *s) => return,
+            received = socket.recv_from(&mut buf) => {
+                let Ok((n, source)) = received else { continue };
+                let mut got = Some((n, source));
+                let mut batch = 0;
+                while let Some((n, source)) = got {
+                    add(&c.bytes_rx, n as u64);
+                    bump(&c.packets_rx);
+                    let taken = matches!(&role, Role::Subscriber(s) if s.take_light(&buf[..n], c));
+                    if !taken
+                        && let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n])
+                        && let Err(e) = rtc.handle_input(Input::Receive(Instant::now(), r))
+                    {
+                        tracing::debug!(error = %e, "datagram refused");
+                    }
+                    batch += 1;
+                    got = None;
+                    if batch < READ_BATCH {
+                        // Drain before the next input, as str0m requires.
+                        if let Err(e) = drain(&mut rtc, &socket, &mut role, c) {
+                            tracing::warn!(error = %e, "peer connection failed");
+                            bump(&c.failures);
+                            return;
+                        }
+                        got = socket.try_recv_from(&mut buf).ok();
+                    }
+                }
+            }
+            _ = &mut sleep => {
+                let now = Instant::now();
+                if let Role::Publisher(p) = &mut role {
+                    p.produce(&mut rtc, now, c);
+                }
+                if let Err(e) = rtc.handle_input(Input::Timeout(now)) {
+                    tracing::debug!(error = %e, "timeout refused");
+                }
+            }
+        }
+    }
+}
+
+/// Sends what str0m wants sent and handles its events; returns its next deadline.
+fn drain(
+    rtc: &mut Rtc,
+    socket: &UdpSocket,
+    role: &mut Role,
+    c: &Counters,
+) -> Result<Instant, LoadError> {
+    loop {
+        match rtc.poll_output()? {
+            Output::Timeout(t) => return Ok(t),
+            Output::Transmit(t) => match socket.try_send_to(&t.contents, t.destination) {
+                Ok(n) => {
+                    bump(&c.packets_tx);
+                    add(&c.bytes_tx, n as u64);
+                }
+                // UDP semantics: a full socket buffer drops the datagram.
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(e) => tracing::debug!(error = %e, "send failed"),
+            },
+            Output::Event(e) => role.on_event(e, rtc, c),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! Tiny loads against an in-process server: every subscription must receive video.
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use ov_load::{Args, Summary};
+
+/// Starts a server, runs `openvidu-load` with `extra` arguments against it, checks that
+/// the run cleaned up after itself, and returns the summary.
+async fn load(extra: &[&str]) -> (Summary, Vec<String>) {
+    let server = ov_server::start(ov_server::Config::for_loopback("S"))
+        .await
+        .expect("server starts");
+    let url = server.local_url();
+    let pid = std::process::id().to_string();
+    let base = [
+        "openvidu-load",
+        "--url",
+        &url,
+        "--secret",
+        "S",
+        "--server-pid",
+        &pid,
+    ];
+    let args = Args::parse_from(base.iter().chain(extra));
+    let plan = args.plan().expect("a valid plan");
+    let began = Instant::now();
+    let mut lines = Vec::new();
+    let summary = ov_load::run(&plan, |l| lines.push(l.to_owned()))
+        .await
+        .expect("the run completes");
+    println!("{}\n{}", lines.join("\n"), summary.render());
+    assert!(began.elapsed() < plan.duration + Duration::from_secs(4));
+    assert_eq!(
+        server.registry.list_sessions(false, false).content.len(),
+        0,
+        "sessions left behind"
+    );
+    server.shutdown().await;
+    (summary, lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_participants_all_receive_each_other() {
+    let (summary, lines) = load(&["--rooms", "1", "--participants", "3", "--duration", "4"]).await;
+    let text = summary.render();
+    assert_eq!(lines.len(), 4, "one line a second");
+    let t = &summary.totals;
+    assert_eq!((t.joined, t.published, t.subscribed), (3, 3, 6), "{text}");
+    assert_eq!(t.subscriptions_with_video, 6, "{text}");
+    assert_eq!(t.failures, 0, "{text}");
+    assert!(summary.passed());
+    // 3 publishers at 15 fps for ~4 s, each seen by 2 subscribers: most frames arrive.
+    assert!(
+        summary.video_ratio().expect("frames expected") > 0.8,
+        "{text}"
+    );
+    assert!(t.audio_frames_rx > 0, "{text}");
+    let steady = summary.steady.expect("averages");
+    assert!(
+        steady.server_cores.is_some(),
+        "the server's process was sampled"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn light_subscribers_count_frames_from_rtp_headers() {
+    let (summary, _) = load(&[
+        "--participants",
+        "3",
+        "--publishers",
+        "1",
+        "--duration",
+        "3",
+        "--light",
+    ])
+    .await;
+    let text = summary.render();
+    let t = &summary.totals;
+    assert_eq!((t.published, t.subscribed), (1, 2), "{text}");
+    assert_eq!(t.subscriptions_with_video, 2, "{text}");
+    assert!(
+        summary.video_ratio().expect("frames expected") > 0.8,
+        "{text}"
+    );
+    assert!(t.audio_frames_rx > 0, "{text}");
+}
