@@ -201,7 +201,7 @@ impl Registry {
     /// Destroys a session whose last participant left (OpenVidu's `lastParticipantLeft`).
     /// Takes the map lock first, as everywhere: never while holding a session lock.
     pub(crate) fn close_if_abandoned(&self, handle: &Arc<SessionHandle>) {
-        let mut map = self.sessions_write();
+        let mut map = self.map_write();
         let mut state = handle.lock();
         if state.closed || state.has_participants() || !state.was_active {
             return;

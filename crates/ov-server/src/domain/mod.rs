@@ -84,13 +84,9 @@ impl Registry {
         self.sessions.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub(crate) fn sessions_write(
+    pub(crate) fn map_write(
         &self,
     ) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<SessionHandle>>> {
-        self.map_write()
-    }
-
-    fn map_write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<SessionHandle>>> {
         self.sessions.write().unwrap_or_else(|e| e.into_inner())
     }
 
