@@ -8,9 +8,11 @@ use ov_load::{Args, Summary};
 /// Starts a server, runs `openvidu-load` with `extra` arguments against it, checks that
 /// the run cleaned up after itself, and returns the summary.
 async fn load(extra: &[&str]) -> (Summary, Vec<String>) {
-    let server = ov_server::start(ov_server::Config::for_loopback("S"))
-        .await
-        .expect("server starts");
+    load_with(ov_server::Config::for_loopback("S"), extra).await
+}
+
+async fn load_with(config: ov_server::Config, extra: &[&str]) -> (Summary, Vec<String>) {
+    let server = ov_server::start(config).await.expect("server starts");
     let url = server.local_url();
     let pid = std::process::id().to_string();
     let base = [
@@ -84,4 +86,20 @@ async fn light_subscribers_count_frames_from_rtp_headers() {
         "{text}"
     );
     assert!(t.audio_frames_rx > 0, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_spread_over_media_workers_all_deliver() {
+    let mut config = ov_server::Config::for_loopback("S");
+    config.rtc_workers = 2;
+    let (summary, _) = load_with(
+        config,
+        &["--rooms", "4", "--participants", "2", "--duration", "4"],
+    )
+    .await;
+    let text = summary.render();
+    let t = &summary.totals;
+    assert_eq!((t.joined, t.subscribed), (8, 8), "{text}");
+    assert_eq!(t.subscriptions_with_video, 8, "{text}");
+    assert!(summary.passed(), "{text}");
 }

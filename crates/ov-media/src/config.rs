@@ -37,6 +37,9 @@ pub struct EngineConfig {
     pub stats_interval: Duration,
     /// Minimum time between two keyframe requests sent to one publisher track.
     pub keyframe_request_interval: Duration,
+    /// The first [`PeerId`](crate::PeerId) this engine hands out. Engines running side by
+    /// side (one per core) get disjoint ranges, so a peer id tells which engine owns it.
+    pub first_peer_id: u64,
 }
 
 impl EngineConfig {
@@ -49,6 +52,7 @@ impl EngineConfig {
             park_timeout: Duration::from_secs(30),
             stats_interval: Duration::from_secs(1),
             keyframe_request_interval: Duration::from_millis(300),
+            first_peer_id: 1,
         }
     }
 }

@@ -105,10 +105,10 @@ impl Engine {
             .generate_certificate()
             .expect("the crypto provider generates DTLS certificates");
         Engine {
+            next_id: config.first_peer_id.max(1),
             config,
             cert,
             peers: HashMap::new(),
-            next_id: 1,
             by_ufrag: HashMap::new(),
             by_addr: HashMap::new(),
             timers: Timers::default(),

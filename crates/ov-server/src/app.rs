@@ -106,8 +106,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 
     let media_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let (media_events, media_event_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (media, media_task) = media::start(
+    let (media, media_tasks) = media::start(
         media_bind,
+        config.rtc_workers,
         &config.rtc_advertised_ips,
         media_events,
         stopped.clone(),
@@ -117,7 +118,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         addr: media_bind,
         source,
     })?;
-    tasks.push(media_task);
+    tasks.extend(media_tasks);
     let media_addr = media.local_addr;
     let (event_tx, event_rx) = tokio::sync::mpsc::channel(crate::domain::EVENT_QUEUE);
     let events = if config.webhook.is_some() || config.cdr_path.is_some() {

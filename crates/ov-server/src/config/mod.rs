@@ -128,8 +128,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// HTTPS, when configured.
     pub tls: Option<TlsFiles>,
-    /// UDP port of the media (0 picks a free one).
+    /// UDP port of the media (0 picks a free one); worker `i` uses `rtc_port + i`.
     pub rtc_port: u16,
+    /// Number of media workers.
+    pub rtc_workers: usize,
     /// Addresses announced as ICE host candidates.
     pub rtc_advertised_ips: Vec<IpAddr>,
     /// Sweep interval of never-joined sessions; zero disables it.
@@ -257,6 +259,16 @@ impl RawConfig {
         let rtc_port = self
             .optional_number("OPENVIDU_RTC_PORT")?
             .unwrap_or(listen_port);
+        let rtc_workers: usize = self.number("OPENVIDU_RTC_WORKERS")?;
+        if !(1..=256).contains(&rtc_workers) {
+            return Err(self.invalid("OPENVIDU_RTC_WORKERS", "must be between 1 and 256"));
+        }
+        if rtc_port != 0 && usize::from(rtc_port) + rtc_workers - 1 > usize::from(u16::MAX) {
+            return Err(self.invalid(
+                "OPENVIDU_RTC_WORKERS",
+                "needs more ports above OPENVIDU_RTC_PORT than there are",
+            ));
+        }
         let rtc_advertised_ips = match self.optional_text("OPENVIDU_RTC_ADVERTISED_IPS") {
             Some(list) => list
                 .split(',')
@@ -314,6 +326,7 @@ impl RawConfig {
             listen: SocketAddr::new(address, listen_port),
             tls,
             rtc_port,
+            rtc_workers,
             rtc_advertised_ips,
             garbage_interval: Duration::from_secs(
                 self.number("OPENVIDU_SESSIONS_GARBAGE_INTERVAL")?,

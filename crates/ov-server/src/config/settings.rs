@@ -49,6 +49,8 @@ settings! {
         "PEM private key of OPENVIDU_TLS_CERTIFICATE";
     "OPENVIDU_RTC_PORT", "rtc-port", None,
         "UDP port for all WebRTC media (ICE, DTLS, SRTP); default: the same number as the listen port";
+    "OPENVIDU_RTC_WORKERS", "rtc-workers", Some("1"),
+        "Media workers (threads of forwarding, one per core at most); worker i uses OPENVIDU_RTC_PORT + i, each session stays on one worker";
     "OPENVIDU_RTC_ADVERTISED_IPS", "rtc-advertised-ips", None,
         "Comma-separated IP addresses announced as ICE candidates; default: DOMAIN_OR_PUBLIC_IP if it is an IP, 127.0.0.1 for localhost, else its DNS addresses";
     "OPENVIDU_SESSIONS_GARBAGE_INTERVAL", "sessions-garbage-interval", Some("900"),

@@ -180,3 +180,18 @@ fn help_lists_every_setting() {
         assert!(help.contains(&format!("--{}", s.flag)));
     }
 }
+
+#[test]
+fn media_workers() {
+    let c = load(&["--rtc-workers", "4", "--rtc-port", "40000"], &[]).unwrap();
+    assert_eq!((c.rtc_workers, c.rtc_port), (4, 40000));
+    assert_eq!(load(&[], &[]).unwrap().rtc_workers, 1);
+    for bad in ["0", "257", "x"] {
+        let err = load(&["--rtc-workers", bad], &[]).unwrap_err().to_string();
+        assert!(err.contains("OPENVIDU_RTC_WORKERS"), "{err}");
+    }
+    let err = load(&["--rtc-workers", "3", "--rtc-port", "65535"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ports"), "{err}");
+}

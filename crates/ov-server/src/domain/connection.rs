@@ -132,7 +132,7 @@ fn webrtc_stats(
 ) -> WebRtcStats {
     let stats = media.stats(peer);
     let server_candidates = media
-        .candidates
+        .candidates(peer)
         .iter()
         .enumerate()
         .map(|(i, addr)| {

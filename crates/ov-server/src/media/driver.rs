@@ -11,7 +11,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use super::{Command, MediaEvent, MediaHandle, StatsBoard, candidate_addresses};
+use super::{Command, MediaEvent, MediaHandle, StatsBoard, Worker, candidate_addresses};
 
 /// Datagrams read in one go before the engine's output is flushed.
 const READ_BATCH: usize = 64;
@@ -22,42 +22,56 @@ const MAX_DATAGRAM: usize = 2048;
 /// How often the statistics board is refreshed.
 const STATS_REFRESH: Duration = Duration::from_secs(1);
 
-/// Binds the media socket and starts the driver task. Events go to `events`.
+/// Binds the media sockets and starts one driver task per worker: worker `i` on port
+/// `bind.port() + i` (or a free port each when `bind.port()` is 0). Events go to `events`.
 pub async fn start(
     bind: SocketAddr,
+    workers: usize,
     advertised: &[std::net::IpAddr],
     events: mpsc::UnboundedSender<MediaEvent>,
     stopped: watch::Receiver<bool>,
-) -> std::io::Result<(MediaHandle, tokio::task::JoinHandle<()>)> {
-    let socket = UdpSocket::bind(bind).await?;
-    let local_addr = socket.local_addr()?;
-    let candidates = candidate_addresses(advertised, local_addr.port());
-    let loopback_only = candidates.iter().all(|c| c.ip().is_loopback());
-    let engine = Engine::new(
-        EngineConfig::new(candidates.clone()),
-        Instant::now().into_std(),
-    );
-    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+) -> std::io::Result<(MediaHandle, Vec<tokio::task::JoinHandle<()>>)> {
     let stats: StatsBoard = Arc::new(Mutex::new(HashMap::new()));
-    let handle = MediaHandle {
-        commands: tx,
-        local_addr,
-        candidates,
-        stats: stats.clone(),
-    };
-    let driver = Driver {
-        socket,
-        local_addr,
-        engine,
-        commands: rx,
-        events,
-        stats,
-        loopback_only,
-        peers: Vec::new(),
-    };
-    tracing::info!(%local_addr, "media socket bound");
-    let task = tokio::spawn(driver.run(stopped));
-    Ok((handle, task))
+    let mut handles = Vec::new();
+    let mut tasks = Vec::new();
+    for index in 0..workers.max(1) {
+        let port = if bind.port() == 0 {
+            0
+        } else {
+            bind.port().checked_add(index as u16).ok_or_else(|| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "media port range overflows",
+                )
+            })?
+        };
+        let socket = UdpSocket::bind(SocketAddr::new(bind.ip(), port)).await?;
+        let local_addr = socket.local_addr()?;
+        let candidates = candidate_addresses(advertised, local_addr.port());
+        let loopback_only = candidates.iter().all(|c| c.ip().is_loopback());
+        let mut config = EngineConfig::new(candidates.clone());
+        config.first_peer_id = super::first_peer_id(index);
+        let engine = Engine::new(config, Instant::now().into_std());
+        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+        handles.push(Worker {
+            commands: tx,
+            local_addr,
+            candidates,
+        });
+        let driver = Driver {
+            socket,
+            local_addr,
+            engine,
+            commands: rx,
+            events: events.clone(),
+            stats: stats.clone(),
+            loopback_only,
+            peers: Vec::new(),
+        };
+        tracing::info!(%local_addr, worker = index, "media socket bound");
+        tasks.push(tokio::spawn(driver.run(stopped.clone())));
+    }
+    Ok((MediaHandle::new(handles, stats), tasks))
 }
 
 struct Driver {
@@ -186,7 +200,6 @@ impl Driver {
                     tracing::debug!(%peer, error = %e, "candidate ignored");
                 }
             }
-            Command::RequestKeyframe { peer } => self.engine.request_keyframe(now, peer),
             Command::RemovePeer { peer } => {
                 self.engine.remove_peer(now, peer);
                 self.forget(peer);
@@ -202,9 +215,9 @@ impl Driver {
             .remove(&peer);
     }
 
+    /// Updates this worker's entries of the shared board (others' are theirs to keep).
     fn refresh_stats(&mut self) {
         let mut board = self.stats.lock().unwrap_or_else(|e| e.into_inner());
-        board.clear();
         for peer in &self.peers {
             if let Some(s) = self.engine.stats(*peer) {
                 board.insert(*peer, s);

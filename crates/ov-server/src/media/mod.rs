@@ -1,6 +1,12 @@
-//! The media plane: one UDP socket and one [`ov_media::Engine`], owned by a driver task.
-//! The rest of the server talks to it through a [`MediaHandle`] (commands with replies)
-//! and hears from it through a channel of [`ov_media::Event`]s.
+//! The media plane: media workers, each a UDP socket and an [`ov_media::Engine`] owned by
+//! a driver task. The rest of the server talks to them through a [`MediaHandle`]
+//! (commands with replies) and hears from them through a channel of
+//! [`ov_media::Event`]s.
+//!
+//! With several workers (`OPENVIDU_RTC_WORKERS`), worker `i` listens on the media port
+//! plus `i`. Every session is pinned to one worker (by a hash of its id), so a publisher
+//! and its subscribers share an engine and packets never cross workers, while different
+//! sessions use different cores. A peer id carries its worker in its top bits.
 
 mod driver;
 
@@ -42,9 +48,6 @@ pub(crate) enum Command {
         peer: PeerId,
         candidate: String,
     },
-    RequestKeyframe {
-        peer: PeerId,
-    },
     RemovePeer {
         peer: PeerId,
     },
@@ -65,14 +68,28 @@ pub enum MediaRequestError {
 /// REST can read them without a round trip to the media task.
 pub type StatsBoard = Arc<Mutex<HashMap<PeerId, PeerStats>>>;
 
-/// A cloneable handle to the media task.
+/// The bits of a [`PeerId`] below the worker index.
+const WORKER_SHIFT: u32 = 48;
+
+/// The first peer id of worker `index`.
+pub(crate) fn first_peer_id(index: usize) -> u64 {
+    ((index as u64) << WORKER_SHIFT) | 1
+}
+
+/// One media worker as seen from outside.
+#[derive(Debug, Clone)]
+pub(crate) struct Worker {
+    pub commands: mpsc::Sender<Command>,
+    pub local_addr: SocketAddr,
+    pub candidates: Vec<SocketAddr>,
+}
+
+/// A cloneable handle to the media workers.
 #[derive(Debug, Clone)]
 pub struct MediaHandle {
-    commands: mpsc::Sender<Command>,
-    /// Local address of the UDP socket.
+    workers: Arc<[Worker]>,
+    /// Local address of the first worker's UDP socket.
     pub local_addr: SocketAddr,
-    /// Addresses announced as ICE candidates.
-    pub candidates: Vec<SocketAddr>,
     stats: StatsBoard,
 }
 
@@ -81,33 +98,72 @@ impl MediaHandle {
     /// [`MediaRequestError::Stopped`]); for tests of the REST layer.
     pub fn detached() -> MediaHandle {
         let (commands, _) = mpsc::channel(1);
+        let local_addr = SocketAddr::from(([127, 0, 0, 1], 9));
+        MediaHandle::new(
+            vec![Worker {
+                commands,
+                local_addr,
+                candidates: Vec::new(),
+            }],
+            StatsBoard::default(),
+        )
+    }
+
+    pub(crate) fn new(workers: Vec<Worker>, stats: StatsBoard) -> MediaHandle {
         MediaHandle {
-            commands,
-            local_addr: SocketAddr::from(([127, 0, 0, 1], 9)),
-            candidates: Vec::new(),
-            stats: StatsBoard::default(),
+            local_addr: workers[0].local_addr,
+            workers: workers.into(),
+            stats,
         }
     }
 
+    /// The worker that owns `peer`.
+    fn owner(&self, peer: PeerId) -> &Worker {
+        let index = (peer.0 >> WORKER_SHIFT) as usize;
+        &self.workers[index.min(self.workers.len() - 1)]
+    }
+
+    /// The worker a session is pinned to.
+    fn worker_for(&self, session_id: &str) -> &Worker {
+        // FNV-1a: stable across runs and platforms, unlike the std hasher.
+        let hash = session_id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        &self.workers[(hash % self.workers.len() as u64) as usize]
+    }
+
+    /// The addresses announced as ICE candidates for `peer`.
+    pub fn candidates(&self, peer: PeerId) -> &[SocketAddr] {
+        &self.owner(peer).candidates
+    }
+
+    /// Local addresses of every worker's UDP socket.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.workers.iter().map(|w| w.local_addr).collect()
+    }
+
     async fn ask<T>(
-        &self,
+        worker: &Worker,
         make: impl FnOnce(oneshot::Sender<Result<T, MediaError>>) -> Command,
     ) -> Result<T, MediaRequestError> {
         let (reply, answer) = oneshot::channel();
-        self.commands
+        worker
+            .commands
             .send(make(reply))
             .await
             .map_err(|_| MediaRequestError::Stopped)?;
         Ok(answer.await.map_err(|_| MediaRequestError::Stopped)??)
     }
 
-    /// Accepts a publisher's SDP offer; returns its peer and the SDP answer.
+    /// Accepts a publisher's SDP offer on the worker of `session_id`; returns its peer and
+    /// the SDP answer.
     pub async fn add_publisher(
         &self,
+        session_id: &str,
         offer: String,
         video: VideoCodecChoice,
     ) -> Result<(PeerId, String), MediaRequestError> {
-        self.ask(|reply| Command::AddPublisher {
+        Self::ask(self.worker_for(session_id), |reply| Command::AddPublisher {
             offer,
             video,
             reply,
@@ -123,7 +179,7 @@ impl MediaHandle {
         offer: String,
         video: VideoCodecChoice,
     ) -> Result<String, MediaRequestError> {
-        self.ask(|reply| Command::ReplacePublisher {
+        Self::ask(self.owner(peer), |reply| Command::ReplacePublisher {
             peer,
             offer,
             video,
@@ -138,7 +194,7 @@ impl MediaHandle {
         source: PeerId,
         label: String,
     ) -> Result<(PeerId, String), MediaRequestError> {
-        self.ask(|reply| Command::AddSubscriber {
+        Self::ask(self.owner(source), |reply| Command::AddSubscriber {
             source,
             label,
             reply,
@@ -152,7 +208,7 @@ impl MediaHandle {
         peer: PeerId,
         answer: String,
     ) -> Result<(), MediaRequestError> {
-        self.ask(|reply| Command::AcceptAnswer {
+        Self::ask(self.owner(peer), |reply| Command::AcceptAnswer {
             peer,
             answer,
             reply,
@@ -163,22 +219,19 @@ impl MediaHandle {
     /// Passes on a trickled candidate (best effort).
     pub fn add_candidate(&self, peer: PeerId, candidate: String) {
         let _ = self
+            .owner(peer)
             .commands
             .try_send(Command::AddCandidate { peer, candidate });
-    }
-
-    /// Asks a publisher for a keyframe (best effort).
-    pub fn request_keyframe(&self, peer: PeerId) {
-        let _ = self.commands.try_send(Command::RequestKeyframe { peer });
     }
 
     /// Closes a peer. Never blocks: removal must not wait behind a full queue, so it
     /// falls back to a task when the queue is full.
     pub fn remove_peer(&self, peer: PeerId) {
+        let worker = self.owner(peer);
         if let Err(mpsc::error::TrySendError::Full(cmd)) =
-            self.commands.try_send(Command::RemovePeer { peer })
+            worker.commands.try_send(Command::RemovePeer { peer })
         {
-            let commands = self.commands.clone();
+            let commands = worker.commands.clone();
             tokio::spawn(async move {
                 let _ = commands.send(cmd).await;
             });

@@ -133,7 +133,7 @@ impl Connection {
                     filter: json!({}),
                 };
                 let (peer, answer) = media
-                    .add_publisher(offer.clone(), video)
+                    .add_publisher(&binding.session.id, offer.clone(), video)
                     .await
                     .map_err(media_error)?;
                 registry

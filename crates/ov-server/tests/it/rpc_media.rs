@@ -414,3 +414,63 @@ async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn sessions_are_pinned_to_media_workers() {
+    let mut config = ov_server::Config::for_loopback(crate::support::SECRET);
+    config.rtc_workers = 2;
+    let t = TestServer::start_with(config).await;
+    let ports: Vec<u16> = t
+        .server
+        .registry
+        .media()
+        .local_addrs()
+        .iter()
+        .map(|a| a.port())
+        .collect();
+    assert_eq!(ports.len(), 2);
+    assert_ne!(ports[0], ports[1]);
+    let candidate_port = |sdp: &str| -> u16 {
+        let line = sdp
+            .lines()
+            .find(|l| l.starts_with("a=candidate"))
+            .expect("a candidate");
+        line.split(' ').nth(5).unwrap().parse().unwrap()
+    };
+    let mut used = std::collections::BTreeSet::new();
+    for i in 0..8 {
+        let sid = t
+            .new_session(json!({"customSessionId": format!("room-{i}")}))
+            .await;
+        let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+        let mut browser = Browser::new();
+        let published = a
+            .call(
+                "publishVideo",
+                json!({"sdpOffer": browser.publish_offer(), "doLoopback": false, "hasAudio": true, "hasVideo": true}),
+            )
+            .await
+            .unwrap();
+        let publisher_port = candidate_port(published["sdpAnswer"].as_str().unwrap());
+        let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+        let offer = b
+            .call(
+                "prepareReceiveVideoFrom",
+                json!({"sender": published["id"]}),
+            )
+            .await
+            .unwrap();
+        // A subscriber is served by its publisher's worker.
+        assert_eq!(
+            candidate_port(offer["sdpOffer"].as_str().unwrap()),
+            publisher_port
+        );
+        used.insert(publisher_port);
+    }
+    assert_eq!(
+        used.into_iter().collect::<Vec<_>>(),
+        ports,
+        "sessions use both workers"
+    );
+    t.stop().await;
+}
