@@ -5,8 +5,8 @@ use std::sync::Arc;
 use ov_protocol::rpc::{ConnectionReason, notification, notify};
 
 use super::Registry;
-use super::events::WebrtcRef;
-use super::participant::PublishedStream;
+use super::events::{SessionRef, WebrtcRef};
+use super::participant::{PublishedStream, StreamOptions, Subscription};
 use super::session::{SessionHandle, SessionState};
 
 /// Why a participant left or a stream ended (OpenVidu's `EndReason` names).
@@ -95,24 +95,11 @@ impl Registry {
         }
         let session = state.session_ref();
         for sub in &participant.subscriptions {
-            self.media().remove_peer(sub.peer);
-            if let Some(options) = sub
+            let options = sub
                 .established
                 .then(|| state.stream_options(&sub.stream_id))
-                .flatten()
-            {
-                self.events.webrtc_destroyed(
-                    &session,
-                    WebrtcRef {
-                        stream_id: &sub.stream_id,
-                        connection_id,
-                        receiving_from: Some(&sub.publisher_connection),
-                        options: &options,
-                        created_at: sub.created_at,
-                    },
-                    reason.as_str(),
-                );
-            }
+                .flatten();
+            self.end_subscription(&session, connection_id, sub, options.as_ref(), reason);
         }
         if let Some(stream) = &participant.publisher {
             self.release_stream(state, connection_id, stream, reason);
@@ -149,20 +136,7 @@ impl Registry {
                 if s.stream_id != stream.id {
                     return true;
                 }
-                self.media().remove_peer(s.peer);
-                if s.established {
-                    self.events.webrtc_destroyed(
-                        &session,
-                        WebrtcRef {
-                            stream_id: &s.stream_id,
-                            connection_id: &subscriber,
-                            receiving_from: Some(owner),
-                            options: &stream.options,
-                            created_at: s.created_at,
-                        },
-                        reason.as_str(),
-                    );
-                }
+                self.end_subscription(&session, &subscriber, s, Some(&stream.options), reason);
                 false
             });
         }
@@ -178,6 +152,32 @@ impl Registry {
             },
             reason.as_str(),
         );
+    }
+
+    /// Closes a subscription's media and, if its creation was reported (it was
+    /// answered), reports its end with `options`, the options of the stream received.
+    pub(crate) fn end_subscription(
+        &self,
+        session: &SessionRef,
+        subscriber: &str,
+        sub: &Subscription,
+        options: Option<&StreamOptions>,
+        reason: Reason,
+    ) {
+        self.media().remove_peer(sub.peer);
+        if let (true, Some(options)) = (sub.established, options) {
+            self.events.webrtc_destroyed(
+                session,
+                WebrtcRef {
+                    stream_id: &sub.stream_id,
+                    connection_id: subscriber,
+                    receiving_from: Some(&sub.publisher_connection),
+                    options,
+                    created_at: sub.created_at,
+                },
+                reason.as_str(),
+            );
+        }
     }
 
     /// Evicts everybody and marks the session closed (it is already out of the map).

@@ -177,11 +177,7 @@ impl Registry {
             ));
         }
         p.send(reply.ok(rpc::empty()));
-        self.end_stream(
-            &mut state,
-            &binding.connection_id.clone(),
-            Reason::Unpublish,
-        );
+        self.end_stream(&mut state, &binding.connection_id, Reason::Unpublish);
         Ok(())
     }
 
@@ -403,24 +399,17 @@ impl Registry {
         p.subscriptions = kept;
         let session = state.session_ref();
         for s in &gone {
-            self.media().remove_peer(s.peer);
-            if let Some(options) = s
+            let options = s
                 .established
                 .then(|| state.stream_options(&s.stream_id))
-                .flatten()
-            {
-                self.events.webrtc_destroyed(
-                    &session,
-                    WebrtcRef {
-                        stream_id: &s.stream_id,
-                        connection_id: &binding.connection_id,
-                        receiving_from: Some(publisher_connection),
-                        options: &options,
-                        created_at: s.created_at,
-                    },
-                    Reason::Unsubscribe.as_str(),
-                );
-            }
+                .flatten();
+            self.end_subscription(
+                &session,
+                &binding.connection_id,
+                s,
+                options.as_ref(),
+                Reason::Unsubscribe,
+            );
         }
         if gone.is_empty() {
             return Err(SignalingError::new(

@@ -256,3 +256,82 @@ async fn only_the_configured_events_are_sent_and_a_dead_endpoint_blocks_nobody()
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn unsubscribing_and_unpublishing_end_the_right_connections() {
+    let (url, received) = receiver().await;
+    let mut config = ov_server::Config::for_loopback(SECRET);
+    config.webhook = Some(ov_server::config::WebhookConfig {
+        endpoint: url,
+        headers: vec![],
+        events: vec!["webrtcConnectionDestroyed".into()],
+    });
+    let t = TestServer::start_with(config).await;
+    let sid = t.new_session(json!({})).await;
+    let (mut a, stream, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let mut subscribers = Vec::new();
+    for name in ["B", "C"] {
+        let mut s = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, name).await;
+        let offer = s
+            .call("prepareReceiveVideoFrom", json!({"sender": stream}))
+            .await
+            .unwrap();
+        let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+        s.call(
+            "receiveVideoFrom",
+            json!({"sender": stream, "sdpAnswer": answer}),
+        )
+        .await
+        .unwrap();
+        subscribers.push(s);
+    }
+    subscribers[0]
+        .call("unsubscribeFromVideo", json!({"sender": a.connection_id}))
+        .await
+        .unwrap();
+    a.call("unpublishVideo", json!({})).await.unwrap();
+    let mut events = Vec::new();
+    for _ in 0..100 {
+        events = received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, b)| b.clone())
+            .collect();
+        if events.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let summary: Vec<(Value, Value, Value)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["connectionId"].clone(),
+                e["connection"].clone(),
+                e["reason"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                json!(subscribers[0].connection_id),
+                json!("INBOUND"),
+                json!("unsubscribe")
+            ),
+            (
+                json!(subscribers[1].connection_id),
+                json!("INBOUND"),
+                json!("unpublish")
+            ),
+            (
+                json!(a.connection_id),
+                json!("OUTBOUND"),
+                json!("unpublish")
+            ),
+        ]
+    );
+    t.stop().await;
+}
