@@ -167,14 +167,10 @@ pub fn empty() -> Value {
     Value::Object(Map::new())
 }
 
-/// A stream as participants see it (in `joinRoom` and `participantPublished`).
+/// What a publisher declared of its stream (and later changed, e.g. muting).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StreamInfo {
-    /// Stream id.
-    pub id: String,
-    /// Publication time, epoch ms.
-    pub created_at: u64,
+pub struct StreamOptions {
     /// Has audio.
     pub has_audio: bool,
     /// Has video.
@@ -191,6 +187,19 @@ pub struct StreamInfo {
     pub video_dimensions: Option<String>,
     /// `{}` or the applied filter.
     pub filter: Value,
+}
+
+/// A stream as participants see it (in `joinRoom` and `participantPublished`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StreamInfo {
+    /// Stream id.
+    pub id: String,
+    /// Publication time, epoch ms.
+    pub created_at: u64,
+    /// What the stream carries and its state.
+    #[serde(flatten)]
+    pub options: StreamOptions,
 }
 
 /// Another participant, as `joinRoom` lists it and `participantJoined` announces it.
@@ -351,6 +360,30 @@ mod tests {
         assert_eq!(full_metadata("", "s"), "s");
         assert_eq!(full_metadata("c", "s"), "c%/%s");
         assert_eq!(full_metadata("", ""), "");
+    }
+
+    #[test]
+    fn stream_info_is_flat() {
+        let info = StreamInfo {
+            id: "str_CAM_A_con_B".into(),
+            created_at: 1,
+            options: StreamOptions {
+                has_audio: true,
+                has_video: true,
+                audio_active: true,
+                video_active: false,
+                type_of_video: Some("CAMERA".into()),
+                frame_rate: -1,
+                video_dimensions: None,
+                filter: json!({}),
+            },
+        };
+        assert_eq!(
+            serde_json::to_value(&info).unwrap(),
+            json!({"id":"str_CAM_A_con_B","createdAt":1,"hasAudio":true,"hasVideo":true,
+                   "audioActive":true,"videoActive":false,"typeOfVideo":"CAMERA","frameRate":-1,
+                   "videoDimensions":null,"filter":{}})
+        );
     }
 
     #[test]

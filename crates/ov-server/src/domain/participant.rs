@@ -1,6 +1,7 @@
 //! A joined participant: its socket, its published stream and its subscriptions.
 
 use ov_protocol::rest::{self, MediaOptions};
+pub use ov_protocol::rpc::StreamOptions;
 use ov_protocol::rpc::{RemoteConnection, StreamInfo};
 use serde_json::Value;
 
@@ -30,27 +31,6 @@ pub struct Participant {
     pub subscriptions: Vec<Subscription>,
     /// Candidates the client trickled, for `webRtcStats`.
     pub client_candidates: Vec<Value>,
-}
-
-/// Media options of a stream as the publisher declared them, kept up to date.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StreamOptions {
-    /// Has audio.
-    pub has_audio: bool,
-    /// Has video.
-    pub has_video: bool,
-    /// Audio not muted.
-    pub audio_active: bool,
-    /// Video not muted.
-    pub video_active: bool,
-    /// `CAMERA`, `SCREEN`, `CUSTOM`.
-    pub type_of_video: Option<String>,
-    /// Frames per second, -1 unknown.
-    pub frame_rate: i64,
-    /// JSON text of the dimensions.
-    pub video_dimensions: Option<String>,
-    /// `{}` or a filter.
-    pub filter: Value,
 }
 
 /// A stream published by a participant.
@@ -107,18 +87,10 @@ impl Participant {
 impl PublishedStream {
     /// The stream as participants see it.
     pub fn info(&self) -> StreamInfo {
-        let o = &self.options;
         StreamInfo {
             id: self.id.clone(),
             created_at: self.created_at,
-            has_audio: o.has_audio,
-            has_video: o.has_video,
-            audio_active: o.audio_active,
-            video_active: o.video_active,
-            type_of_video: o.type_of_video.clone(),
-            frame_rate: o.frame_rate,
-            video_dimensions: o.video_dimensions.clone(),
-            filter: o.filter.clone(),
+            options: self.options.clone(),
         }
     }
 
