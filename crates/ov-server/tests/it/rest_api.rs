@@ -295,13 +295,13 @@ async fn config_health_recordings_and_broadcasts() {
         (Method::DELETE, "/recordings/s", None),
     ] {
         assert_eq!(
-            t.call(method, path, body).await.0,
+            t.status(method, path, body).await,
             StatusCode::NOT_IMPLEMENTED,
             "{path}"
         );
     }
     assert_eq!(
-        t.call(Method::POST, "/recordings/start", None).await.0,
+        t.status(Method::POST, "/recordings/start", None).await,
         StatusCode::BAD_REQUEST
     );
     let (status, json) = t

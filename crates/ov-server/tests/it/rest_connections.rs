@@ -157,15 +157,15 @@ async fn connections_pending_shapes_and_roles() {
     let (status, body) = t.call(Method::DELETE, &path, None).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
     assert_eq!(
-        t.call(Method::DELETE, &path, None).await.0,
+        t.status(Method::DELETE, &path, None).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.call(Method::GET, &path, None).await.0,
+        t.status(Method::GET, &path, None).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.call(Method::PATCH, &path, Some(json!({}))).await.0,
+        t.status(Method::PATCH, &path, Some(json!({}))).await,
         StatusCode::NOT_FOUND
     );
     t.stop().await;
@@ -177,47 +177,41 @@ async fn connection_errors() {
     let sid = t.new_session(json!({})).await;
     // Unknown session: 404 to create/list, but 400 to a connection or stream path.
     assert_eq!(
-        t.call(Method::POST, "/sessions/nope/connection", None)
-            .await
-            .0,
+        t.status(Method::POST, "/sessions/nope/connection", None)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.call(Method::GET, "/sessions/nope/connection", None)
-            .await
-            .0,
+        t.status(Method::GET, "/sessions/nope/connection", None)
+            .await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.call(Method::GET, "/sessions/nope/connection/con_X", None)
-            .await
-            .0,
+        t.status(Method::GET, "/sessions/nope/connection/con_X", None)
+            .await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        t.call(Method::DELETE, "/sessions/nope/connection/con_X", None)
-            .await
-            .0,
+        t.status(Method::DELETE, "/sessions/nope/connection/con_X", None)
+            .await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        t.call(
+        t.status(
             Method::DELETE,
             "/sessions/nope/stream/str_CAM_X_con_X",
             None
         )
-        .await
-        .0,
+        .await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        t.call(
+        t.status(
             Method::DELETE,
             &format!("/sessions/{sid}/stream/str_CAM_Abcd_con_X"),
             None
         )
-        .await
-        .0,
+        .await,
         StatusCode::NOT_FOUND
     );
     let path = format!("/sessions/{sid}/connection");
@@ -317,7 +311,7 @@ async fn legacy_tokens() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json["message"], "Session nope not found");
     assert_eq!(
-        t.call(Method::POST, "/tokens", None).await.0,
+        t.status(Method::POST, "/tokens", None).await,
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
@@ -337,20 +331,18 @@ async fn signals_validate_before_delivery() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(json["message"].as_str().unwrap().contains("session"));
     assert_eq!(
-        t.call(Method::POST, "/signal", Some(json!({"session": "nope"})))
-            .await
-            .0,
+        t.status(Method::POST, "/signal", Some(json!({"session": "nope"})))
+            .await,
         StatusCode::NOT_FOUND
     );
     // Nobody joined yet: 406, as OpenVidu.
     assert_eq!(
-        t.call(
+        t.status(
             Method::POST,
             "/signal",
             Some(json!({"session": sid, "type": "chat", "data": "hi"}))
         )
-        .await
-        .0,
+        .await,
         StatusCode::NOT_ACCEPTABLE
     );
     assert_eq!(
@@ -366,7 +358,7 @@ async fn signals_validate_before_delivery() {
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        t.call(Method::POST, "/signal", None).await.0,
+        t.status(Method::POST, "/signal", None).await,
         StatusCode::BAD_REQUEST
     );
     t.stop().await;

@@ -118,3 +118,23 @@ pub fn keys(v: &Value) -> std::collections::BTreeSet<String> {
 pub fn set(items: &[&str]) -> std::collections::BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
+
+impl TestServer {
+    /// The status of an authenticated request.
+    pub async fn status(&self, method: Method, path: &str, body: Option<Value>) -> StatusCode {
+        self.call(method, path, body).await.0
+    }
+
+    /// `GET /sessions/{session}/connection/{connection}`, which must succeed.
+    pub async fn connection(&self, session: &str, connection: &str) -> Value {
+        let (status, json) = self
+            .call(
+                Method::GET,
+                &format!("/sessions/{session}/connection/{connection}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json
+    }
+}
