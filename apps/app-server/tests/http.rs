@@ -3,6 +3,7 @@
 use app_server::router;
 use openvidu_client::OpenVidu;
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 const SECRET: &str = "APP_TEST";
 
@@ -18,6 +19,16 @@ async fn start_app(openvidu_url: &str, static_dir: Option<std::path::PathBuf>) -
     url
 }
 
+/// POSTs `body` as JSON (or nothing) to the application server.
+async fn post(app: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+    let req = reqwest::Client::new().post(format!("{app}{path}"));
+    let req = match body {
+        Some(body) => req.json(&body),
+        None => req,
+    };
+    req.send().await.unwrap()
+}
+
 #[tokio::test]
 async fn sessions_and_tokens_as_the_tutorials_expect() {
     let ov = ov_server::start(ov_server::Config::for_loopback(SECRET))
@@ -26,36 +37,27 @@ async fn sessions_and_tokens_as_the_tutorials_expect() {
     let app = start_app(&ov.local_url(), None).await;
     let http = reqwest::Client::new();
 
-    let res = http
-        .post(format!("{app}/api/sessions"))
-        .json(&serde_json::json!({"customSessionId": "SessionA"}))
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &app,
+        "/api/sessions",
+        Some(json!({"customSessionId": "SessionA"})),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.text().await.unwrap(), "SessionA");
     // An existing id is returned again, not an error.
-    let res = http
-        .post(format!("{app}/api/sessions"))
-        .json(&serde_json::json!({"customSessionId": "SessionA"}))
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &app,
+        "/api/sessions",
+        Some(json!({"customSessionId": "SessionA"})),
+    )
+    .await;
     assert_eq!(res.text().await.unwrap(), "SessionA");
     // Without a body: a generated id.
-    let res = http
-        .post(format!("{app}/api/sessions"))
-        .send()
-        .await
-        .unwrap();
+    let res = post(&app, "/api/sessions", None).await;
     assert!(res.text().await.unwrap().starts_with("ses_"));
 
-    let res = http
-        .post(format!("{app}/api/sessions/SessionA/connections"))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = post(&app, "/api/sessions/SessionA/connections", Some(json!({}))).await;
     assert_eq!(res.status(), StatusCode::OK);
     let token = res.text().await.unwrap();
     assert!(
@@ -63,12 +65,7 @@ async fn sessions_and_tokens_as_the_tutorials_expect() {
         "{token}"
     );
 
-    let res = http
-        .post(format!("{app}/api/sessions/Nope/connections"))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap();
+    let res = post(&app, "/api/sessions/Nope/connections", Some(json!({}))).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 
     let res = http
@@ -78,12 +75,12 @@ async fn sessions_and_tokens_as_the_tutorials_expect() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    let res = http
-        .post(format!("{app}/api/sessions"))
-        .json(&serde_json::json!({"customSessionId": "bad id"}))
-        .send()
-        .await
-        .unwrap();
+    let res = post(
+        &app,
+        "/api/sessions",
+        Some(json!({"customSessionId": "bad id"})),
+    )
+    .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(res.text().await.unwrap().contains("customSessionId"));
 
@@ -104,11 +101,7 @@ async fn sessions_and_tokens_as_the_tutorials_expect() {
 
     ov.shutdown().await;
     // OpenVidu gone: a 502, not a hang or a 500.
-    let res = http
-        .post(format!("{app}/api/sessions"))
-        .send()
-        .await
-        .unwrap();
+    let res = post(&app, "/api/sessions", None).await;
     assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
 }
 
