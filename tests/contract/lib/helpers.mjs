@@ -5,6 +5,7 @@ import { before, after } from 'node:test';
 import openviduNodeClient from 'openvidu-node-client';
 
 import { startServer } from './server.mjs';
+import { readResponse } from '../../shared/http.mjs';
 
 export const { OpenVidu } = openviduNodeClient;
 export const ovClient = openviduNodeClient;
@@ -69,14 +70,7 @@ export async function api(server, method, path, { body, auth = true, headers = {
         headers: h,
         body: body === undefined ? undefined : JSON.stringify(body)
     });
-    const text = await res.text();
-    let json;
-    try {
-        json = text ? JSON.parse(text) : undefined;
-    } catch {
-        json = undefined;
-    }
-    return { status: res.status, headers: res.headers, text, json };
+    return readResponse(res);
 }
 
 /** Escapes a string for use inside a RegExp. */

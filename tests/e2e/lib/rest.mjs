@@ -1,6 +1,8 @@
 // Minimal client of the OpenVidu REST API (what an application server does:
 // tokens, moderation, signals). Every request goes to 127.0.0.1 and has a timeout.
 
+import { readResponse } from '../../shared/http.mjs';
+
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export class Rest {
@@ -56,14 +58,7 @@ export class Rest {
             body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
             signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS)
         });
-        const text = await res.text();
-        let json;
-        try {
-            json = text ? JSON.parse(text) : undefined;
-        } catch {
-            json = undefined;
-        }
-        return { status: res.status, headers: res.headers, text, json };
+        return readResponse(res);
     }
 
     /** GET /sessions/{id}/connection/{cid} → Connection JSON, or null when 404. */
