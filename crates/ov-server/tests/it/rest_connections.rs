@@ -176,44 +176,19 @@ async fn connection_errors() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
     // Unknown session: 404 to create/list, but 400 to a connection or stream path.
-    assert_eq!(
-        t.status(Method::POST, "/sessions/nope/connection", None)
-            .await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        t.status(Method::GET, "/sessions/nope/connection", None)
-            .await,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        t.status(Method::GET, "/sessions/nope/connection/con_X", None)
-            .await,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        t.status(Method::DELETE, "/sessions/nope/connection/con_X", None)
-            .await,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        t.status(
-            Method::DELETE,
-            "/sessions/nope/stream/str_CAM_X_con_X",
-            None
-        )
-        .await,
-        StatusCode::BAD_REQUEST
-    );
-    assert_eq!(
-        t.status(
-            Method::DELETE,
-            &format!("/sessions/{sid}/stream/str_CAM_Abcd_con_X"),
-            None
-        )
-        .await,
-        StatusCode::NOT_FOUND
-    );
+    let stream_of_nobody = format!("/sessions/{sid}/stream/str_CAM_Abcd_con_X");
+    let expected = [
+        (Method::POST, "/sessions/nope/connection", 404),
+        (Method::GET, "/sessions/nope/connection", 404),
+        (Method::GET, "/sessions/nope/connection/con_X", 400),
+        (Method::DELETE, "/sessions/nope/connection/con_X", 400),
+        (Method::DELETE, "/sessions/nope/stream/str_CAM_X_con_X", 400),
+        (Method::DELETE, &stream_of_nobody, 404),
+    ];
+    for (method, path, status) in expected {
+        let got = t.status(method.clone(), path, None).await;
+        assert_eq!(got.as_u16(), status, "{method} {path}");
+    }
     let path = format!("/sessions/{sid}/connection");
     let bad: &[(Value, &str)] = &[
         (json!({"role": "ADMIN"}), "role"),

@@ -94,6 +94,14 @@ impl RpcClient {
         self.response_to(json!(id)).await
     }
 
+    /// Calls `method` expecting an error; panics with the result if it succeeds.
+    pub async fn fail(&mut self, method: &str, params: Value) -> RpcError {
+        match self.call(method, params).await {
+            Ok(result) => panic!("{method} succeeded with {result}, expected an error"),
+            Err(e) => e,
+        }
+    }
+
     pub async fn response_to(&mut self, id: Value) -> Result<Value, RpcError> {
         let deadline = Instant::now() + WAIT;
         loop {

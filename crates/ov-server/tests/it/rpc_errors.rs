@@ -33,52 +33,39 @@ async fn malformed_frames_and_unknown_methods() {
     c.send_raw(&huge).await;
     assert!(c.response_to(json!(903)).await.is_ok());
 
+    assert_eq!(c.fail("noSuchMethod", json!({})).await.code, -32601);
     assert_eq!(
-        c.call("noSuchMethod", json!({})).await.unwrap_err().code,
-        -32601
-    );
-    assert_eq!(
-        c.call(
+        c.fail(
             "applyFilter",
             json!({"streamId": "s", "type": "GStreamerFilter", "options": "{}"})
         )
         .await
-        .unwrap_err()
         .code,
         406
     );
     assert_eq!(
-        c.call(
+        c.fail(
             "subscribeToSpeechToText",
             json!({"connectionId": "c", "lang": "en"})
         )
         .await
-        .unwrap_err()
         .code,
         997
     );
-    assert_eq!(c.call("sendMessage", json!({})).await.unwrap_err().code, -1);
+    assert_eq!(c.fail("sendMessage", json!({})).await.code, -1);
+    assert_eq!(c.fail("sendMessage", json!({"message": 5})).await.code, -1);
     assert_eq!(
-        c.call("sendMessage", json!({"message": 5}))
-            .await
-            .unwrap_err()
-            .code,
-        -1
-    );
-    assert_eq!(
-        c.call(
+        c.fail(
             "streamPropertyChanged",
             json!({"property": "audioActive", "newValue": true})
         )
         .await
-        .unwrap_err()
         .code,
         105
     );
     assert_eq!(
-        c.call("forceDisconnect", json!({"connectionId": 7}))
+        c.fail("forceDisconnect", json!({"connectionId": 7}))
             .await
-            .unwrap_err()
             .code,
         -1
     );

@@ -140,9 +140,8 @@ async fn publish_subscribe_and_rest_reflection() {
     let c = t.connection(&sid, &b.connection_id).await;
     assert_eq!(c["subscribers"], json!([]));
     assert_eq!(
-        b.call("unsubscribeFromVideo", json!({"sender": a.connection_id}))
+        b.fail("unsubscribeFromVideo", json!({"sender": a.connection_id}))
             .await
-            .unwrap_err()
             .code,
         102
     );
@@ -154,10 +153,7 @@ async fn publish_subscribe_and_rest_reflection() {
         json!({"connectionId": a.connection_id, "reason": "unpublish"})
     );
     a.no_notification("participantUnpublished").await;
-    assert_eq!(
-        a.call("unpublishVideo", json!({})).await.unwrap_err().code,
-        105
-    );
+    assert_eq!(a.fail("unpublishVideo", json!({})).await.code, 105);
     t.stop().await;
 }
 
@@ -191,7 +187,7 @@ async fn publishing_and_subscribing_errors() {
     let offer = Browser::new().publish_offer();
     let publish =
         json!({"sdpOffer": offer, "doLoopback": false, "hasAudio": true, "hasVideo": true});
-    let e = sub.call("publishVideo", publish.clone()).await.unwrap_err();
+    let e = sub.fail("publishVideo", publish.clone()).await;
     assert_eq!(e.code, 401);
     assert_eq!(
         e.message,
@@ -200,7 +196,7 @@ async fn publishing_and_subscribing_errors() {
 
     let (mut p, stream, _browser) =
         join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
-    let e = p.call("publishVideo", publish.clone()).await.unwrap_err();
+    let e = p.fail("publishVideo", publish.clone()).await;
     assert_eq!(e.code, 106);
     let mut q = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "Q").await;
     for garbage in [
@@ -209,52 +205,46 @@ async fn publishing_and_subscribing_errors() {
         "not an sdp at all",
         "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n",
     ] {
-        let e = q
-            .call("publishVideo", json!({"sdpOffer": garbage, "doLoopback": false, "hasAudio": true, "hasVideo": true}))
-            .await
-            .unwrap_err();
+        let params =
+            json!({"sdpOffer": garbage, "doLoopback": false, "hasAudio": true, "hasVideo": true});
+        let e = q.fail("publishVideo", params).await;
         assert_eq!(e.code, 302, "{garbage:?}: {e:?}");
     }
     assert_eq!(
-        q.call("publishVideo", json!({"sdpOffer": offer}))
+        q.fail("publishVideo", json!({"sdpOffer": offer}))
             .await
-            .unwrap_err()
             .code,
         -1
     );
 
     let e = sub
-        .call(
+        .fail(
             "prepareReceiveVideoFrom",
             json!({"sender": "str_CAM_Abcd_con_Nobody"}),
         )
-        .await
-        .unwrap_err();
+        .await;
     assert_eq!(e.code, 102);
     let not_streaming = format!("str_CAM_Zzzz_{}", q.connection_id);
     assert_eq!(
-        sub.call("prepareReceiveVideoFrom", json!({"sender": not_streaming}))
+        sub.fail("prepareReceiveVideoFrom", json!({"sender": not_streaming}))
             .await
-            .unwrap_err()
             .code,
         105
     );
     let e = sub
-        .call(
+        .fail(
             "receiveVideoFrom",
             json!({"sender": stream, "sdpOffer": "v=0"}),
         )
-        .await
-        .unwrap_err();
+        .await;
     assert_eq!(e.code, 302);
     assert!(e.message.contains("prepareReceiveVideoFrom"), "{e:?}");
     assert_eq!(
-        sub.call(
+        sub.fail(
             "receiveVideoFrom",
             json!({"sender": stream, "sdpAnswer": "v=0"})
         )
         .await
-        .unwrap_err()
         .code,
         102
     );
@@ -264,12 +254,11 @@ async fn publishing_and_subscribing_errors() {
         .unwrap();
     assert!(prepared["sdpOffer"].is_string());
     assert_eq!(
-        sub.call(
+        sub.fail(
             "receiveVideoFrom",
             json!({"sender": stream, "sdpAnswer": "garbage"})
         )
         .await
-        .unwrap_err()
         .code,
         302
     );
@@ -372,25 +361,22 @@ async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
 
     // Errors: a browser-made subscriber offer, a stream of somebody else's, no offer.
     let e = b
-        .call(
+        .fail(
             "reconnectStream",
             json!({"stream": stream, "sdpOffer": "v=0"}),
         )
-        .await
-        .unwrap_err();
+        .await;
     assert_eq!(e.code, 302);
     let e = b
-        .call(
+        .fail(
             "reconnectStream",
             json!({"stream": format!("str_CAM_Xxxx_{}", b.connection_id), "sdpString": "v=0"}),
         )
-        .await
-        .unwrap_err();
+        .await;
     assert_eq!(e.code, 105);
     assert_eq!(
-        a.call("reconnectStream", json!({"stream": stream}))
+        a.fail("reconnectStream", json!({"stream": stream}))
             .await
-            .unwrap_err()
             .code,
         -1
     );

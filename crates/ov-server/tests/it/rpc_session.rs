@@ -58,10 +58,7 @@ async fn join_errors() {
     let sid = t.new_session(json!({})).await;
     let token = t.token(&sid, "PUBLISHER").await;
     let mut c = RpcClient::open(&t).await;
-    let e = c
-        .call("publishVideo", json!({"sdpOffer": "x"}))
-        .await
-        .unwrap_err();
+    let e = c.fail("publishVideo", json!({"sdpOffer": "x"})).await;
     assert_eq!(e.code, 803, "{e:?}");
     let unknown_session = token.replace(&sid, "nope");
     assert_eq!(
@@ -84,10 +81,7 @@ async fn join_errors() {
     assert_eq!(c.join_with(&token, "").await.unwrap_err().code, 104);
     let mut other = RpcClient::open(&t).await;
     assert_eq!(other.join_with(&token, "").await.unwrap_err().code, 401);
-    let e = other
-        .call("joinRoom", json!({"token": token}))
-        .await
-        .unwrap_err();
+    let e = other.fail("joinRoom", json!({"token": token})).await;
     assert_eq!(e.code, -1);
     assert!(e.message.contains("'session' is missing"), "{e:?}");
     t.stop().await;
@@ -159,16 +153,12 @@ async fn signals_reach_exactly_their_recipients() {
     c.no_notification("sendMessage").await;
     let bad_to = json!({"to": ["con_Nobody"], "data": "x"}).to_string();
     assert_eq!(
-        a.call("sendMessage", json!({"message": bad_to}))
-            .await
-            .unwrap_err()
-            .code,
+        a.fail("sendMessage", json!({"message": bad_to})).await.code,
         601
     );
     assert_eq!(
-        a.call("sendMessage", json!({"message": "{not json"}))
+        a.fail("sendMessage", json!({"message": "{not json"}))
             .await
-            .unwrap_err()
             .code,
         600
     );
@@ -206,21 +196,18 @@ async fn moderation_and_rest_evictions() {
 
     // Only moderators moderate.
     let e = p
-        .call("forceDisconnect", json!({"connectionId": s.connection_id}))
-        .await
-        .unwrap_err();
+        .fail("forceDisconnect", json!({"connectionId": s.connection_id}))
+        .await;
     assert_eq!(e.code, 401);
     assert_eq!(
-        p.call("forceUnpublish", json!({"streamId": stream_p}))
+        p.fail("forceUnpublish", json!({"streamId": stream_p}))
             .await
-            .unwrap_err()
             .code,
         401
     );
     assert_eq!(
-        m.call("forceDisconnect", json!({"connectionId": "con_Nobody"}))
+        m.fail("forceDisconnect", json!({"connectionId": "con_Nobody"}))
             .await
-            .unwrap_err()
             .code,
         102
     );
@@ -305,9 +292,8 @@ async fn reconnection_within_and_after_the_grace_period() {
     );
     let mut b3 = RpcClient::open(&t).await;
     let e = b3
-        .call("connect", json!({"sessionId": b_rpc, "reconnect": true}))
-        .await
-        .unwrap_err();
+        .fail("connect", json!({"sessionId": b_rpc, "reconnect": true}))
+        .await;
     assert_eq!((e.code, e.message.as_str()), (40007, "reconnection error"));
     t.stop().await;
 }
@@ -319,9 +305,8 @@ async fn a_patched_role_applies_to_the_live_connection() {
     let mut p = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
     let (mut q, stream_q, _b) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "Q").await;
     assert_eq!(
-        p.call("forceUnpublish", json!({"streamId": stream_q}))
+        p.fail("forceUnpublish", json!({"streamId": stream_q}))
             .await
-            .unwrap_err()
             .code,
         401
     );
@@ -359,10 +344,7 @@ async fn oversized_signals_are_refused() {
     let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let big = "x".repeat(64 * 1024 + 1);
     let message = json!({"to": [], "data": big, "type": "signal"}).to_string();
-    let e = a
-        .call("sendMessage", json!({"message": message}))
-        .await
-        .unwrap_err();
+    let e = a.fail("sendMessage", json!({"message": message})).await;
     assert_eq!(e.code, 600);
     assert!(e.message.contains("too large"), "{e:?}");
     a.no_notification("sendMessage").await;
