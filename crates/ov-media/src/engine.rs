@@ -394,6 +394,11 @@ impl Engine {
         self.last_now = now;
     }
 
+    /// The live peers.
+    pub fn peer_ids(&self) -> impl Iterator<Item = PeerId> + '_ {
+        self.peers.keys().copied()
+    }
+
     /// Statistics of `peer`.
     pub fn stats(&self, peer: PeerId) -> Option<PeerStats> {
         self.peers.get(&peer).map(|p| {

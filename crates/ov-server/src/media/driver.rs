@@ -66,7 +66,6 @@ pub async fn start(
             events: events.clone(),
             stats: stats.clone(),
             loopback_only,
-            peers: Vec::new(),
         };
         tracing::info!(%local_addr, worker = index, "media socket bound");
         tasks.push(tokio::spawn(driver.run(stopped.clone())));
@@ -83,8 +82,6 @@ struct Driver {
     stats: StatsBoard,
     /// When every candidate is loopback, datagrams from elsewhere are dropped.
     loopback_only: bool,
-    /// Live peers, for the statistics refresh.
-    peers: Vec<ov_media::PeerId>,
 }
 
 impl Driver {
@@ -163,11 +160,7 @@ impl Driver {
                 video,
                 reply,
             } => {
-                let result = self.engine.add_publisher(now, &offer, video);
-                if let Ok((peer, _)) = &result {
-                    self.peers.push(*peer);
-                }
-                let _ = reply.send(result);
+                let _ = reply.send(self.engine.add_publisher(now, &offer, video));
             }
             Command::ReplacePublisher {
                 peer,
@@ -182,11 +175,7 @@ impl Driver {
                 label,
                 reply,
             } => {
-                let result = self.engine.add_subscriber(now, source, &label);
-                if let Ok((peer, _)) = &result {
-                    self.peers.push(*peer);
-                }
-                let _ = reply.send(result);
+                let _ = reply.send(self.engine.add_subscriber(now, source, &label));
             }
             Command::AcceptAnswer {
                 peer,
@@ -207,8 +196,8 @@ impl Driver {
         }
     }
 
+    /// Drops a peer that is gone from the shared statistics board.
     fn forget(&mut self, peer: ov_media::PeerId) {
-        self.peers.retain(|p| *p != peer);
         self.stats
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -216,11 +205,11 @@ impl Driver {
     }
 
     /// Updates this worker's entries of the shared board (others' are theirs to keep).
-    fn refresh_stats(&mut self) {
+    fn refresh_stats(&self) {
         let mut board = self.stats.lock().unwrap_or_else(|e| e.into_inner());
-        for peer in &self.peers {
-            if let Some(s) = self.engine.stats(*peer) {
-                board.insert(*peer, s);
+        for peer in self.engine.peer_ids() {
+            if let Some(s) = self.engine.stats(peer) {
+                board.insert(peer, s);
             }
         }
     }
