@@ -1,0 +1,271 @@
+//! SDP negotiation: publishers answer the browser's offer, subscribers offer the
+//! publisher's tracks and accept the browser's answer.
+
+use std::time::Instant;
+
+use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::media::{Direction, Mid};
+use str0m::{Candidate, Rtc};
+
+use super::{Engine, PeerId};
+use crate::config::{self, VideoCodecChoice};
+use crate::error::MediaError;
+use crate::peer::{MediaKind, Peer, PeerStats, PubTrack, Role, SubTrack};
+
+/// A publisher's new `Rtc`, its SDP answer, and its receiving media lines.
+type Negotiated = (Rtc, String, Vec<(Mid, MediaKind)>);
+
+impl Engine {
+    /// Accepts a browser's offer to publish; returns the new peer and the SDP answer.
+    pub fn add_publisher(
+        &mut self,
+        now: Instant,
+        offer: &str,
+        video: VideoCodecChoice,
+    ) -> Result<(PeerId, String), MediaError> {
+        self.last_now = now;
+        let (rtc, answer, lines) = self.negotiate_publisher(now, offer, video)?;
+        let tracks: Vec<PubTrack> = lines
+            .into_iter()
+            .map(|(mid, kind)| PubTrack {
+                mid,
+                kind,
+                subscribers: Vec::new(),
+                last_keyframe_request: None,
+            })
+            .collect();
+        let id = self.insert(
+            rtc,
+            Role::Publisher {
+                tracks,
+                ssrcs: Vec::new(),
+                codecs: Vec::new(),
+            },
+            now,
+        );
+        self.drive(id, now);
+        self.flush(now);
+        Ok((id, answer))
+    }
+
+    /// Media reconnection of a publisher: a new offer (typically after an ICE failure)
+    /// replaces its connection while keeping its id and its subscribers, who continue
+    /// seamlessly (their streams rebase onto the new source, from a keyframe).
+    pub fn replace_publisher(
+        &mut self,
+        now: Instant,
+        peer: PeerId,
+        offer: &str,
+        video: VideoCodecChoice,
+    ) -> Result<String, MediaError> {
+        self.last_now = now;
+        match self.peers.get(&peer).map(|p| &p.role) {
+            None => return Err(MediaError::NoSuchPeer),
+            Some(Role::Subscriber { .. }) => return Err(MediaError::WrongPeerKind),
+            Some(Role::Publisher { .. }) => {}
+        }
+        let (mut rtc, answer, mut fresh) = self.negotiate_publisher(now, offer, video)?;
+        let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
+        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
+        let mut old = std::mem::replace(&mut p.rtc, rtc);
+        old.disconnect();
+        let old_ufrag = std::mem::replace(&mut p.ufrag, ufrag.clone());
+        let old_addrs = std::mem::take(&mut p.addrs);
+        p.connected = false;
+        p.created = now;
+        p.disconnected_since = None;
+        p.parked = None;
+        p.stats = PeerStats::default();
+        let mut subscribers = Vec::new();
+        if let Role::Publisher {
+            tracks,
+            ssrcs,
+            codecs,
+        } = &mut p.role
+        {
+            ssrcs.clear();
+            codecs.clear();
+            // Keep track indices stable (subscribers refer to them): each old track takes
+            // the new line of its kind; new kinds are appended.
+            for t in tracks.iter_mut() {
+                if let Some(i) = fresh.iter().position(|(_, k)| *k == t.kind) {
+                    t.mid = fresh.remove(i).0;
+                    t.last_keyframe_request = None;
+                }
+                subscribers.extend(t.subscribers.iter().map(|(s, _)| *s));
+            }
+            tracks.extend(fresh.into_iter().map(|(mid, kind)| PubTrack {
+                mid,
+                kind,
+                subscribers: Vec::new(),
+                last_keyframe_request: None,
+            }));
+        }
+        self.by_ufrag.remove(&old_ufrag);
+        self.by_ufrag.insert(ufrag, peer);
+        for addr in old_addrs {
+            if self.by_addr.get(&addr) == Some(&peer) {
+                self.by_addr.remove(&addr);
+            }
+        }
+        subscribers.sort();
+        subscribers.dedup();
+        for s in subscribers {
+            self.map_payload_types(s);
+        }
+        self.drive(peer, now);
+        self.flush(now);
+        Ok(answer)
+    }
+
+    /// Creates a peer that will receive `source`'s tracks; returns it and the SDP offer the
+    /// browser must answer (give the answer to [`Engine::accept_answer`]).
+    pub fn add_subscriber(
+        &mut self,
+        now: Instant,
+        source: PeerId,
+        label: &str,
+    ) -> Result<(PeerId, String), MediaError> {
+        self.last_now = now;
+        let publisher = self.peers.get(&source).ok_or(MediaError::NoSuchPeer)?;
+        let Role::Publisher { tracks, .. } = &publisher.role else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        let kinds: Vec<(usize, MediaKind, Vec<str0m::media::Pt>)> = tracks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let pts = publisher
+                    .rtc
+                    .media(t.mid)
+                    .map(|m| m.remote_pts().to_vec())
+                    .unwrap_or_default();
+                (i, t.kind, pts)
+            })
+            .collect();
+        // Offer exactly what the publisher negotiated, with its payload types.
+        let params: Vec<_> = publisher
+            .rtc
+            .codec_config()
+            .params()
+            .iter()
+            .filter(|p| kinds.iter().any(|(_, _, pts)| pts.contains(&p.pt())))
+            .cloned()
+            .collect();
+        let mut rtc = config::subscriber(&self.config, &self.cert, params, now);
+        self.add_candidates(&mut rtc)?;
+        let mut api = rtc.sdp_api();
+        let mut sub_tracks = Vec::new();
+        for (source_track, kind, _) in &kinds {
+            let mid = api.add_media(
+                kind.to_str0m(),
+                Direction::SendOnly,
+                Some(label.to_owned()),
+                None,
+                None,
+            );
+            sub_tracks.push(SubTrack {
+                mid,
+                kind: *kind,
+                source_track: *source_track,
+                pt_map: Vec::new(),
+                rewriter: Default::default(),
+            });
+        }
+        let (offer, pending) = api
+            .apply()
+            .ok_or_else(|| MediaError::Sdp("nothing to offer".into()))?;
+        let id = self.insert(
+            rtc,
+            Role::Subscriber {
+                source,
+                tracks: sub_tracks,
+                pending: Some(pending),
+            },
+            now,
+        );
+        if let Some(Peer {
+            role: Role::Publisher { tracks, .. },
+            ..
+        }) = self.peers.get_mut(&source)
+        {
+            for (i, (source_track, _, _)) in kinds.iter().enumerate() {
+                tracks[*source_track].subscribers.push((id, i));
+            }
+        }
+        self.drive(id, now);
+        self.flush(now);
+        Ok((id, offer.to_sdp_string()))
+    }
+
+    /// Applies a subscriber's SDP answer.
+    pub fn accept_answer(
+        &mut self,
+        now: Instant,
+        peer: PeerId,
+        answer: &str,
+    ) -> Result<(), MediaError> {
+        self.last_now = now;
+        let answer =
+            SdpAnswer::from_sdp_string(answer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
+        let Role::Subscriber { pending, .. } = &mut p.role else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        let pending = pending.take().ok_or(MediaError::NoPendingOffer)?;
+        p.rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+        self.map_payload_types(peer);
+        self.drive(peer, now);
+        self.flush(now);
+        Ok(())
+    }
+
+    /// A publisher's `Rtc` that accepted `offer`: its answer, and the media lines (mid and
+    /// kind) on which it receives audio or video.
+    fn negotiate_publisher(
+        &self,
+        now: Instant,
+        offer: &str,
+        video: VideoCodecChoice,
+    ) -> Result<Negotiated, MediaError> {
+        let sending = crate::sdp::sending_media(offer);
+        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
+        self.add_candidates(&mut rtc)?;
+        let answer = rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let lines: Vec<(Mid, MediaKind)> = sending
+            .into_iter()
+            .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
+            .filter(|(mid, _)| {
+                rtc.media(*mid)
+                    .is_some_and(|m| m.direction().is_receiving())
+            })
+            .collect();
+        if lines.is_empty() {
+            return Err(MediaError::Sdp(
+                "the offer sends no audio or video the server can receive".into(),
+            ));
+        }
+        Ok((rtc, answer.to_sdp_string(), lines))
+    }
+
+    fn add_candidates(&self, rtc: &mut Rtc) -> Result<(), MediaError> {
+        let mut added = false;
+        for addr in &self.config.candidates {
+            if let Ok(c) = Candidate::host(*addr, "udp") {
+                added |= rtc.add_local_candidate(c).is_some();
+            }
+        }
+        if added {
+            Ok(())
+        } else {
+            Err(MediaError::NoLocalCandidate)
+        }
+    }
+}
