@@ -14,6 +14,7 @@ mod properties;
 mod publishing;
 mod session;
 mod signaling;
+mod signals;
 mod turn;
 
 use std::collections::HashMap;
