@@ -3,6 +3,126 @@
 //! Generation needs randomness and therefore lives in the server; this module only knows
 //! the shapes, so that every crate validates and parses them the same way.
 
+use std::borrow::Borrow;
+use std::fmt;
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+
+/// Declares a string id newtype: transparent on the wire, usable as `&str` (deref,
+/// `Borrow<str>` for map look-ups), and not interchangeable with the other kinds.
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps `id` as it is (no validation: ids from clients may be anything).
+            pub fn new(id: impl Into<String>) -> Self {
+                $name(id.into())
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        /// Shown as the quoted text, like the `String` it replaces.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Debug::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                $name(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                $name(id.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+string_id! {
+    /// A session id: generated `ses_…`, or the application's `customSessionId`.
+    SessionId
+}
+
+string_id! {
+    /// A connection id (`con_…`, or `RECORDER`): the public id of a participant.
+    ConnectionId
+}
+
+string_id! {
+    /// A stream id (`str_<TAG>_<rand>_<connectionId>`).
+    StreamId
+}
+
+impl StreamId {
+    /// The connection that publishes this stream, recovered from the id as the official
+    /// server does (see [`connection_id_of_stream`]).
+    pub fn publisher(&self) -> Option<ConnectionId> {
+        connection_id_of_stream(self).map(ConnectionId::from)
+    }
+}
+
 /// Prefix of generated session ids.
 pub const SESSION_PREFIX: &str = "ses_";
 /// Prefix of connection ids (the public participant id).
@@ -90,5 +210,22 @@ mod tests {
         assert_eq!(stream_type_tag(Some("SCREEN")), "SCR");
         assert_eq!(stream_type_tag(Some("CAMERA")), "CAM");
         assert_eq!(stream_type_tag(None), "MIC");
+        assert_eq!(
+            StreamId::from("str_CAM_Hw3k_con_Bq1Zt9XkLm").publisher(),
+            Some(ConnectionId::from("con_Bq1Zt9XkLm"))
+        );
+    }
+
+    #[test]
+    fn typed_ids_are_plain_strings_on_the_wire() {
+        let id = SessionId::from("ses_A");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"ses_A\"");
+        let back: SessionId = serde_json::from_str("\"ses_A\"").unwrap();
+        assert_eq!(back, id);
+        assert_eq!(id, "ses_A");
+        assert_eq!(id.len(), 5);
+        let mut map = std::collections::HashMap::new();
+        map.insert(ConnectionId::from("con_B"), 1);
+        assert_eq!(map.get("con_B"), Some(&1));
     }
 }

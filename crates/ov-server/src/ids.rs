@@ -4,7 +4,10 @@
 use rand::Rng;
 use rand::distr::{Alphanumeric, SampleString};
 
-use ov_protocol::ids::{CONNECTION_PREFIX, SESSION_PREFIX, STREAM_PREFIX, TOKEN_PREFIX};
+use ov_protocol::ids::{
+    CONNECTION_PREFIX, ConnectionId, SESSION_PREFIX, STREAM_PREFIX, SessionId, StreamId,
+    TOKEN_PREFIX,
+};
 
 fn upper_letter() -> char {
     rand::rng().random_range(b'A'..=b'Z') as char
@@ -15,13 +18,21 @@ fn alphanumeric(n: usize) -> String {
 }
 
 /// `ses_` + one upper-case letter + 9 alphanumerics.
-pub fn session_id() -> String {
-    format!("{SESSION_PREFIX}{}{}", upper_letter(), alphanumeric(9))
+pub fn session_id() -> SessionId {
+    SessionId::new(format!(
+        "{SESSION_PREFIX}{}{}",
+        upper_letter(),
+        alphanumeric(9)
+    ))
 }
 
 /// `con_` + one upper-case letter + 9 alphanumerics.
-pub fn connection_id() -> String {
-    format!("{CONNECTION_PREFIX}{}{}", upper_letter(), alphanumeric(9))
+pub fn connection_id() -> ConnectionId {
+    ConnectionId::new(format!(
+        "{CONNECTION_PREFIX}{}{}",
+        upper_letter(),
+        alphanumeric(9)
+    ))
 }
 
 /// `tok_` + one upper-case letter + 15 alphanumerics.
@@ -30,13 +41,13 @@ pub fn token_id() -> String {
 }
 
 /// `str_<TAG>_` + one upper-case letter + 3 alphanumerics + `_<connectionId>`.
-pub fn stream_id(type_of_video: Option<&str>, connection_id: &str) -> String {
+pub fn stream_id(type_of_video: Option<&str>, connection_id: &ConnectionId) -> StreamId {
     let tag = ov_protocol::ids::stream_type_tag(type_of_video);
-    format!(
+    StreamId::new(format!(
         "{STREAM_PREFIX}{tag}_{}{}_{connection_id}",
         upper_letter(),
         alphanumeric(3)
-    )
+    ))
 }
 
 /// The JSON-RPC session id (the browser's `rpcSessionId`, needed to reconnect): 26
@@ -69,10 +80,7 @@ mod tests {
         assert_eq!(t.len(), 20);
         let st = stream_id(Some("CAMERA"), &c);
         assert!(st.starts_with("str_CAM_"));
-        assert_eq!(
-            ov_protocol::ids::connection_id_of_stream(&st),
-            Some(c.as_str())
-        );
+        assert_eq!(st.publisher(), Some(c.clone()));
         assert!(stream_id(None, &c).starts_with("str_MIC_"));
         assert_eq!(rpc_session_id().len(), 26);
         assert_ne!(token_id(), token_id());

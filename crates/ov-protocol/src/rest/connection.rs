@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ConnectionId, SessionId, StreamId};
+
 /// Role of a connection.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash, Serialize, Deserialize,
@@ -239,7 +241,7 @@ fn skip_unless_video<T>(v: &Option<Option<T>>) -> bool {
 #[serde(rename_all = "camelCase")]
 pub struct Publisher {
     /// Stream id.
-    pub stream_id: String,
+    pub stream_id: StreamId,
     /// Publication time, epoch milliseconds.
     pub created_at: u64,
     /// Media options.
@@ -254,7 +256,7 @@ pub struct Publisher {
 #[serde(rename_all = "camelCase")]
 pub struct Subscriber {
     /// The stream id received.
-    pub stream_id: String,
+    pub stream_id: StreamId,
     /// Subscription time, epoch milliseconds.
     pub created_at: u64,
     /// WebRTC statistics, present with `?webRtcStats=true`.
@@ -295,15 +297,15 @@ pub struct WebRtcStats {
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
     /// Connection id.
-    pub id: String,
+    pub id: ConnectionId,
     /// Always `"connection"`.
     pub object: String,
     /// `pending` or `active`.
     pub status: ConnectionStatus,
     /// Deprecated duplicate of `id`; openvidu-node-client reads only this one.
-    pub connection_id: String,
+    pub connection_id: ConnectionId,
     /// Session of the connection.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Token creation time, epoch milliseconds.
     pub created_at: u64,
     /// Connection type.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::SessionId;
+
 use super::{Connection, Page, RecordingProperties};
 
 /// `mediaMode` of a session. Only `ROUTED` is meaningful for an SFU; `RELAYED` is accepted
@@ -86,11 +88,11 @@ pub struct SessionProperties {
 #[serde(rename_all = "camelCase")]
 pub struct Session {
     /// Session id.
-    pub id: String,
+    pub id: SessionId,
     /// Always `"session"`.
     pub object: String,
     /// Deprecated duplicate of `id`; openvidu-node-client recognises sessions by it.
-    pub session_id: String,
+    pub session_id: SessionId,
     /// Creation time, epoch milliseconds.
     pub created_at: u64,
     /// Whether a recording is in progress.

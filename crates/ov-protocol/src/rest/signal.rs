@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ConnectionId, SessionId};
+
 use super::{ConnectionProperties, KurentoOptions, Role};
 
 /// Body of `POST /openvidu/api/signal`.
@@ -12,7 +14,7 @@ pub struct SignalRequest {
     pub session: Option<String>,
     /// Recipient connection ids; absent or empty means everyone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<Vec<String>>,
+    pub to: Option<Vec<ConnectionId>>,
     /// Signal type, relayed verbatim.
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub signal_type: Option<String>,
@@ -43,9 +45,9 @@ pub struct Token {
     /// Creation time, epoch milliseconds.
     pub created_at: u64,
     /// Connection id reserved for this token.
-    pub connection_id: String,
+    pub connection_id: ConnectionId,
     /// Session id.
-    pub session: String,
+    pub session: SessionId,
     /// Server data.
     pub data: String,
     /// Role.

@@ -1,18 +1,19 @@
 //! A connection of a session: a token issued over REST, and, once somebody joined with it,
 //! the participant using it.
 
+use ov_protocol::ids::{ConnectionId, SessionId};
 use ov_protocol::rest::{self, ConnectionStatus, WebRtcStats};
 use serde_json::json;
 
 use super::participant::Participant;
-use super::properties::ConnectionSettings;
+use super::settings::ConnectionSettings;
 use crate::media::{MediaHandle, PeerId};
 
 /// A connection: pending until a participant joins with its token.
 #[derive(Debug)]
 pub struct ConnectionState {
     /// Connection id (`con_…`).
-    pub id: String,
+    pub id: ConnectionId,
     /// Token id (`tok_…`), the key of `joinRoom`.
     pub token_id: String,
     /// Full token URL given to the application.
@@ -38,7 +39,7 @@ impl ConnectionState {
 
     /// The REST Connection object; with `stats`, publishers and subscribers carry WebRTC
     /// details.
-    pub fn to_rest(&self, session_id: &str, stats: Option<&MediaHandle>) -> rest::Connection {
+    pub fn to_rest(&self, session_id: &SessionId, stats: Option<&MediaHandle>) -> rest::Connection {
         let s = &self.settings;
         let p = self.participant.as_ref();
         rest::Connection {
@@ -50,7 +51,7 @@ impl ConnectionState {
                 ConnectionStatus::Pending
             },
             connection_id: self.id.clone(),
-            session_id: session_id.to_owned(),
+            session_id: session_id.clone(),
             created_at: self.created_at,
             connection_type: s.connection_type,
             record: s.record,
@@ -76,7 +77,7 @@ impl ConnectionState {
                             webrtc_stats(
                                 m,
                                 stream.peer,
-                                stream.id.clone(),
+                                stream.id.to_string(),
                                 Some(stream.local_sdp.clone()),
                                 Some(stream.remote_sdp.clone()),
                                 &p.client_candidates,
@@ -108,13 +109,13 @@ impl ConnectionState {
     }
 
     /// The legacy Token object of `POST /tokens`.
-    pub fn to_rest_token(&self, session_id: &str) -> rest::Token {
+    pub fn to_rest_token(&self, session_id: &SessionId) -> rest::Token {
         rest::Token {
             id: self.token.clone(),
             token: self.token.clone(),
             created_at: self.created_at,
             connection_id: self.id.clone(),
-            session: session_id.to_owned(),
+            session: session_id.clone(),
             data: self.settings.data.clone(),
             role: self.settings.role,
             kurento_options: self.settings.kurento_options.clone(),

@@ -66,14 +66,14 @@ impl EventSink {
 #[derive(Debug, Clone)]
 pub struct SessionRef {
     /// Session id.
-    pub id: std::sync::Arc<str>,
+    pub id: ov_protocol::ids::SessionId,
     /// Session creation time, epoch ms.
     pub created_at: u64,
 }
 
 fn base(session: &SessionRef, timestamp: u64) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("sessionId".into(), json!(&*session.id));
+    m.insert("sessionId".into(), json!(session.id));
     m.insert(
         "uniqueSessionId".into(),
         json!(format!("{}_{}", session.id, session.created_at)),
@@ -219,7 +219,7 @@ impl EventSink {
         &self,
         s: &SessionRef,
         from: Option<&str>,
-        to: &[String],
+        to: &[ov_protocol::ids::ConnectionId],
         signal_type: Option<&str>,
         data: Option<&str>,
     ) {

@@ -1,5 +1,6 @@
 //! A joined participant: its socket, its published stream and its subscriptions.
 
+use ov_protocol::ids::{ConnectionId, StreamId};
 use ov_protocol::rest::{self, MediaOptions};
 pub use ov_protocol::rpc::StreamOptions;
 use ov_protocol::rpc::{RemoteConnection, StreamInfo};
@@ -37,7 +38,7 @@ pub struct Participant {
 #[derive(Debug)]
 pub struct PublishedStream {
     /// Stream id.
-    pub id: String,
+    pub id: StreamId,
     /// Publication time, epoch ms.
     pub created_at: u64,
     /// Options.
@@ -54,9 +55,9 @@ pub struct PublishedStream {
 #[derive(Debug)]
 pub struct Subscription {
     /// The stream received.
-    pub stream_id: String,
+    pub stream_id: StreamId,
     /// Its publisher's connection id.
-    pub publisher_connection: String,
+    pub publisher_connection: ConnectionId,
     /// Subscription time, epoch ms.
     pub created_at: u64,
     /// Media engine peer sending it.
@@ -122,13 +123,13 @@ impl PublishedStream {
 
 /// The remote view of a participant (for `joinRoom.value` and `participantJoined`).
 pub fn remote_view(
-    id: &str,
+    id: &ConnectionId,
     participant: &Participant,
     server_data: &str,
     with_stream: bool,
 ) -> RemoteConnection {
     RemoteConnection {
-        id: id.to_owned(),
+        id: id.clone(),
         created_at: participant.active_at,
         metadata: ov_protocol::rpc::full_metadata(&participant.client_data, server_data),
         streams: participant

@@ -1,27 +1,35 @@
-//! The state of one session, guarded by its own lock.
+//! The state of one session, guarded by its own lock, and what every session operation
+//! needs of it: look-ups, notifications, the REST view. The operations themselves are
+//! methods of [`SessionState`] in the modules named after them (joining, publishing,
+//! subscribing, leaving, moderation, signals, stream properties, media events).
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use ov_protocol::ids::{ConnectionId, SessionId, StreamId};
 use ov_protocol::rest::{self, Page};
 
 use super::connection::ConnectionState;
-use super::participant::Participant;
-use super::properties::SessionSettings;
-use crate::media::MediaHandle;
+use super::events::SessionRef;
+use super::participant::{Participant, StreamOptions};
+use super::services::Services;
+use super::settings::SessionSettings;
+use super::{DomainError, SignalingError};
 
 /// A session as shared between tasks: its id plus its locked state.
 #[derive(Debug)]
 pub struct SessionHandle {
     /// Session id.
-    pub id: String,
+    pub id: SessionId,
     state: Mutex<SessionState>,
 }
 
 /// The mutable state of a session. Never held across an `.await`.
 #[derive(Debug)]
 pub struct SessionState {
-    /// Session id (also in the handle; kept here for events).
-    pub id: std::sync::Arc<str>,
+    /// Session id (also in the handle; kept here for events and messages).
+    pub id: SessionId,
+    /// Media, events and the shared indexes.
+    pub(crate) services: Arc<Services>,
     /// Set when the session was closed; a handle still held elsewhere then behaves as
     /// "not found".
     pub closed: bool,
@@ -38,10 +46,16 @@ pub struct SessionState {
 
 impl SessionHandle {
     /// A new, empty session.
-    pub fn new(id: String, created_at: u64, settings: SessionSettings) -> Self {
+    pub(crate) fn new(
+        id: SessionId,
+        created_at: u64,
+        settings: SessionSettings,
+        services: Arc<Services>,
+    ) -> Self {
         SessionHandle {
             state: Mutex::new(SessionState {
-                id: id.as_str().into(),
+                id: id.clone(),
+                services,
                 closed: false,
                 created_at,
                 was_active: false,
@@ -56,6 +70,15 @@ impl SessionHandle {
     /// still structurally valid then, so the poison is cleared rather than spreading.
     pub fn lock(&self) -> MutexGuard<'_, SessionState> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Locks the state of a session that is still open.
+    pub fn lock_open(&self) -> Result<MutexGuard<'_, SessionState>, DomainError> {
+        let state = self.lock();
+        if state.closed {
+            return Err(DomainError::SessionNotFound(self.id.clone()));
+        }
+        Ok(state)
     }
 }
 
@@ -75,21 +98,57 @@ impl SessionState {
         self.connection_mut(id)?.participant.as_mut()
     }
 
+    /// The participant of connection `id`, or [`SignalingError::Gone`].
+    pub fn joined_mut(&mut self, id: &str) -> Result<&mut Participant, SignalingError> {
+        self.participant_mut(id).ok_or(SignalingError::Gone)
+    }
+
+    /// `Err(ConnectionNotFound)` for REST paths naming a connection this session lacks.
+    pub(crate) fn connection_not_found(&self, connection: &str) -> DomainError {
+        DomainError::ConnectionNotFound {
+            session: self.id.clone(),
+            connection: connection.into(),
+        }
+    }
+
     /// The session as events name it.
-    pub fn session_ref(&self) -> super::events::SessionRef {
-        super::events::SessionRef {
+    pub fn session_ref(&self) -> SessionRef {
+        SessionRef {
             id: self.id.clone(),
             created_at: self.created_at,
         }
     }
 
     /// The options of the stream `stream_id`, if it is published.
-    pub fn stream_options(&self, stream_id: &str) -> Option<super::participant::StreamOptions> {
+    pub fn stream_options(&self, stream_id: &str) -> Option<StreamOptions> {
         self.connections
             .iter()
             .filter_map(|c| c.participant.as_ref()?.publisher.as_ref())
             .find(|s| s.id == stream_id)
             .map(|s| s.options.clone())
+    }
+
+    /// The connection publishing `stream_id`.
+    pub fn owner_of(&self, stream_id: &str) -> Option<ConnectionId> {
+        self.connections
+            .iter()
+            .find(|c| {
+                c.participant
+                    .as_ref()
+                    .and_then(|p| p.publisher.as_ref())
+                    .is_some_and(|s| s.id == stream_id)
+            })
+            .map(|c| c.id.clone())
+    }
+
+    /// Whether `stream_id` is still published by the connection its id names.
+    pub fn is_published(&self, stream_id: &StreamId) -> bool {
+        stream_id
+            .publisher()
+            .and_then(|owner| self.connection(&owner))
+            .and_then(|c| c.participant.as_ref())
+            .and_then(|p| p.publisher.as_ref())
+            .is_some_and(|s| s.id == *stream_id)
     }
 
     /// Queues `frame` for the participant of `connection_id`, if it is still there.
@@ -103,19 +162,16 @@ impl SessionState {
     pub fn require_moderator(
         &self,
         connection_id: &str,
-        action: &str,
-    ) -> Result<(), super::SignalingError> {
+        action: &'static str,
+    ) -> Result<(), SignalingError> {
         let me = self
             .connection(connection_id)
             .filter(|c| c.is_active())
-            .ok_or_else(super::SignalingError::gone)?;
+            .ok_or(SignalingError::Gone)?;
         if me.settings.role.can_moderate() {
             Ok(())
         } else {
-            Err(super::SignalingError::new(
-                ov_protocol::rpc::ErrorCode::UserUnauthorized,
-                format!("Unable to {action}. The user does not have a valid token"),
-            ))
+            Err(SignalingError::NotModerator { action })
         }
     }
 
@@ -137,33 +193,24 @@ impl SessionState {
     }
 
     /// REST connections: visible active ones, plus pending ones when asked.
-    pub fn rest_connections(
-        &self,
-        session_id: &str,
-        pending: bool,
-        stats: Option<&MediaHandle>,
-    ) -> Page<rest::Connection> {
+    pub fn rest_connections(&self, pending: bool, webrtc_stats: bool) -> Page<rest::Connection> {
+        let stats = webrtc_stats.then_some(&self.services.media);
         Page::new(
             self.connections
                 .iter()
                 .filter(|c| c.is_visible() && (pending || c.is_active()))
-                .map(|c| c.to_rest(session_id, stats))
+                .map(|c| c.to_rest(&self.id, stats))
                 .collect(),
         )
     }
 
     /// The REST Session object.
-    pub fn to_rest(
-        &self,
-        session_id: &str,
-        pending: bool,
-        stats: Option<&MediaHandle>,
-    ) -> rest::Session {
+    pub fn to_rest(&self, pending: bool, webrtc_stats: bool) -> rest::Session {
         let s = &self.settings;
         rest::Session {
-            id: session_id.to_owned(),
+            id: self.id.clone(),
             object: "session".into(),
-            session_id: session_id.to_owned(),
+            session_id: self.id.clone(),
             created_at: self.created_at,
             recording: false,
             broadcasting: false,
@@ -174,7 +221,7 @@ impl SessionState {
             media_node: s.media_node.clone(),
             forced_video_codec: s.forced_video_codec,
             allow_transcoding: s.allow_transcoding,
-            connections: self.rest_connections(session_id, pending, stats),
+            connections: self.rest_connections(pending, webrtc_stats),
         }
     }
 }

@@ -1,158 +1,128 @@
 //! Signals: `sendMessage` from participants and `POST /signal` from the application,
 //! delivered to chosen connections or to everyone.
 
-use ov_protocol::rpc::{self, ErrorCode, SignalDelivery, notification, notify};
+use ov_protocol::ids::ConnectionId;
+use ov_protocol::rpc::{self, SignalDelivery, notification, notify};
 use serde_json::Value;
 
-use super::signaling::{Binding, Reply};
+use super::binding::{Binding, Reply};
 use super::{DomainError, Registry, SessionState, SignalingError};
 
 /// Largest signal `data`, in bytes. Signals travel to every recipient's socket; 64 KiB is
 /// far above chat-like use and keeps one sender from flooding a session.
 pub const MAX_SIGNAL_DATA: usize = 64 * 1024;
 
-impl Registry {
+impl Binding {
     /// `sendMessage`: delivers a signal to its recipients (everyone, sender included, when
     /// `to` is empty).
-    pub fn signal_from_participant(
-        &self,
-        binding: &Binding,
-        message: &str,
-        reply: Reply<'_>,
-    ) -> Result<(), SignalingError> {
-        let parsed: Value = serde_json::from_str(message).map_err(|e| {
-            SignalingError::new(
-                ErrorCode::SignalFormatInvalid,
-                format!("Signal message is not valid JSON: {e}"),
-            )
-        })?;
+    pub fn signal(&self, message: &str, reply: Reply<'_>) -> Result<(), SignalingError> {
+        let parsed: Value = serde_json::from_str(message)
+            .map_err(|e| SignalingError::SignalNotJson(e.to_string()))?;
         let to = match parsed.get("to") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items
                 .iter()
-                .map(|v| v.as_str().map(str::to_owned))
+                .map(|v| v.as_str().map(ConnectionId::from))
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    SignalingError::new(
-                        ErrorCode::SignalFormatInvalid,
-                        "Signal 'to' must be an array of connection ids",
-                    )
-                })?,
-            Some(_) => {
-                return Err(SignalingError::new(
-                    ErrorCode::SignalFormatInvalid,
-                    "Signal 'to' must be an array of connection ids",
-                ));
-            }
+                .ok_or(SignalingError::SignalRecipientsNotArray)?,
+            Some(_) => return Err(SignalingError::SignalRecipientsNotArray),
         };
         let text = |key: &str| parsed.get(key).and_then(Value::as_str).map(str::to_owned);
         if let Some(data) = parsed.get("data").and_then(Value::as_str)
             && data.len() > MAX_SIGNAL_DATA
         {
-            return Err(SignalingError::new(
-                ErrorCode::SignalFormatInvalid,
-                format!(
-                    "Signal data is too large: {} bytes, at most {MAX_SIGNAL_DATA}",
-                    data.len()
-                ),
-            ));
+            return Err(SignalingError::SignalTooLarge {
+                size: data.len(),
+                max: MAX_SIGNAL_DATA,
+            });
         }
         let delivery = SignalDelivery {
             data: text("data"),
             signal_type: text("type"),
-            from: Some(binding.connection_id.clone()),
+            from: Some(self.connection_id.clone()),
         };
-        let mut state = binding.session.lock();
-        if state.participant_mut(&binding.connection_id).is_none() {
-            return Err(SignalingError::gone());
-        }
-        let recipients = deliver_signal(&mut state, &to, &delivery).map_err(|unknown| {
-            SignalingError::new(
-                ErrorCode::SignalToInvalid,
-                format!("Signal 'to' has connections not in the session: {unknown:?}"),
-            )
-        })?;
-        self.events.signal_sent(
+        let mut state = self.lock();
+        state.joined_mut(&self.connection_id)?;
+        let recipients = state
+            .deliver_signal(&to, &delivery)
+            .map_err(SignalingError::SignalRecipientsUnknown)?;
+        state.services.events.signal_sent(
             &state.session_ref(),
-            Some(&binding.connection_id),
+            Some(&self.connection_id),
             &recipients,
             delivery.signal_type.as_deref(),
             delivery.data.as_deref(),
         );
-        state.send_to(&binding.connection_id, reply.ok(rpc::empty()));
+        state.send_to(&self.connection_id, reply.ok(rpc::empty()));
         Ok(())
     }
+}
 
+impl Registry {
     /// REST `POST /signal`: a signal without `from`.
     pub fn signal_from_server(
         &self,
         session_id: &str,
         signal: &ov_protocol::rest::SignalRequest,
     ) -> Result<(), DomainError> {
-        let handle = self
-            .session(session_id)
-            .ok_or_else(|| DomainError::SessionNotFound(session_id.to_owned()))?;
-        let mut state = handle.lock();
-        if state.closed {
-            return Err(DomainError::SessionNotFound(session_id.to_owned()));
-        }
-        if let Some(data) = &signal.data
-            && data.len() > MAX_SIGNAL_DATA
-        {
-            return Err(DomainError::InvalidParameter(format!(
-                "Parameter 'data' is too large: {} bytes, at most {MAX_SIGNAL_DATA}",
-                data.len()
-            )));
-        }
-        if !state.has_participants() {
-            return Err(DomainError::NoParticipants(session_id.to_owned()));
-        }
-        let delivery = SignalDelivery {
-            data: signal.data.clone(),
-            signal_type: signal.signal_type.clone(),
-            from: None,
-        };
-        let recipients = deliver_signal(
-            &mut state,
-            signal.to.as_deref().unwrap_or_default(),
-            &delivery,
-        )
-        .map_err(DomainError::UnknownRecipients)?;
-        self.events.signal_sent(
-            &state.session_ref(),
-            None,
-            &recipients,
-            delivery.signal_type.as_deref(),
-            delivery.data.as_deref(),
-        );
-        Ok(())
+        self.with_open_session(session_id, |state| {
+            if let Some(data) = &signal.data
+                && data.len() > MAX_SIGNAL_DATA
+            {
+                return Err(DomainError::InvalidParameter(format!(
+                    "Parameter 'data' is too large: {} bytes, at most {MAX_SIGNAL_DATA}",
+                    data.len()
+                )));
+            }
+            if !state.has_participants() {
+                return Err(DomainError::NoParticipants(state.id.clone()));
+            }
+            let delivery = SignalDelivery {
+                data: signal.data.clone(),
+                signal_type: signal.signal_type.clone(),
+                from: None,
+            };
+            let recipients = state
+                .deliver_signal(signal.to.as_deref().unwrap_or_default(), &delivery)
+                .map_err(DomainError::UnknownRecipients)?;
+            state.services.events.signal_sent(
+                &state.session_ref(),
+                None,
+                &recipients,
+                delivery.signal_type.as_deref(),
+                delivery.data.as_deref(),
+            );
+            Ok(())
+        })
     }
 }
 
-/// Sends a `sendMessage` notification to `to` (or everyone) and returns who got it.
-/// Unknown recipients are returned as the error, and nothing is sent then.
-fn deliver_signal(
-    state: &mut SessionState,
-    to: &[String],
-    delivery: &SignalDelivery,
-) -> Result<Vec<String>, Vec<String>> {
-    let unknown: Vec<String> = to
-        .iter()
-        .filter(|id| !state.connection(id).is_some_and(|c| c.is_active()))
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        return Err(unknown);
-    }
-    let frame = notify(notification::SEND_MESSAGE, delivery);
-    let mut recipients = Vec::new();
-    for c in &mut state.connections {
-        if (to.is_empty() || to.contains(&c.id))
-            && let Some(p) = c.participant.as_mut()
-        {
-            p.send(frame.clone());
-            recipients.push(c.id.clone());
+impl SessionState {
+    /// Sends a `sendMessage` notification to `to` (or everyone) and returns who got it.
+    /// Unknown recipients are returned as the error, and nothing is sent then.
+    fn deliver_signal(
+        &mut self,
+        to: &[ConnectionId],
+        delivery: &SignalDelivery,
+    ) -> Result<Vec<ConnectionId>, Vec<ConnectionId>> {
+        let unknown: Vec<ConnectionId> = to
+            .iter()
+            .filter(|id| !self.connection(id).is_some_and(|c| c.is_active()))
+            .cloned()
+            .collect();
+        if !unknown.is_empty() {
+            return Err(unknown);
         }
+        let frame = notify(notification::SEND_MESSAGE, delivery);
+        let mut recipients = Vec::new();
+        for c in &mut self.connections {
+            if (to.is_empty() || to.contains(&c.id))
+                && let Some(p) = c.participant.as_mut()
+            {
+                p.send(frame.clone());
+                recipients.push(c.id.clone());
+            }
+        }
+        Ok(recipients)
     }
-    Ok(recipients)
 }

@@ -1,16 +1,17 @@
-//! Requests of one socket, method by method.
+//! The requests of one socket, method by method: each parses its typed parameters
+//! (`ov_protocol::rpc::requests`), calls the domain, and reports a failure as the
+//! [`SignalingError`] the domain returned. Nothing here touches a lock or the engine.
 
 use std::sync::Arc;
 
-use ov_protocol::rpc::{self, ErrorCode, Incoming, method};
+use ov_protocol::rpc::requests::{self, Params};
+use ov_protocol::rpc::{self, Incoming, method};
 use serde_json::{Value, json};
 
-use super::params::Params;
-use crate::domain::{Binding, JoinRequest, Outbox, Registry, Reply, SignalingError, StreamOptions};
-use crate::media::MediaRequestError;
+use crate::domain::{Binding, JoinRequest, Outbox, Registry, Reply, SignalingError};
 
-/// The state of one socket.
-pub struct Connection {
+/// The signaling state of one WebSocket: which participant it speaks for, if any.
+pub struct RpcSocket {
     registry: Arc<Registry>,
     outbox: Outbox,
     ip: String,
@@ -19,17 +20,14 @@ pub struct Connection {
     left: bool,
 }
 
-fn media_error(e: MediaRequestError) -> SignalingError {
-    match e {
-        MediaRequestError::Media(m) => SignalingError::new(ErrorCode::MediaSdp, m.to_string()),
-        MediaRequestError::Stopped => SignalingError::new(ErrorCode::MediaGeneric, e.to_string()),
-    }
+fn parse<P: Params>(params: Option<&Value>) -> Result<P, SignalingError> {
+    Ok(requests::parse(params)?)
 }
 
-impl Connection {
+impl RpcSocket {
     /// A socket that has not joined yet.
     pub fn new(registry: Arc<Registry>, outbox: Outbox, ip: String) -> Self {
-        Connection {
+        RpcSocket {
             registry,
             outbox,
             ip,
@@ -38,17 +36,12 @@ impl Connection {
         }
     }
 
-    /// Handles one text frame.
+    /// Handles one text frame: exactly one response for every request (one with an id).
     pub async fn handle(&mut self, text: &str) {
         let incoming: Incoming = match serde_json::from_str(text) {
             Ok(i) => i,
             Err(e) => {
-                let message = format!("Frame is not JSON-RPC 2.0: {e}");
-                self.outbox.send(rpc::error_response(
-                    &Value::Null,
-                    ErrorCode::ParseError,
-                    &message,
-                ));
+                self.refuse(&Value::Null, SignalingError::NotJsonRpc(e.to_string()));
                 return;
             }
         };
@@ -56,35 +49,27 @@ impl Connection {
             // Notifications or responses from the client: the browser sends neither.
             return;
         };
-        if incoming.jsonrpc.as_deref() != Some("2.0") {
-            self.outbox.send(rpc::error_response(
-                &id,
-                ErrorCode::InvalidRequest,
-                "Requests must carry \"jsonrpc\": \"2.0\"",
-            ));
-            return;
-        }
-        let Some(name) = incoming.method.as_deref() else {
-            self.outbox.send(rpc::error_response(
-                &id,
-                ErrorCode::InvalidRequest,
-                "Request has no \"method\"",
-            ));
-            return;
+        let outcome = match (incoming.jsonrpc.as_deref(), incoming.method.as_deref()) {
+            (Some("2.0"), Some(name)) => self.dispatch(name, &id, incoming.params.as_ref()).await,
+            (Some("2.0"), None) => Err(SignalingError::NoMethod),
+            _ => Err(SignalingError::WrongJsonRpcVersion),
         };
-        let params = Params::new(name, incoming.params.as_ref());
-        if let Err(e) = self.dispatch(name, &id, &params).await {
-            tracing::debug!(method = name, code = e.code.code(), error = %e.message, "request refused");
-            self.outbox
-                .send(rpc::error_response(&id, e.code, &e.message));
+        if let Err(e) = outcome {
+            tracing::debug!(method = incoming.method.as_deref().unwrap_or(""), code = e.code().code(), error = %e, "request refused");
+            self.refuse(&id, e);
         }
+    }
+
+    fn refuse(&self, id: &Value, e: SignalingError) {
+        self.outbox
+            .send(rpc::error_response(id, e.code(), &e.to_string()));
     }
 
     async fn dispatch(
         &mut self,
         name: &str,
         id: &Value,
-        params: &Params<'_>,
+        params: Option<&Value>,
     ) -> Result<(), SignalingError> {
         match name {
             method::PING => {
@@ -93,224 +78,122 @@ impl Connection {
                     .send(rpc::response(id, json!({"value": "pong"}), None));
                 return Ok(());
             }
-            method::JOIN_ROOM => return self.join(id, params),
-            method::CONNECT => return self.reconnect(id, params),
+            method::JOIN_ROOM => return self.join(id, parse(params)?),
+            method::CONNECT => return self.reconnect(id, parse(params)?),
             _ => {}
         }
-        let Some(binding) = self.binding.clone() else {
-            return Err(SignalingError::new(
-                ErrorCode::TransportError,
-                "No connection found for this socket. Method 'Session.connect()' must be the first operation called in any session",
-            ));
-        };
+        let binding = self.binding.clone().ok_or(SignalingError::NotJoined)?;
         let reply = Reply {
             id,
             rpc_session_id: &binding.rpc_session_id,
         };
-        let registry = self.registry.clone();
-        let media = registry.media();
         match name {
             method::LEAVE_ROOM => {
-                registry.leave(&binding, reply);
+                self.registry.leave(&binding, reply);
                 self.left = true;
                 self.binding = None;
+                Ok(())
             }
-            method::PUBLISH_VIDEO => {
-                let video = registry.prepare_publish(&binding)?;
-                let offer = params.string("sdpOffer")?.to_owned();
-                let has_video = params.boolean("hasVideo")?;
-                let options = StreamOptions {
-                    has_audio: params.boolean("hasAudio")?,
-                    has_video,
-                    audio_active: params.opt_boolean("audioActive")?.unwrap_or(true),
-                    video_active: params.opt_boolean("videoActive")?.unwrap_or(true),
-                    type_of_video: params
-                        .opt_string("typeOfVideo")?
-                        .map(str::to_owned)
-                        .or_else(|| has_video.then(|| "CAMERA".to_owned())),
-                    frame_rate: params.opt_integer("frameRate")?.unwrap_or(-1),
-                    video_dimensions: params.opt_string("videoDimensions")?.map(str::to_owned),
-                    filter: json!({}),
-                };
-                let (peer, answer) = media
-                    .add_publisher(&binding.session.id, offer.clone(), video)
-                    .await
-                    .map_err(media_error)?;
-                registry
-                    .commit_publish(&binding, options, peer, offer, answer, reply)
-                    .inspect_err(|_| media.remove_peer(peer))?;
-            }
-            method::UNPUBLISH_VIDEO => registry.unpublish(&binding, reply)?,
+            method::PUBLISH_VIDEO => binding.publish(parse(params)?, reply).await,
+            method::UNPUBLISH_VIDEO => binding.unpublish(reply),
             method::PREPARE_RECEIVE_VIDEO_FROM => {
-                let sender = params.string("sender")?;
-                let source = registry.prepare_subscribe(&binding, sender)?;
-                let (peer, offer) = media
-                    .add_subscriber(source, sender.to_owned())
-                    .await
-                    .map_err(media_error)?;
-                registry
-                    .commit_subscribe(&binding, sender, peer, offer.clone())
-                    .inspect_err(|_| media.remove_peer(peer))?;
-                self.outbox.send(reply.ok(json!({"sdpOffer": offer})));
+                let p: requests::PrepareReceiveVideoFromParams = parse(params)?;
+                binding.subscribe(&p.sender, reply).await
             }
             method::RECEIVE_VIDEO_FROM => {
-                let sender = params.string("sender")?;
-                let Some(answer) = params.opt_string("sdpAnswer")? else {
-                    return Err(SignalingError::new(
-                        ErrorCode::MediaSdp,
-                        "openvidu-rs offers subscriptions itself (mediaServer 'mediasoup'): call prepareReceiveVideoFrom and send its answer as 'sdpAnswer'",
-                    ));
-                };
-                self.accept_subscription_answer(&binding, sender, answer, reply)
-                    .await?;
+                let p: requests::ReceiveVideoFromParams = parse(params)?;
+                let answer = p
+                    .sdp_answer
+                    .ok_or(SignalingError::ServerOffersSubscriptions)?;
+                binding
+                    .accept_subscription_answer(&p.sender, answer, reply)
+                    .await
             }
             method::UNSUBSCRIBE_FROM_VIDEO => {
-                registry.unsubscribe(&binding, params.string("sender")?)?;
-                self.outbox.send(reply.ok(rpc::empty()));
+                let p: requests::UnsubscribeFromVideoParams = parse(params)?;
+                binding.unsubscribe(&p.sender, reply)
             }
-            method::ON_ICE_CANDIDATE => {
-                let endpoint = params.string("endpointName")?;
-                let candidate = params.opt_string("candidate")?.unwrap_or_default();
-                let record = json!({
-                    "candidate": candidate,
-                    "sdpMid": params.value("sdpMid"),
-                    "sdpMLineIndex": params.value("sdpMLineIndex"),
-                });
-                if let Some(peer) = registry.ice_candidate(&binding, endpoint, record)?
-                    && !candidate.is_empty()
-                {
-                    media.add_candidate(peer, candidate.to_owned());
-                }
-                self.outbox.send(reply.ok(rpc::empty()));
-            }
+            method::ON_ICE_CANDIDATE => binding.ice_candidate(parse(params)?, reply),
             method::SEND_MESSAGE => {
-                registry.signal_from_participant(&binding, params.string("message")?, reply)?
+                let p: requests::SendMessageParams = parse(params)?;
+                binding.signal(&p.message, reply)
             }
-            method::STREAM_PROPERTY_CHANGED => registry.stream_property_changed(
-                &binding,
-                params.string("property")?,
-                params.any("newValue")?,
-                params.opt_string("reason")?.unwrap_or_default(),
-                reply,
-            )?,
+            method::STREAM_PROPERTY_CHANGED => {
+                binding.change_stream_property(parse(params)?, reply)
+            }
             method::VIDEO_DATA | method::ECHO => {
-                if !registry.is_bound(&binding) {
-                    return Err(SignalingError::new(
-                        ErrorCode::Generic,
-                        "This participant is no longer in the session",
-                    ));
+                if !binding.is_joined() {
+                    return Err(SignalingError::Gone);
                 }
                 self.outbox.send(reply.ok(rpc::empty()));
+                Ok(())
             }
             method::FORCE_DISCONNECT => {
-                registry.force_disconnect(&binding, params.string("connectionId")?, reply)?
+                let p: requests::ForceDisconnectParams = parse(params)?;
+                self.registry
+                    .force_disconnect(&binding, &p.connection_id, reply)
             }
             method::FORCE_UNPUBLISH => {
-                registry.force_unpublish(&binding, params.string("streamId")?, reply)?
+                let p: requests::ForceUnpublishParams = parse(params)?;
+                binding.force_unpublish(&p.stream_id, reply)
+            }
+            method::RECONNECT_STREAM => {
+                let p: requests::ReconnectStreamParams = parse(params)?;
+                if p.stream.ends_with(binding.connection_id.as_str()) {
+                    // The own publisher: a new offer from a new RTCPeerConnection.
+                    let offer = p.sdp_string.ok_or(SignalingError::MissingParam {
+                        method: method::RECONNECT_STREAM,
+                        key: "sdpString".into(),
+                    })?;
+                    binding.republish(&p.stream, offer, reply).await
+                } else {
+                    // A subscription: the answer to the offer of a prepareReceiveVideoFrom
+                    // with reconnect=true.
+                    let answer = p
+                        .sdp_string
+                        .ok_or(SignalingError::ServerOffersResubscriptions)?;
+                    binding
+                        .accept_subscription_answer(&p.stream, answer, reply)
+                        .await
+                }
             }
             method::APPLY_FILTER
             | method::REMOVE_FILTER
             | method::EXEC_FILTER_METHOD
             | method::ADD_FILTER_EVENT_LISTENER
-            | method::REMOVE_FILTER_EVENT_LISTENER => {
-                return Err(SignalingError::new(
-                    ErrorCode::FilterNotApplied,
-                    "Media filters are a Kurento feature and are not available in openvidu-rs",
-                ));
-            }
+            | method::REMOVE_FILTER_EVENT_LISTENER => Err(SignalingError::FiltersUnavailable),
             method::SUBSCRIBE_TO_SPEECH_TO_TEXT | method::UNSUBSCRIBE_FROM_SPEECH_TO_TEXT => {
-                return Err(SignalingError::new(
-                    ErrorCode::WrongOpenviduEdition,
-                    "Speech to text is an OpenVidu Pro feature, not available in openvidu-rs",
-                ));
+                Err(SignalingError::SpeechToTextUnavailable)
             }
-            method::RECONNECT_STREAM => {
-                let stream = params.string("stream")?;
-                if stream.ends_with(&binding.connection_id) {
-                    // The own publisher: a new offer from a new RTCPeerConnection.
-                    let offer = params.string("sdpString")?.to_owned();
-                    let (peer, video) = registry.prepare_republish(&binding, stream)?;
-                    let answer = media
-                        .replace_publisher(peer, offer.clone(), video)
-                        .await
-                        .map_err(media_error)?;
-                    registry.commit_republish(&binding, offer, answer, reply)?;
-                } else {
-                    // A subscription: the answer to the offer of a
-                    // prepareReceiveVideoFrom with reconnect=true.
-                    let Some(answer) = params.opt_string("sdpString")? else {
-                        return Err(SignalingError::new(
-                            ErrorCode::MediaSdp,
-                            "openvidu-rs offers subscriptions itself (mediaServer 'mediasoup'): call prepareReceiveVideoFrom with reconnect=true and send its answer as 'sdpString'",
-                        ));
-                    };
-                    self.accept_subscription_answer(&binding, stream, answer, reply)
-                        .await?;
-                }
-            }
-            other => {
-                return Err(SignalingError::new(
-                    ErrorCode::MethodNotFound,
-                    format!("Unknown method '{other}'"),
-                ));
-            }
+            other => Err(SignalingError::UnknownMethod(other.to_owned())),
         }
-        Ok(())
     }
 
-    /// Applies a browser's answer to a subscription offer and answers `{}`.
-    async fn accept_subscription_answer(
-        &self,
-        binding: &Binding,
-        stream: &str,
-        answer: &str,
-        reply: Reply<'_>,
-    ) -> Result<(), SignalingError> {
-        let peer = self.registry.subscription_peer(binding, stream)?;
-        self.registry
-            .media()
-            .accept_answer(peer, answer.to_owned())
-            .await
-            .map_err(media_error)?;
-        self.registry
-            .record_subscription_answer(binding, stream, answer.to_owned());
-        self.outbox.send(reply.ok(rpc::empty()));
-        Ok(())
-    }
-
-    fn join(&mut self, id: &Value, params: &Params<'_>) -> Result<(), SignalingError> {
+    fn join(&mut self, id: &Value, p: requests::JoinRoomParams) -> Result<(), SignalingError> {
         if self.binding.is_some() {
-            return Err(SignalingError::new(
-                ErrorCode::ExistingUserInRoom,
-                "This socket has already joined a session; call leaveRoom first",
-            ));
+            return Err(SignalingError::AlreadyJoined);
         }
         let request = JoinRequest {
-            token: params.string("token")?.to_owned(),
-            session_id: params.string("session")?.to_owned(),
-            platform: params
-                .opt_string("platform")?
-                .unwrap_or("unknown")
-                .to_owned(),
-            metadata: params
-                .opt_string("metadata")?
-                .unwrap_or_default()
-                .to_owned(),
-            secret: params.opt_string("secret")?.unwrap_or_default().to_owned(),
-            recorder: params.opt_boolean("recorder")?.unwrap_or(false),
+            token: p.token,
+            platform: p.platform.unwrap_or_else(|| "unknown".to_owned()),
+            metadata: p.metadata.unwrap_or_default(),
+            secret: p.secret.unwrap_or_default(),
+            recorder: p.recorder.unwrap_or(false),
             ip: self.ip.clone(),
         };
-        let binding = self.registry.join(request, self.outbox.clone(), id)?;
+        let binding = self
+            .registry
+            .join(&p.session, request, self.outbox.clone(), id)?;
         self.binding = Some(binding);
         self.left = false;
         Ok(())
     }
 
-    fn reconnect(&mut self, id: &Value, params: &Params<'_>) -> Result<(), SignalingError> {
-        let rpc_session_id = params.opt_string("sessionId")?.unwrap_or_default();
+    fn reconnect(&mut self, id: &Value, p: requests::ConnectParams) -> Result<(), SignalingError> {
+        let rpc_session_id = p.session_id.unwrap_or_default();
         let binding = self
             .registry
-            .reattach(rpc_session_id, self.outbox.clone(), id)?;
+            .reattach(&rpc_session_id, self.outbox.clone(), id)?;
         self.binding = Some(binding);
         Ok(())
     }
@@ -324,11 +207,11 @@ impl Connection {
         if self.left {
             return;
         }
-        let Some(generation) = self.registry.detach(&binding, self.outbox.socket_id()) else {
+        let Some(generation) = binding.detach(self.outbox.socket_id()) else {
             return;
         };
         let grace = self.registry.config().reconnection_grace;
-        tracing::info!(connection_id = %binding.connection_id, ?grace, "socket dropped; waiting for a reconnection");
+        tracing::info!(session_id = %binding.session.id, connection_id = %binding.connection_id, ?grace, "socket dropped; waiting for a reconnection");
         let registry = self.registry;
         tokio::spawn(async move {
             tokio::time::sleep(grace).await;
@@ -347,7 +230,7 @@ mod properties {
     use proptest::prelude::*;
     use serde_json::{Value, json};
 
-    use super::Connection;
+    use super::RpcSocket;
     use crate::config::Config;
     use crate::domain::{EventSink, Outbox, Registry};
     use crate::media::MediaHandle;
@@ -446,7 +329,7 @@ mod properties {
                 registry.create_session(&serde_json::from_value(json!({"customSessionId": "s"})).unwrap()).unwrap();
                 let token = registry.create_connection("s", &Default::default()).unwrap().token.unwrap();
                 let (outbox, mut rx, _stuck) = Outbox::new();
-                let mut connection = Connection::new(registry.clone(), outbox, "127.0.0.1".into());
+                let mut connection = RpcSocket::new(registry.clone(), outbox, "127.0.0.1".into());
                 if join_first {
                     let join = json!({"jsonrpc": "2.0", "id": 100_000, "method": "joinRoom",
                         "params": {"token": token, "session": "s", "platform": "p", "metadata": "", "secret": ""}});

@@ -1,7 +1,6 @@
 //! The WebSocket JSON-RPC signaling at `/openvidu`, as openvidu-browser 2.32 speaks it.
 
 mod dispatch;
-mod params;
 mod socket;
 
 use std::net::SocketAddr;

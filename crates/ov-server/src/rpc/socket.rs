@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 
-use super::dispatch::Connection;
+use super::dispatch::RpcSocket;
 use crate::domain::{Outbox, Registry};
 
 /// A socket silent for this long is closed (openvidu-browser pings every 5 s).
@@ -25,7 +25,7 @@ pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
         }
         let _ = sink.close().await;
     });
-    let mut connection = Connection::new(registry, outbox, ip);
+    let mut rpc = RpcSocket::new(registry, outbox, ip);
     loop {
         let next = tokio::select! {
             next = tokio::time::timeout(IDLE_LIMIT, stream.next()) => next,
@@ -40,16 +40,16 @@ pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
             }
         };
         match message {
-            Message::Text(text) => connection.handle(text.as_str()).await,
+            Message::Text(text) => rpc.handle(text.as_str()).await,
             Message::Binary(bytes) => match std::str::from_utf8(&bytes) {
-                Ok(text) => connection.handle(text).await,
-                Err(_) => connection.handle("\u{0}").await,
+                Ok(text) => rpc.handle(text).await,
+                Err(_) => rpc.handle("\u{0}").await,
             },
             Message::Close(_) => break,
             Message::Ping(_) | Message::Pong(_) => {}
         }
     }
-    connection.closed();
+    rpc.closed();
     // Let queued frames out, but do not wait on a dead peer.
     if tokio::time::timeout(Duration::from_secs(1), &mut writer)
         .await

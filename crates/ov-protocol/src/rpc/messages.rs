@@ -1,171 +1,9 @@
-//! The WebSocket JSON-RPC 2.0 signaling of OpenVidu 2 (`/openvidu`): method names, error
-//! codes, and the results and notifications openvidu-browser 2.32 reads.
+//! Results and notifications openvidu-browser 2.32 reads.
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-/// Client → server method names.
-pub mod method {
-    #![allow(missing_docs)]
-    pub const PING: &str = "ping";
-    pub const CONNECT: &str = "connect";
-    pub const JOIN_ROOM: &str = "joinRoom";
-    pub const LEAVE_ROOM: &str = "leaveRoom";
-    pub const PUBLISH_VIDEO: &str = "publishVideo";
-    pub const UNPUBLISH_VIDEO: &str = "unpublishVideo";
-    pub const PREPARE_RECEIVE_VIDEO_FROM: &str = "prepareReceiveVideoFrom";
-    pub const RECEIVE_VIDEO_FROM: &str = "receiveVideoFrom";
-    pub const UNSUBSCRIBE_FROM_VIDEO: &str = "unsubscribeFromVideo";
-    pub const ON_ICE_CANDIDATE: &str = "onIceCandidate";
-    pub const SEND_MESSAGE: &str = "sendMessage";
-    pub const STREAM_PROPERTY_CHANGED: &str = "streamPropertyChanged";
-    pub const VIDEO_DATA: &str = "videoData";
-    pub const ECHO: &str = "echo";
-    pub const RECONNECT_STREAM: &str = "reconnectStream";
-    pub const FORCE_DISCONNECT: &str = "forceDisconnect";
-    pub const FORCE_UNPUBLISH: &str = "forceUnpublish";
-    pub const APPLY_FILTER: &str = "applyFilter";
-    pub const REMOVE_FILTER: &str = "removeFilter";
-    pub const EXEC_FILTER_METHOD: &str = "execFilterMethod";
-    pub const ADD_FILTER_EVENT_LISTENER: &str = "addFilterEventListener";
-    pub const REMOVE_FILTER_EVENT_LISTENER: &str = "removeFilterEventListener";
-    pub const SUBSCRIBE_TO_SPEECH_TO_TEXT: &str = "subscribeToSpeechToText";
-    pub const UNSUBSCRIBE_FROM_SPEECH_TO_TEXT: &str = "unsubscribeFromSpeechToText";
-}
-
-/// Server → client notification names.
-pub mod notification {
-    #![allow(missing_docs)]
-    pub const PARTICIPANT_JOINED: &str = "participantJoined";
-    pub const PARTICIPANT_PUBLISHED: &str = "participantPublished";
-    pub const PARTICIPANT_UNPUBLISHED: &str = "participantUnpublished";
-    pub const PARTICIPANT_LEFT: &str = "participantLeft";
-    pub const PARTICIPANT_EVICTED: &str = "participantEvicted";
-    pub const SEND_MESSAGE: &str = "sendMessage";
-    pub const STREAM_PROPERTY_CHANGED: &str = "streamPropertyChanged";
-    pub const CONNECTION_PROPERTY_CHANGED: &str = "connectionPropertyChanged";
-    pub const ICE_CANDIDATE: &str = "iceCandidate";
-}
-
-/// OpenVidu's JSON-RPC error codes (`OpenViduException.Code`), plus the framework's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(missing_docs)]
-pub enum ErrorCode {
-    /// An unexpected failure inside the official server (missing or mistyped parameter).
-    Uncaught,
-    UserGeneric,
-    UserNotFound,
-    UserClosed,
-    ExistingUserInRoom,
-    UserNotStreaming,
-    UserAlreadyStreaming,
-    RoomGeneric,
-    RoomNotFound,
-    RoomClosed,
-    MediaGeneric,
-    MediaSdp,
-    UserUnauthorized,
-    TokenCannotBeCreated,
-    ExistingFilterAlreadyApplied,
-    FilterNotApplied,
-    UserMetadataFormatInvalid,
-    SignalFormatInvalid,
-    SignalToInvalid,
-    TransportError,
-    ServiceNotEnabled,
-    WrongOpenviduEdition,
-    Generic,
-    /// Kurento framework: `connect` with an unknown or expired session.
-    ReconnectionError,
-    /// JSON-RPC: the frame is not JSON.
-    ParseError,
-    /// JSON-RPC: not a valid request object.
-    InvalidRequest,
-    /// JSON-RPC: no such method.
-    MethodNotFound,
-}
-
-impl ErrorCode {
-    /// The numeric code on the wire.
-    pub fn code(self) -> i64 {
-        use ErrorCode::*;
-        match self {
-            Uncaught => -1,
-            UserGeneric => 10,
-            UserNotFound => 102,
-            UserClosed => 103,
-            ExistingUserInRoom => 104,
-            UserNotStreaming => 105,
-            UserAlreadyStreaming => 106,
-            RoomGeneric => 201,
-            RoomNotFound => 202,
-            RoomClosed => 203,
-            MediaGeneric => 301,
-            MediaSdp => 302,
-            UserUnauthorized => 401,
-            TokenCannotBeCreated => 404,
-            ExistingFilterAlreadyApplied => 405,
-            FilterNotApplied => 406,
-            UserMetadataFormatInvalid => 500,
-            SignalFormatInvalid => 600,
-            SignalToInvalid => 601,
-            TransportError => 803,
-            ServiceNotEnabled => 996,
-            WrongOpenviduEdition => 997,
-            Generic => 999,
-            ReconnectionError => 40007,
-            ParseError => -32700,
-            InvalidRequest => -32600,
-            MethodNotFound => -32601,
-        }
-    }
-}
-
-/// An incoming frame, as far as the envelope goes.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Incoming {
-    /// Must be `"2.0"`.
-    #[serde(default)]
-    pub jsonrpc: Option<String>,
-    /// Request id (numbers from openvidu-browser); absent for notifications.
-    #[serde(default)]
-    pub id: Option<Value>,
-    /// Method name.
-    #[serde(default)]
-    pub method: Option<String>,
-    /// Parameters (an object), absent when none.
-    #[serde(default)]
-    pub params: Option<Value>,
-}
-
-/// A success response. Like the Kurento framework, the RPC session id is added to every
-/// object result once the socket has one (openvidu-browser needs it from `joinRoom`).
-pub fn response(id: &Value, result: Value, rpc_session_id: Option<&str>) -> String {
-    let result = match (result, rpc_session_id) {
-        (Value::Object(mut map), Some(sid)) => {
-            map.insert("sessionId".into(), Value::String(sid.to_owned()));
-            Value::Object(map)
-        }
-        (other, _) => other,
-    };
-    json!({"jsonrpc": "2.0", "id": id, "result": result}).to_string()
-}
-
-/// An error response.
-pub fn error_response(id: &Value, code: ErrorCode, message: &str) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "error": {"code": code.code(), "message": message}})
-        .to_string()
-}
-
-/// A notification (no id).
-pub fn notify(method: &str, params: impl Serialize) -> String {
-    json!({"jsonrpc": "2.0", "method": method, "params": params}).to_string()
-}
-
-/// An empty result object, `{}`.
-pub fn empty() -> Value {
-    Value::Object(Map::new())
-}
+use crate::ids::{ConnectionId, SessionId, StreamId};
 
 /// What a publisher declared of its stream (and later changed, e.g. muting).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -194,7 +32,7 @@ pub struct StreamOptions {
 #[serde(rename_all = "camelCase")]
 pub struct StreamInfo {
     /// Stream id.
-    pub id: String,
+    pub id: StreamId,
     /// Publication time, epoch ms.
     pub created_at: u64,
     /// What the stream carries and its state.
@@ -208,7 +46,7 @@ pub struct StreamInfo {
 #[serde(rename_all = "camelCase")]
 pub struct RemoteConnection {
     /// Connection id.
-    pub id: String,
+    pub id: ConnectionId,
     /// Join time, epoch ms.
     pub created_at: u64,
     /// Client and server data joined by `%/%`.
@@ -223,7 +61,7 @@ pub struct RemoteConnection {
 #[serde(rename_all = "camelCase")]
 pub struct JoinRoomResult {
     /// Own connection id.
-    pub id: String,
+    pub id: ConnectionId,
     /// Join time, epoch ms.
     pub created_at: u64,
     /// Own full metadata.
@@ -231,7 +69,7 @@ pub struct JoinRoomResult {
     /// The other participants.
     pub value: Vec<RemoteConnection>,
     /// Session id.
-    pub session: String,
+    pub session: SessionId,
     /// Server version (valid semver).
     pub version: String,
     /// `mediasoup`: the server offers subscriptions (see the server docs).
@@ -253,7 +91,7 @@ pub struct JoinRoomResult {
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionReason {
     /// The connection concerned.
-    pub connection_id: String,
+    pub connection_id: ConnectionId,
     /// Why.
     pub reason: String,
 }
@@ -262,7 +100,7 @@ pub struct ConnectionReason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParticipantPublished {
     /// Publisher connection id.
-    pub id: String,
+    pub id: ConnectionId,
     /// Exactly one stream.
     pub streams: Vec<StreamInfo>,
 }
@@ -278,7 +116,7 @@ pub struct SignalDelivery {
     pub signal_type: Option<String>,
     /// Sender connection id; absent for signals sent through REST.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<ConnectionId>,
 }
 
 /// `streamPropertyChanged`.
@@ -286,9 +124,9 @@ pub struct SignalDelivery {
 #[serde(rename_all = "camelCase")]
 pub struct StreamPropertyChanged {
     /// Owner of the stream.
-    pub connection_id: String,
+    pub connection_id: ConnectionId,
     /// The stream.
-    pub stream_id: String,
+    pub stream_id: StreamId,
     /// `audioActive`, `videoActive`, `videoDimensions`, `videoTrack`, `audioTrack`, `filter`.
     pub property: String,
     /// Encoded as OpenVidu does: the JSON text of what the publisher sent (`"true"`, a
@@ -322,20 +160,7 @@ pub fn full_metadata(client_data: &str, server_data: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn session_id_is_injected_into_object_results_only() {
-        let r = response(&json!(3), json!({"a": 1}), Some("rpc"));
-        assert_eq!(
-            serde_json::from_str::<Value>(&r).unwrap(),
-            json!({"jsonrpc":"2.0","id":3,"result":{"a":1,"sessionId":"rpc"}})
-        );
-        let r = response(&json!(0), json!({"value": "pong"}), None);
-        assert_eq!(
-            serde_json::from_str::<Value>(&r).unwrap()["result"],
-            json!({"value": "pong"})
-        );
-    }
+    use serde_json::json;
 
     #[test]
     fn property_values_are_encoded_like_openvidu() {
