@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 
-import { waitFor, assertHolds, sleep } from './wait.mjs';
+import { waitFor, assertHolds } from './wait.mjs';
 import { eventMatcher } from './harness.mjs';
 
 /** Least video frames per second that count as "decoding" (the fake camera sends 15 or 30). */
@@ -117,20 +117,4 @@ export async function assertNoEvent(p, match, { ms = 800, what } = {}) {
         },
         { forMs: ms, what: `[${p.name}] no such event (${label})`, describe: async () => JSON.stringify(found) }
     );
-}
-
-/** Superseded by waitForDecoding (sustained rate); kept until every file uses that. */
-export async function assertMediaGrows(p, streamIds, { audio = false, windowMs = 1_200 } = {}) {
-    const before = await waitForDecoding(p, streamIds, { audio });
-    await sleep(windowMs);
-    const after = await p.stats();
-    for (const id of streamIds) {
-        const b = before.find((s) => s.streamId === id);
-        const a = after.find((s) => s.streamId === id);
-        assert.ok(a, `[${p.name}] the subscription to ${id} disappeared: ${JSON.stringify(after)}`);
-        assert.equal(a.pcId, b.pcId, `[${p.name}] the RTCPeerConnection of ${id} changed while measuring`);
-        assert.ok(a.video.framesDecoded > b.video.framesDecoded, `[${p.name}] framesDecoded of ${id} did not grow in ${windowMs} ms`);
-        if (audio) assert.ok(a.audio.packetsReceived > b.audio.packetsReceived, `[${p.name}] audio of ${id} did not grow in ${windowMs} ms`);
-    }
-    return after;
 }
