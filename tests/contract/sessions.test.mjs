@@ -1,5 +1,9 @@
 // Sessions through openvidu-node-client 2.32.2: createSession (generated and
 // custom ids, the 409 flow, invalid ids), fetch / fetchWebRtc, close, auth.
+//
+// What the client reports is checked against what the server itself says (raw
+// GET /sessions[/{id}]), not against the client's own bookkeeping (its
+// activeSessions array is filled by the client whatever the server answered).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -11,6 +15,8 @@ import {
     newClient,
     plain,
     rejectsWithStatus,
+    serverSession,
+    serverSessionIds,
     uniqueId,
     useServer
 } from './lib/helpers.mjs';
@@ -37,11 +43,28 @@ describe('createSession', () => {
         assert.equal(session.recording, false);
         assert.equal(session.broadcasting, false);
         assert.deepEqual(session.connections, []);
-        assert.ok(ctx.ov.activeSessions.includes(session));
 
-        // two calls give two different sessions
+        // The server holds that session, as the client described it.
+        const onServer = await serverSession(ctx.server, session.sessionId, { pendingConnections: true });
+        assert.ok(onServer, `GET /sessions/${session.sessionId} finds the created session`);
+        assert.deepEqual(
+            [onServer.id, onServer.sessionId, onServer.object, onServer.createdAt],
+            [session.sessionId, session.sessionId, 'session', session.createdAt]
+        );
+        assert.deepEqual(
+            [onServer.mediaMode, onServer.recordingMode, onServer.customSessionId, onServer.forcedVideoCodec, onServer.allowTranscoding],
+            ['ROUTED', 'MANUAL', '', 'MEDIA_SERVER_PREFERRED', false]
+        );
+        assert.deepEqual(onServer.defaultRecordingProperties, OPENVIDU_DEFAULT_RECORDING_PROPERTIES);
+        assert.deepEqual([onServer.recording, onServer.broadcasting], [false, false]);
+        assert.deepEqual(onServer.connections, { numberOfElements: 0, content: [] });
+
+        // two calls give two different sessions, both on the server
         const other = await ctx.ov.createSession({});
         assert.notEqual(other.sessionId, session.sessionId);
+        const ids = await serverSessionIds(ctx.server);
+        assert.equal(ids.filter((id) => id === session.sessionId).length, 1, `listed once: ${JSON.stringify(ids)}`);
+        assert.equal(ids.filter((id) => id === other.sessionId).length, 1, `listed once: ${JSON.stringify(ids)}`);
     });
 
     test('explicit properties are echoed', async () => {
@@ -62,6 +85,14 @@ describe('createSession', () => {
             outputMode: 'INDIVIDUAL',
             ignoreFailedStreams: false
         });
+        // The server stored them (not only echoed them to this client).
+        const onServer = await serverSession(ctx.server, session.sessionId);
+        assert.ok(onServer, `GET /sessions/${session.sessionId}`);
+        assert.deepEqual(
+            [onServer.mediaMode, onServer.recordingMode, onServer.forcedVideoCodec, onServer.allowTranscoding],
+            ['ROUTED', 'MANUAL', 'VP8', true]
+        );
+        assert.deepEqual(plain(onServer.defaultRecordingProperties), plain(session.properties.defaultRecordingProperties));
     });
 
     test('with customSessionId: that id, and the same id again resolves (409 then GET) with the existing session', async () => {
@@ -79,29 +110,26 @@ describe('createSession', () => {
         assert.equal(second.properties.customSessionId, id);
         assert.deepEqual(second.connections, []);
 
-        // the server has one session with that id (a fresh client sees it once)
+        // What the client relies on: the second POST is a 409, and the server still
+        // has the one session, created at the first call.
+        const again = await api(ctx.server, 'POST', '/sessions', { body: { customSessionId: id } });
+        assert.equal(again.status, 409, `POST /sessions with an existing customSessionId: ${again.status} ${again.text}`);
+        const ids = await serverSessionIds(ctx.server);
+        assert.equal(ids.filter((x) => x === id).length, 1, `exactly one session with the custom id: ${JSON.stringify(ids)}`);
+        assert.equal((await serverSession(ctx.server, id)).createdAt, first.createdAt, 'the server kept the first session');
+
+        // A fresh client sees it once (openvidu.fetch() of the server's list).
         const observer = newClient(ctx.server);
         await observer.fetch();
         const matching = observer.activeSessions.filter((s) => s.sessionId === id);
         assert.equal(matching.length, 1, 'exactly one session with the custom id');
         assert.equal(matching[0].createdAt, first.createdAt);
-
-        // The client that called createSession twice holds two Session objects
-        // for that id (createSession pushes one per call and fetch() does not
-        // de-duplicate): a client quirk, but both describe the one server session.
-        await ctx.ov.fetch();
-        const local = ctx.ov.activeSessions.filter((s) => s.sessionId === id);
-        assert.ok(local.length >= 1);
-        for (const s of local) assert.equal(s.createdAt, first.createdAt);
-        const raw = await api(ctx.server, 'GET', '/sessions');
-        assert.equal(raw.status, 200);
-        assert.equal(raw.json.content.filter((s) => s.id === id).length, 1);
-        assert.equal(raw.json.numberOfElements, raw.json.content.length);
     });
 
     for (const bad of ['has space', 'dot.id', 'semi;colon', 'slash/id', 'ñandú']) {
         test(`invalid customSessionId ${JSON.stringify(bad)} rejects with Error('400')`, async () => {
             await rejectsWithStatus(ctx.ov.createSession({ customSessionId: bad }), 400);
+            assert.ok(!(await serverSessionIds(ctx.server)).includes(bad), 'the server created no session with that id');
         });
     }
 
@@ -109,6 +137,8 @@ describe('createSession', () => {
         const id = `Az09_-${process.pid}`;
         const session = await ctx.ov.createSession({ customSessionId: id });
         assert.equal(session.sessionId, id);
+        const onServer = await serverSession(ctx.server, id);
+        assert.equal(onServer?.customSessionId, id, `GET /sessions/${id}: ${JSON.stringify(onServer)}`);
     });
 });
 
@@ -130,6 +160,12 @@ describe('fetch', () => {
         assert.equal(session.connections[0].connectionProperties.data, 'raw');
         assert.deepEqual(session.activeConnections, []);
         assert.equal(await session.fetch(), false);
+        const onServer = await serverSession(ctx.server, session.sessionId, { pendingConnections: true });
+        assert.deepEqual(
+            onServer.connections.content.map((c) => [c.connectionId, c.status, c.serverData]),
+            [[raw.json.connectionId, 'pending', 'raw']],
+            'the server lists the one pending connection the client fetched'
+        );
 
         // a connection created through the same object is already known locally:
         // POST and GET describe it identically, so fetch reports no change
@@ -139,6 +175,14 @@ describe('fetch', () => {
         assert.deepEqual(
             session.connections.map((c) => c.connectionId).sort(),
             [raw.json.connectionId, con.connectionId].sort()
+        );
+        const both = await serverSession(ctx.server, session.sessionId, { pendingConnections: true });
+        assert.deepEqual(
+            both.connections.content.map((c) => [c.connectionId, c.role, c.serverData]).sort(),
+            [
+                [raw.json.connectionId, 'PUBLISHER', 'raw'],
+                [con.connectionId, 'SUBSCRIBER', 'local']
+            ].sort()
         );
     });
 
@@ -151,7 +195,9 @@ describe('fetch', () => {
         await ov.fetch();
         assert.equal(await ov.fetch(), false, 'nothing changed since the previous fetch');
 
+        // After fetch() the client holds exactly the server's list.
         const ids = ov.activeSessions.map((s) => s.sessionId);
+        assert.deepEqual([...ids].sort(), (await serverSessionIds(ctx.server)).sort(), 'activeSessions = GET /sessions');
         assert.ok(ids.includes(s1.sessionId));
         assert.ok(ids.includes(s2.sessionId));
         assert.equal(new Set(ids).size, ids.length, 'no duplicated session');
@@ -177,17 +223,31 @@ describe('fetch', () => {
         assert.equal(await ov.fetch(), false);
     });
 
-    test('openvidu.fetchWebRtc() works', async () => {
+    test('openvidu.fetchWebRtc(): one change flag per session the server lists; pending connections are not fetched', async () => {
         const ov = newClient(ctx.server);
         const s = await ov.createSession();
-        await s.createConnection();
+        const pending = await s.createConnection();
+        assert.deepEqual(s.connections.map((c) => c.connectionId), [pending.connectionId]);
         const result = await ov.fetchWebRtc();
-        assert.equal(typeof result.changes, 'boolean');
-        assert.equal(typeof result.sessionChanges, 'object');
-        assert.ok(s.sessionId in result.sessionChanges);
-        assert.ok(ov.activeSessions.some((x) => x.sessionId === s.sessionId));
-        // GET /sessions?webRtcStats=true does not ask for pending connections
+        const listed = await api(ctx.server, 'GET', '/sessions?webRtcStats=true');
+        assert.equal(listed.status, 200);
+        const listedIds = listed.json.content.map((x) => x.id).sort();
+        assert.deepEqual(Object.keys(result.sessionChanges).sort(), listedIds, 'sessionChanges has one entry per listed session');
+        // GET /sessions?webRtcStats=true does not ask for pending connections: the server
+        // lists none for s, so the client's session lost its pending one (a change)...
+        const listedS = listed.json.content.find((x) => x.id === s.sessionId);
+        assert.deepEqual(listedS.connections, { numberOfElements: 0, content: [] }, 'GET /sessions?webRtcStats=true: no pending connection');
+        assert.equal(result.sessionChanges[s.sessionId], true, `s changed: ${JSON.stringify(result)}`);
+        assert.equal(result.changes, true);
         assert.deepEqual(ov.activeSessions.find((x) => x.sessionId === s.sessionId).connections, []);
+        assert.deepEqual(ov.activeSessions.map((x) => x.sessionId).sort(), listedIds, 'activeSessions = the listed sessions');
+        // ...although the server still has it (pendingConnections=true).
+        const withPending = await serverSession(ctx.server, s.sessionId, { pendingConnections: true });
+        assert.deepEqual(withPending.connections.content.map((c) => c.connectionId), [pending.connectionId]);
+        // Nothing changed on the server since: a second fetchWebRtc reports no change.
+        const second = await ov.fetchWebRtc();
+        assert.equal(second.changes, false, `second fetchWebRtc: ${JSON.stringify(second)}`);
+        assert.equal(second.sessionChanges[s.sessionId], false);
     });
 });
 
@@ -196,7 +256,8 @@ describe('close', () => {
         const session = await ctx.ov.createSession();
         const connection = await session.createConnection();
         await session.close();
-        assert.ok(!ctx.ov.activeSessions.includes(session), 'removed from activeSessions by close()');
+        assert.equal(await serverSession(ctx.server, session.sessionId), null, 'GET /sessions/{id} after close(): 404');
+        assert.ok(!(await serverSessionIds(ctx.server)).includes(session.sessionId), 'GET /sessions no longer lists it');
 
         await ctx.ov.fetch();
         assert.ok(!ctx.ov.activeSessions.some((s) => s.sessionId === session.sessionId), 'gone after openvidu.fetch()');
@@ -214,22 +275,32 @@ describe('close', () => {
     test('a custom id can be reused once its session was closed', async () => {
         const id = uniqueId('contract_reuse');
         const first = await ctx.ov.createSession({ customSessionId: id });
+        await first.createConnection({ data: 'of the first session' });
         await first.close();
+        assert.equal(await serverSession(ctx.server, id), null, 'the first session is gone');
         const second = await ctx.ov.createSession({ customSessionId: id });
         assert.equal(second.sessionId, id);
         assert.ok(second.createdAt >= first.createdAt);
+        // A new session on the server (its own creation time), without the first one's connection.
+        const onServer = await serverSession(ctx.server, id, { pendingConnections: true });
+        assert.equal(onServer.createdAt, second.createdAt, 'the server holds the second session');
+        assert.deepEqual(onServer.connections, { numberOfElements: 0, content: [] });
         await second.fetch();
         assert.deepEqual(second.connections, []);
     });
 });
 
 describe('authentication', () => {
-    test("wrong secret: createSession rejects with Error('401')", async () => {
+    test("wrong secret: createSession rejects with Error('401') and creates nothing", async () => {
         const ov = newClient(ctx.server, 'NOT_THE_SECRET');
+        const before = (await serverSessionIds(ctx.server)).sort();
+        const id = uniqueId('contract_nope');
         await rejectsWithStatus(ov.createSession(), 401);
-        await rejectsWithStatus(ov.createSession({ customSessionId: uniqueId('contract_nope') }), 401);
+        await rejectsWithStatus(ov.createSession({ customSessionId: id }), 401);
         await rejectsWithStatus(ov.fetch(), 401);
         await rejectsWithStatus(ov.fetchWebRtc(), 401);
+        assert.deepEqual((await serverSessionIds(ctx.server)).sort(), before, 'the server has the same sessions as before');
+        assert.equal(await serverSession(ctx.server, id), null);
     });
 
     test('a URL with a path still targets /openvidu/api on that host', async () => {
@@ -238,5 +309,6 @@ describe('authentication', () => {
         ov.enableProdMode();
         const session = await ov.createSession();
         assert.match(session.sessionId, /^ses_/);
+        assert.equal((await serverSession(ctx.server, session.sessionId))?.createdAt, session.createdAt, 'created on the server');
     });
 });

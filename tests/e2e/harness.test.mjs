@@ -7,7 +7,8 @@ import os from 'node:os';
 
 import { useHarness } from './lib/harness.mjs';
 import { openviduBrowserVersion } from './lib/bundle.mjs';
-import { waitFor, sleep } from './lib/wait.mjs';
+import { waitFor } from './lib/wait.mjs';
+import { waitForRates, MIN_FPS } from './lib/media.mjs';
 
 const h = useHarness('harness');
 
@@ -69,10 +70,24 @@ test('the fake camera gives a 320x240 local video that plays', h.guard(async () 
     );
     assert.equal(first.width, 320);
     assert.equal(first.height, 240);
-    await sleep(500);
-    const second = (await p.evaluate(() => window.ovtest.localVideo()))[0];
-    assert.ok(second.totalVideoFrames > first.totalVideoFrames, `frames did not grow: ${JSON.stringify({ first, second })}`);
-    assert.ok(second.currentTime > first.currentTime);
+    // It plays at a sustained rate: frames shown and playback time both advance.
+    const { sample } = await waitForRates(
+        async () => {
+            const v = (await p.evaluate(() => window.ovtest.localVideo()))[0];
+            if (!v || v.paused) return null;
+            return {
+                key: 'local',
+                counters: {
+                    'frames shown': { value: v.totalVideoFrames, at: v.at, min: MIN_FPS },
+                    // playback time (ms) per second of wall clock: at least half speed
+                    'playback ms': { value: v.currentTime * 1000, at: v.at, min: 500 }
+                },
+                video: v
+            };
+        },
+        { what: 'the local <video> playing', timeoutMs: 10_000 }
+    );
+    assert.deepEqual([sample.video.width, sample.video.height], [320, 240]);
 }));
 
 test('REST creates sessions and PUBLISHER tokens pointing at the server', h.guard(async () => {

@@ -1,28 +1,39 @@
 // Stream properties (spec §3.9, §4.8, §5.3, §11): publishAudio / publishVideo
 // toggles, replaceTrack, as the other participants' openvidu-browser sees them
 // (streamPropertyChanged with the decoded newValue/oldValue) and as REST reports
-// them (publishers[].mediaOptions); publisherStartSpeaking (client-side hark on
-// the fake microphone's beep); REST webRtcStats server stats.
+// them (publishers[].mediaOptions); publisherStart/StopSpeaking (client-side
+// hark) and the server's own voice activity (REST webRtcStats serverStats).
 //
 // Two pages: alice publishes camera + microphone, bob publishes a camera and
-// receives alice.
+// receives alice. The microphone is a WAV file (lib/audio.mjs): a tone for
+// TONE_MS, then silence for SILENCE_MS, looped — Chromium's default fake
+// microphone (a 20 ms beep every 500 ms) is too quiet for the server ever to
+// call it speaking.
 
 import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForDecoding, assertMediaGrows } from './lib/media.mjs';
-import { waitFor } from './lib/wait.mjs';
+import { waitForDecoding, assertNoEvent } from './lib/media.mjs';
+import { writeToneWav } from './lib/audio.mjs';
+import { waitFor, assertHolds } from './lib/wait.mjs';
 
-const h = useHarness('properties', { setup: createSession });
+const TONE_MS = 1_500;
+const SILENCE_MS = 1_500;
+/** Longer than one tone + silence loop: a muted microphone is watched for a whole tone. */
+const MUTED_WATCH_MS = TONE_MS + SILENCE_MS + 1_000;
+
+const s = { sessionId: null, p: {}, wav: null };
+
+const h = useHarness('properties', {
+    setup: async () => (s.sessionId = await h.newSession('props')),
+    browserArgs: async () => {
+        s.wav = await writeToneWav({ toneMs: TONE_MS, silenceMs: SILENCE_MS });
+        return [`--use-file-for-fake-audio-capture=${s.wav.file}`];
+    },
+    teardown: async () => s.wav?.remove()
+});
 const step = makeSteps(h);
-
-const s = { sessionId: null, p: {} };
-
-async function createSession() {
-    s.sessionId = h.uniqueId('props');
-    await h.rest.createSession(s.sessionId);
-}
 
 async function mediaOptions(p) {
     const c = await h.rest.getConnection(s.sessionId, p.connectionId);
@@ -39,9 +50,8 @@ async function remoteChange(property, nth = 1) {
 
 step('alice (camera + microphone) and bob join; bob decodes alice', async () => {
     for (const name of ['alice', 'bob']) {
-        const c = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: name });
         const p = (s.p[name] = await h.participant(name));
-        await p.join({ token: c.token, publish: true, audio: name === 'alice', video: true });
+        await h.joinSession(p, s.sessionId, { audio: name === 'alice' });
     }
     await waitForDecoding(s.p.bob, [s.p.alice.streamId], { audio: true, exact: true });
     const opts = await mediaOptions(s.p.alice);
@@ -97,7 +107,7 @@ step('publishVideo(false) → bob: streamPropertyChanged videoActive false (old 
     assert.equal(remote.videoActive, true);
     assert.equal(remote.videoTrackEnabled, true, '[bob] the remote video track is enabled again');
     assert.equal((await mediaOptions(alice)).videoActive, true, 'REST after publishVideo(true)');
-    await assertMediaGrows(bob, [alice.streamId], { audio: true });
+    await waitForDecoding(bob, [alice.streamId], { audio: true, exact: true });
 });
 
 step('replaceTrack(160x120 canvas track) → bob: streamPropertyChanged videoTrack {label} and videoDimensions 320x240 → 160x120 (reason trackReplaced); bob decodes 160x120 frames', async () => {
@@ -129,32 +139,135 @@ step('replaceTrack(160x120 canvas track) → bob: streamPropertyChanged videoTra
             describe: async () => JSON.stringify(await bob.stats())
         }
     );
-    await assertMediaGrows(bob, [alice.streamId]);
+    const stats = await waitForDecoding(bob, [alice.streamId], { exact: true });
+    const st = stats.find((x) => x.streamId === alice.streamId);
+    assert.deepEqual([st.video.frameWidth, st.video.frameHeight], [160, 120], '[bob] still decoding 160x120 frames');
 });
 
-// The fake microphone beeps every 500 ms; measured with hark's analyser (fftSize 512,
-// smoothing 0.1) a beep peaks at ≈ -45 dB and decays (-59, -75, -95 dB every 100 ms),
-// while hark needs three samples in a row above the threshold: with the default
-// {interval: 100, threshold: -50} it never fires here, so use {interval: 50, threshold: -75}.
-step('publisherStartSpeaking fires (hark, interval 50 ms, threshold -75 dB) for alice\'s beeping microphone, on her page and on bob\'s', async () => {
+/** alice's and bob's publisher serverStats from REST GET /sessions/{id}?webRtcStats=true. */
+async function serverStats() {
+    const session = await h.rest.request('GET', `/sessions/${s.sessionId}?webRtcStats=true`);
+    const of = (p) => {
+        const conn = session.connections.content.find((c) => c.connectionId === p.connectionId);
+        assert.ok(conn, `${p.name} is listed: ${JSON.stringify(session).slice(0, 600)}`);
+        assert.equal(conn.publishers.length, 1, `${p.name} publishes one stream`);
+        const pub = conn.publishers[0];
+        assert.equal(typeof pub.webrtcEndpointName, 'string', `webRtcStats fields: ${JSON.stringify(Object.keys(pub))}`);
+        assert.ok(pub.serverStats, `publishers[0].serverStats of ${p.name}: ${JSON.stringify(pub).slice(0, 600)}`);
+        return pub.serverStats;
+    };
+    return { alice: of(s.p.alice), bob: of(s.p.bob) };
+}
+
+/** Sets alice's microphone on or off and waits until bob was told. */
+async function setAliceAudio(on) {
     const { alice, bob } = s.p;
-    await alice.call('listenSpeaking', [{ interval: 50, threshold: -75 }]);
-    await bob.call('listenSpeaking', [{ interval: 50, threshold: -75 }]);
-    const local = await alice.waitForEvent({ type: 'publisherStartSpeaking', connectionId: alice.connectionId }, { timeoutMs: 8_000 });
-    assert.equal(local.streamId, alice.streamId);
-    const remote = await bob.waitForEvent({ type: 'publisherStartSpeaking', connectionId: alice.connectionId }, { timeoutMs: 8_000 });
-    assert.equal(remote.streamId, alice.streamId);
-    // bob publishes no audio: nobody ever speaks for him.
-    assert.deepEqual(await bob.eventsMatching({ type: 'publisherStartSpeaking', connectionId: bob.connectionId }), []);
+    const before = (await bob.eventsMatching({ type: 'streamPropertyChanged', streamId: alice.streamId, changedProperty: 'audioActive' })).length;
+    assert.deepEqual(await alice.call('publishAudio', [on]), { audioActive: on });
+    await waitFor(
+        async () =>
+            (await bob.eventsMatching({ type: 'streamPropertyChanged', streamId: alice.streamId, changedProperty: 'audioActive' })).length > before,
+        { timeoutMs: 5_000, what: `[bob] audioActive ${on} of alice` }
+    );
+}
+
+/** The speaking events of `p` about alice: their types, in order. */
+async function speakingEvents(p) {
+    return (await p.events())
+        .filter((e) => (e.type === 'publisherStartSpeaking' || e.type === 'publisherStopSpeaking') && e.connectionId === s.p.alice.connectionId)
+        .map((e) => e.type);
+}
+
+step('publisherStartSpeaking then publisherStopSpeaking (hark, the SDK\'s defaults) follow alice\'s tone and silence, on her page and on bob\'s; muted, she starts speaking nowhere', async () => {
+    const { alice, bob } = s.p;
+    await alice.call('listenSpeaking', []);
+    await bob.call('listenSpeaking', []);
+    for (const p of [alice, bob]) {
+        const start = await p.waitForEvent({ type: 'publisherStartSpeaking', connectionId: alice.connectionId }, { timeoutMs: 8_000 });
+        assert.equal(start.streamId, alice.streamId, `[${p.name}] publisherStartSpeaking streamId`);
+        // The silence after the tone ends it.
+        await waitFor(async () => (await speakingEvents(p)).slice(-2).join() === 'publisherStartSpeaking,publisherStopSpeaking', {
+            timeoutMs: 8_000,
+            what: `[${p.name}] publisherStopSpeaking after publisherStartSpeaking`,
+            describe: async () => JSON.stringify(await speakingEvents(p))
+        });
+    }
+
+    await setAliceAudio(false);
+    // Whatever she was doing when muted, it ends; then no new start for more than a whole loop.
+    const starts = {};
+    for (const p of [alice, bob]) {
+        await waitFor(async () => (await speakingEvents(p)).at(-1) === 'publisherStopSpeaking', {
+            timeoutMs: 5_000,
+            what: `[${p.name}] alice stopped speaking once muted`
+        });
+        starts[p.name] = (await speakingEvents(p)).filter((t) => t === 'publisherStartSpeaking').length;
+    }
+    await Promise.all(
+        [alice, bob].map((p) =>
+            assertHolds(async () => (await speakingEvents(p)).filter((t) => t === 'publisherStartSpeaking').length === starts[p.name], {
+                forMs: MUTED_WATCH_MS,
+                what: `[${p.name}] no publisherStartSpeaking of muted alice`,
+                describe: async () => JSON.stringify(await speakingEvents(p))
+            })
+        )
+    );
+
+    // Unmuted, she speaks again (the watch above was not blind).
+    await setAliceAudio(true);
+    await waitFor(async () => (await speakingEvents(bob)).filter((t) => t === 'publisherStartSpeaking').length > starts.bob, {
+        timeoutMs: 8_000,
+        what: '[bob] publisherStartSpeaking of alice, unmuted'
+    });
 }, { independent: true });
 
-step('REST GET /sessions/{id}?webRtcStats=true: each publisher has serverStats with a numeric audioLevel', async () => {
-    const { alice } = s.p;
-    const session = await h.rest.request('GET', `/sessions/${s.sessionId}?webRtcStats=true`);
-    const conn = session.connections.content.find((c) => c.connectionId === alice.connectionId);
-    assert.ok(conn, 'alice is listed');
-    const pub = conn.publishers[0];
-    assert.equal(typeof pub.webrtcEndpointName, 'string', `webRtcStats fields: ${JSON.stringify(Object.keys(pub))}`);
-    assert.ok(pub.serverStats, `publishers[0].serverStats: ${JSON.stringify(pub).slice(0, 600)}`);
-    assert.equal(typeof pub.serverStats.audioLevel, 'number', `serverStats.audioLevel: ${JSON.stringify(pub.serverStats)}`);
+step('REST ?webRtcStats=true serverStats: alice\'s tone → speaking true with an audioLevel below silence, her pauses → speaking false; bob (no audio) never speaks; muted, alice does not speak', async (t) => {
+    const samples = [];
+    const check = (x) => {
+        samples.push(x);
+        const { alice, bob } = x;
+        assert.ok(Number.isInteger(alice.audioLevel) && alice.audioLevel >= 0 && alice.audioLevel <= 127, `alice audioLevel in 0..127 (-dBov): ${JSON.stringify(alice)}`);
+        assert.equal(typeof alice.speaking, 'boolean', JSON.stringify(alice));
+        if (alice.speaking) assert.ok(alice.audioLevel < 127, `speaking at the level of silence: ${JSON.stringify(alice)}`);
+        assert.equal(bob.speaking, false, `bob has no audio and never speaks: ${JSON.stringify(bob)}`);
+        assert.equal(bob.audioLevel, null, `bob has no audio level: ${JSON.stringify(bob)}`);
+        return x;
+    };
+    // While her audio flows she speaks (the tone), then stops (the silence).
+    await waitFor(
+        async () => {
+            check(await serverStats());
+            const spoke = samples.findIndex((x) => x.alice.speaking);
+            return spoke >= 0 && samples.slice(spoke).some((x) => !x.alice.speaking);
+        },
+        {
+            timeoutMs: 10_000,
+            intervalMs: 100,
+            what: 'alice speaking, then not, in serverStats',
+            describe: async () => JSON.stringify(samples.map((x) => [x.alice.audioLevel, x.alice.speaking]))
+        }
+    );
+    const levels = [...new Set(samples.map((x) => x.alice.audioLevel))];
+    t.diagnostic(`alice's audioLevel values while her audio flows: ${JSON.stringify(levels)}`);
+    assert.ok(levels.length >= 2, `audioLevel changes with the audio: ${JSON.stringify(levels)}`);
+    assert.ok(Math.min(...levels) < 127, `audioLevel goes below silence (127): ${JSON.stringify(levels)}`);
+
+    // Muted: she stops speaking and does not speak again for more than a whole loop.
+    await setAliceAudio(false);
+    await waitFor(async () => !check(await serverStats()).alice.speaking, { timeoutMs: 5_000, what: 'muted alice: speaking false' });
+    await assertHolds(async () => !check(await serverStats()).alice.speaking, {
+        forMs: MUTED_WATCH_MS,
+        intervalMs: 200,
+        what: 'muted alice never speaking in serverStats',
+        describe: async () => JSON.stringify(samples.slice(-5))
+    });
+    t.diagnostic(`muted alice's audioLevel: ${samples.at(-1).alice.audioLevel}`);
+
+    // Unmuted, she speaks again (the watch above was not blind).
+    await setAliceAudio(true);
+    await waitFor(async () => check(await serverStats()).alice.speaking, {
+        timeoutMs: 8_000,
+        intervalMs: 100,
+        what: 'unmuted alice speaking again in serverStats'
+    });
 }, { independent: true });

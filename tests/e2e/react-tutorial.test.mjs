@@ -10,23 +10,19 @@
 // The steps share the two pages and run in order; a step whose predecessor failed fails
 // at once with a message saying so.
 
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { ARTIFACTS_DIR } from './lib/harness.mjs';
-import { startServer } from './lib/server.mjs';
-import { launchBrowser, assertLoopbackOnlyNetwork } from './lib/browser.mjs';
-import { withTimeout, waitFor, sleep } from './lib/wait.mjs';
+import { useHarness, ARTIFACTS_DIR } from './lib/harness.mjs';
+import { makeSteps } from './lib/steps.mjs';
+import { waitForRates, MIN_FPS } from './lib/media.mjs';
+import { withTimeout, waitFor, assertHolds } from './lib/wait.mjs';
 import { REACT_APP_DIR, buildViteApp, startAppServer, decodePng, colourStats } from './lib/apps.mjs';
 
 const FILE = 'react-tutorial';
 const MEDIA_TIMEOUT_MS = 20_000;
-/** Over this much time a playing 30 fps video shows well more than MIN_NEW_FRAMES new frames. */
-const FRAME_WINDOW_MS = 1_500;
-const MIN_NEW_FRAMES = 5;
 
 // Fake cameras, so that "Switch camera" has somewhere to switch to (Chromium keeps the
 // last value of a repeated switch). Chromium's second fake camera is a depth camera (Y16)
@@ -38,78 +34,34 @@ const SUBSCRIBER = '#video-container .stream-container[data-role="subscriber"]';
 const PUBLISHER = '#video-container .stream-container[data-role="publisher"]';
 
 const env = {
-    server: null,
     app: null,
-    browser: null,
     distDir: null,
-    /** name → Page */
-    pages: {},
-    logs: {},
-    failedStep: null
+    /** name → Page (of the Participant of that name) */
+    pages: {}
 };
+
+// The tutorial's own pages, not the ovtest test page: no bundle, no page server; the
+// application's production build served by the application server, started in setup.
+const h = useHarness(FILE, {
+    testPage: false,
+    browserArgs: BROWSER_ARGS,
+    setup: async (h) => {
+        env.distDir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-react-dist-'));
+        await buildViteApp(REACT_APP_DIR, { outDir: env.distDir });
+        env.app = await startAppServer({ openvidu: h.server, staticDir: env.distDir });
+    },
+    saveArtifacts: async (_h, dir, prefix) => {
+        if (env.app) await writeFile(path.join(dir, `${prefix}-app-server.log`), env.app.output());
+    },
+    teardown: async () => {
+        await env.app?.stop();
+        if (env.distDir) await rm(env.distDir, { recursive: true, force: true });
+    }
+});
+const step = makeSteps(h);
 
 const sessionId = `React-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 const NAMES = ['Alice', 'Bob'];
-
-function ts() {
-    return new Date().toISOString().slice(11, 23);
-}
-
-// Hooks of this file only (no useHarness: nothing here uses the ovtest page).
-before(async () => {
-    assertLoopbackOnlyNetwork();
-    env.distDir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-react-dist-'));
-    await buildViteApp(REACT_APP_DIR, { outDir: env.distDir });
-    env.server = await startServer();
-    env.app = await startAppServer({ openvidu: env.server, staticDir: env.distDir });
-    env.browser = await launchBrowser({ extraArgs: BROWSER_ARGS });
-});
-
-after(async () => {
-    await env.browser?.close().catch((e) => console.error('closing Chromium failed:', e));
-    await env.app?.stop();
-    await env.server?.stop();
-    if (env.distDir) await rm(env.distDir, { recursive: true, force: true });
-});
-
-async function saveArtifacts(testName) {
-    const slug = (s) => String(s).replace(/[^a-zA-Z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80);
-    const dir = path.join(ARTIFACTS_DIR, FILE);
-    await mkdir(dir, { recursive: true });
-    const prefix = slug(testName);
-    for (const [name, page] of Object.entries(env.pages)) {
-        const base = path.join(dir, `${prefix}-${slug(name)}`);
-        let state = '';
-        if (!page.isClosed()) {
-            await withTimeout(page.screenshot({ path: `${base}.png`, timeout: 5_000 }), 7_000, 'screenshot').catch(
-                (e) => env.logs[name].push(`(screenshot failed: ${e.message})`)
-            );
-            state = await withTimeout(page.evaluate(pageState), 5_000, 'state dump')
-                .then((s) => '\n--- page state ---\n' + JSON.stringify(s, null, 2))
-                .catch((e) => `\n(could not dump the page state: ${e.message})`);
-        }
-        await writeFile(`${base}.log`, env.logs[name].join('\n') + '\n' + state + '\n');
-    }
-    if (env.server) await writeFile(path.join(dir, `${prefix}-server.log`), env.server.output());
-    if (env.app) await writeFile(path.join(dir, `${prefix}-app-server.log`), env.app.output());
-    if (env.browser?.blocked.length) {
-        await writeFile(path.join(dir, `${prefix}-blocked-requests.log`), env.browser.blocked.join('\n') + '\n');
-    }
-    console.error(`artifacts saved under ${dir} (${prefix}-*)`);
-}
-
-function step(name, fn) {
-    test(name, { timeout: 120_000 }, async (t) => {
-        if (env.failedStep) throw new Error(`not run: the earlier step "${env.failedStep}" failed`);
-        try {
-            await fn(t);
-        } catch (err) {
-            env.failedStep = name;
-            await saveArtifacts(t.name).catch((e) => console.error('saving artifacts failed:', e));
-            throw err;
-        }
-    });
-}
 
 // ---- in the page -------------------------------------------------------------------
 
@@ -172,33 +124,29 @@ async function pageState() {
 }
 
 /**
- * Frames shown by the <video> of `selector` over `windowMs`, its size, and, from a canvas
- * copy of one frame, the share of near-black and of green pixels (the fake camera is green).
+ * One reading of the <video> of `selector`: when, frames shown so far, frames decoded so far
+ * (every live peer connection of the page), its size, and, from a canvas copy of the current
+ * frame, the share of near-black and of green pixels (the fake camera is green).
  */
-async function sampleVideo({ selector, windowMs }) {
+async function videoSnapshot({ selector }) {
     const video = document.querySelector(selector);
     if (!video) return { error: `no ${selector}` };
-    const frames = () => video.getVideoPlaybackQuality().totalVideoFrames;
-    const decoded = async () => {
-        let total = 0;
-        for (const pc of window.__pcs ?? []) {
-            if (pc.connectionState === 'closed') continue;
-            (await pc.getStats()).forEach((s) => {
-                if (s.type === 'inbound-rtp' && s.kind === 'video') total += s.framesDecoded ?? 0;
-            });
-        }
-        return total;
-    };
-    const framesBefore = frames();
-    const decodedBefore = await decoded();
-    await new Promise((r) => setTimeout(r, windowMs));
+    let decoded = 0;
+    for (const pc of window.__pcs ?? []) {
+        if (pc.connectionState === 'closed') continue;
+        (await pc.getStats()).forEach((s) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'video') decoded += s.framesDecoded ?? 0;
+        });
+    }
     const result = {
+        at: performance.timeOrigin + performance.now(),
         id: video.id,
+        streamId: video.closest('[data-stream-id]')?.dataset.streamId ?? null,
         width: video.videoWidth,
         height: video.videoHeight,
         paused: video.paused,
-        newFrames: frames() - framesBefore,
-        newDecoded: (await decoded()) - decodedBefore
+        frames: video.getVideoPlaybackQuality().totalVideoFrames,
+        decoded
     };
     if (video.videoWidth > 0) {
         const canvas = document.createElement('canvas');
@@ -229,44 +177,35 @@ function publisherCamera() {
 // ---- in Node -------------------------------------------------------------------------
 
 async function openPage(name) {
-    const context = env.browser.context;
-    const unused = Object.keys(env.pages).length === 0 ? context.pages()[0] : undefined;
-    const page = unused ?? (await context.newPage());
-    env.pages[name] = page;
-    const log = (env.logs[name] = []);
-    page.on('console', (msg) => log.push(`${ts()} console.${msg.type()}: ${msg.text()}`));
-    page.on('pageerror', (err) => log.push(`${ts()} pageerror: ${err.stack || err.message}`));
-    page.on('requestfailed', (req) => log.push(`${ts()} requestfailed: ${req.url()} ${req.failure()?.errorText ?? ''}`));
-    page.on('crash', () => log.push(`${ts()} PAGE CRASHED`));
-    await page.addInitScript(trackPeerConnections);
-    await page.addInitScript(hideDepthCamera);
-    await page.goto(env.app.url, { timeout: 15_000 });
-    return page;
+    const p = await h.openPage(name, env.app.url, { initScripts: [trackPeerConnections, hideDepthCamera], dumpState: pageState });
+    env.pages[name] = p.page;
+    return p.page;
 }
 
 function describeState(name) {
     return async () => `[${name}] ${JSON.stringify(await withTimeout(env.pages[name].evaluate(pageState), 5_000, 'state'))}`;
 }
 
-/** Waits until the <video> of `selector` in `name`'s page plays (new frames, decoded) and is not black. */
-async function waitForPlayingVideo(name, selector, { timeoutMs = MEDIA_TIMEOUT_MS } = {}) {
+/**
+ * Waits until the <video> of `selector` in `name`'s page plays: it shows new frames and the
+ * page decodes new ones at MIN_FPS or more (lib/media.mjs), it is not paused, and its
+ * picture is the green fake camera, not black. `remote`: decoded frames count too (a
+ * publisher's own <video> decodes nothing). Resolves the last snapshot and the rates.
+ */
+async function waitForPlayingVideo(name, selector, { remote = true, timeoutMs = MEDIA_TIMEOUT_MS } = {}) {
     const page = env.pages[name];
-    let last;
-    return waitFor(
+    return waitForRates(
         async () => {
-            last = await withTimeout(page.evaluate(sampleVideo, { selector, windowMs: FRAME_WINDOW_MS }), 10_000, 'sampleVideo');
-            const ok =
-                last.width > 0 &&
-                last.newFrames >= MIN_NEW_FRAMES &&
-                last.blackShare < 0.5 &&
-                last.greenShare > 0.2;
-            return ok ? last : null;
+            const v = await withTimeout(page.evaluate(videoSnapshot, { selector }), 10_000, 'videoSnapshot');
+            if (!(v.width > 0) || v.paused || !(v.blackShare < 0.5) || !(v.greenShare > 0.2)) return null;
+            const counters = { 'frames shown': { value: v.frames, at: v.at, min: MIN_FPS } };
+            if (remote) counters['frames decoded'] = { value: v.decoded, at: v.at, min: MIN_FPS };
+            return { key: `${v.id} ${v.streamId}`, counters, video: v };
         },
         {
             timeoutMs,
-            intervalMs: 200,
             what: `[${name}] a playing, non-black ${selector}`,
-            describe: async () => `last sample ${JSON.stringify(last)}\n${await describeState(name)()}`
+            describe: describeState(name)
         }
     );
 }
@@ -318,10 +257,9 @@ step('two participants join through the form and see each other', async () => {
     }
     // Each page shows the other's camera: frames grow, green, not black.
     for (const name of NAMES) {
-        const v = await waitForPlayingVideo(name, `${SUBSCRIBER} video`);
-        assert.ok(v.newDecoded >= MIN_NEW_FRAMES, `[${name}] framesDecoded grows: ${JSON.stringify(v)}`);
-        assert.deepEqual([v.width, v.height], [640, 480], `[${name}] remote video size`);
-        await waitForPlayingVideo(name, `${PUBLISHER} video`);
+        const { sample } = await waitForPlayingVideo(name, `${SUBSCRIBER} video`);
+        assert.deepEqual([sample.video.width, sample.video.height], [640, 480], `[${name}] remote video size`);
+        await waitForPlayingVideo(name, `${PUBLISHER} video`, { remote: false });
     }
     // In a screenshot of each page the other's video is the green fake camera, not black.
     for (const name of NAMES) {
@@ -392,7 +330,7 @@ step('"Switch camera" republishes on the next camera', async () => {
     // Alice's main video showed Bob's old stream: it falls back to her own camera.
     assert.deepEqual(await texts(alicePage, '#main-video .nickname'), [alice]);
     await waitForPlayingVideo(alice, `${SUBSCRIBER} video`);
-    await waitForPlayingVideo(bob, `${PUBLISHER} video`);
+    await waitForPlayingVideo(bob, `${PUBLISHER} video`, { remote: false });
     // Bob's camera is the other one now.
     const cameraAfter = await bobPage.evaluate(publisherCamera);
     assert.ok(cameras.includes(cameraAfter) && cameraAfter !== cameraBefore, `camera ${cameraBefore} -> ${cameraAfter}`);
@@ -418,7 +356,7 @@ step('"Leave session": the other page loses its subscriber and keeps its own cam
 
     // What a person sees: in a screenshot of Alice's page, her main video is the green
     // fake camera, not black.
-    await waitForPlayingVideo(alice, '#main-video video');
+    await waitForPlayingVideo(alice, '#main-video video', { remote: false });
     const box = await alicePage.locator('#main-video video').boundingBox();
     const png = await alicePage.screenshot({ timeout: 5_000 });
     await saveScreenshot(`after-leave-${alice}`, png);
@@ -427,9 +365,12 @@ step('"Leave session": the other page loses its subscriber and keeps its own cam
     assert.ok(stats.blackShare < 0.5, `main video ${JSON.stringify(box)} mostly black in the screenshot: ${JSON.stringify(stats)}`);
     assert.ok(stats.greenShare > 0.2, `main video ${JSON.stringify(box)} not green in the screenshot: ${JSON.stringify(stats)}`);
 
-    // A little later Alice still has no subscriber (no stale stream comes back).
-    await sleep(500);
-    assert.equal(await alicePage.locator(SUBSCRIBER).count(), 0);
+    // And it stays so: no stale stream comes back.
+    await assertHolds(async () => (await alicePage.locator(SUBSCRIBER).count()) === 0, {
+        forMs: 1_000,
+        what: `[${alice}] no subscriber video`,
+        describe: describeState(alice)
+    });
 });
 
 step('a refused join shows why and keeps the form', async () => {

@@ -16,9 +16,8 @@ import assert from 'node:assert/strict';
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { waitForDecoding, assertNoEvent } from './lib/media.mjs';
-import { waitFor } from './lib/wait.mjs';
 
-const h = useHarness('roles', { setup: createSession });
+const h = useHarness('roles', { setup: async () => (s.sessionId = await h.newSession('roles')) });
 const step = makeSteps(h);
 
 const s = {
@@ -27,15 +26,6 @@ const s = {
     p: {}
 };
 
-async function createSession() {
-    s.sessionId = h.uniqueId('roles');
-    await h.rest.createSession(s.sessionId);
-}
-
-async function token(role, name) {
-    const c = await h.rest.createConnection(s.sessionId, { role, data: `server-${name}` });
-    return c;
-}
 
 /** Asserts a settle() result is a rejection with OpenViduError OPENVIDU_PERMISSION_DENIED. */
 function assertPermissionDenied(r, what) {
@@ -46,26 +36,30 @@ function assertPermissionDenied(r, what) {
     assert.equal(r.error.constructorName, 'OpenViduError', `${what}: the SDK's OpenViduError: ${dump}`);
 }
 
-async function activeIds() {
-    return h.rest.connectionIds(s.sessionId, 'active');
-}
-
-async function waitForActive(ids, what) {
-    const want = [...ids].sort();
-    return waitFor(async () => JSON.stringify(await activeIds()) === JSON.stringify(want), {
-        timeoutMs: 5_000,
-        what: `REST to list exactly ${what} as active`,
-        describe: async () => `active: ${JSON.stringify(await activeIds())}, wanted ${JSON.stringify(want)}`
-    });
-}
+const waitForActive = (ids, what) => h.rest.waitForConnectionIds(s.sessionId, ids, { what });
 
 /** Resets `p`'s page and joins again as a publishing PUBLISHER with a new token. */
 async function rejoin(p, role = 'PUBLISHER') {
     await p.call('reset');
-    const c = await token(role, p.name);
-    const r = await p.join({ token: c.token, publish: true, audio: false, video: true });
-    assert.equal(r.connectionId, c.connectionId);
-    return r;
+    return (await h.joinSession(p, s.sessionId, { role, data: `server-${p.name}` })).r;
+}
+
+/**
+ * `evicted` gets sessionDisconnected and its Publisher's streamDestroyed with `reason`,
+ * `others` streamDestroyed + connectionDestroyed with `reason`; REST lists only `others`.
+ */
+async function assertEvicted(evicted, others, reason) {
+    const gone = await evicted.waitForEvent({ type: 'sessionDisconnected' });
+    assert.equal(gone.reason, reason, `[${evicted.name}] sessionDisconnected reason`);
+    const ownStream = await evicted.waitForEvent({ type: 'publisherStreamDestroyed' });
+    assert.equal(ownStream.reason, reason, `[${evicted.name}] its Publisher's streamDestroyed reason`);
+    for (const p of others) {
+        const sd = await p.waitForEvent({ type: 'streamDestroyed', streamId: evicted.streamId });
+        assert.equal(sd.reason, reason, `[${p.name}] streamDestroyed reason`);
+        const cd = await p.waitForEvent({ type: 'connectionDestroyed', connectionId: evicted.connectionId });
+        assert.equal(cd.reason, reason, `[${p.name}] connectionDestroyed reason`);
+    }
+    await waitForActive(others.map((p) => p.connectionId), others.map((p) => p.name).join(', '));
 }
 
 step('MODERATOR, PUBLISHER and SUBSCRIBER join; session.capabilities and connection.role reflect each role', async () => {
@@ -76,11 +70,9 @@ step('MODERATOR, PUBLISHER and SUBSCRIBER join; session.capabilities and connect
         ['xavier', 'PUBLISHER', true]
     ];
     for (const [name, role, publish] of plan) {
-        const c = await token(role, name);
         const p = (s.p[name] = await h.participant(name));
-        const r = await p.join({ token: c.token, publish, audio: false, video: true });
+        const { r } = await h.joinSession(p, s.sessionId, { role, data: `server-${name}`, publish });
         assert.equal(r.role, role, `[${name}] joinRoom role`);
-        assert.equal(r.connectionId, c.connectionId);
     }
     const expected = {
         mod: { subscribe: true, publish: true, forceUnpublish: true, forceDisconnect: true },
@@ -152,17 +144,7 @@ step('a MODERATOR: forceDisconnect(connection) → evicted page "sessionDisconne
     const { mod, pub, sub, xavier } = s.p;
     const r = await mod.call('forceDisconnect', [xavier.connectionId]);
     assert.equal(r.ok, true, `forceDisconnect must resolve: ${JSON.stringify(r)}`);
-    const gone = await xavier.waitForEvent({ type: 'sessionDisconnected' });
-    assert.equal(gone.reason, 'forceDisconnectByUser', '[xavier] sessionDisconnected reason');
-    const ownStream = await xavier.waitForEvent({ type: 'publisherStreamDestroyed' });
-    assert.equal(ownStream.reason, 'forceDisconnectByUser', '[xavier] its Publisher\'s streamDestroyed reason');
-    for (const p of [mod, pub, sub]) {
-        const sd = await p.waitForEvent({ type: 'streamDestroyed', streamId: xavier.streamId });
-        assert.equal(sd.reason, 'forceDisconnectByUser', `[${p.name}] streamDestroyed reason`);
-        const cd = await p.waitForEvent({ type: 'connectionDestroyed', connectionId: xavier.connectionId });
-        assert.equal(cd.reason, 'forceDisconnectByUser', `[${p.name}] connectionDestroyed reason`);
-    }
-    await waitForActive([mod, pub, sub].map((p) => p.connectionId), 'mod, pub and sub');
+    await assertEvicted(xavier, [mod, pub, sub], 'forceDisconnectByUser');
 });
 
 step('REST DELETE /sessions/{id}/stream/{streamId} → streamDestroyed "forceUnpublishByServer" everywhere, the owner\'s Publisher too', async () => {
@@ -186,17 +168,7 @@ step('REST DELETE /sessions/{id}/connection/{cid} → evicted page "sessionDisco
     await rejoin(xavier);
     for (const p of [mod, pub, sub]) await waitForDecoding(p, [xavier.streamId]);
     await h.rest.deleteConnection(s.sessionId, xavier.connectionId);
-    const gone = await xavier.waitForEvent({ type: 'sessionDisconnected' });
-    assert.equal(gone.reason, 'forceDisconnectByServer', '[xavier] sessionDisconnected reason');
-    const ownStream = await xavier.waitForEvent({ type: 'publisherStreamDestroyed' });
-    assert.equal(ownStream.reason, 'forceDisconnectByServer', '[xavier] its Publisher\'s streamDestroyed reason');
-    for (const p of [mod, pub, sub]) {
-        const sd = await p.waitForEvent({ type: 'streamDestroyed', streamId: xavier.streamId });
-        assert.equal(sd.reason, 'forceDisconnectByServer', `[${p.name}] streamDestroyed reason`);
-        const cd = await p.waitForEvent({ type: 'connectionDestroyed', connectionId: xavier.connectionId });
-        assert.equal(cd.reason, 'forceDisconnectByServer', `[${p.name}] connectionDestroyed reason`);
-    }
-    await waitForActive([mod, pub, sub].map((p) => p.connectionId), 'mod, pub and sub');
+    await assertEvicted(xavier, [mod, pub, sub], 'forceDisconnectByServer');
     assert.equal(await h.rest.getConnection(s.sessionId, xavier.connectionId), null, 'REST: the evicted connection is gone (404)');
 });
 

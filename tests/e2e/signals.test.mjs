@@ -16,9 +16,9 @@ import assert from 'node:assert/strict';
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { assertNoEvent } from './lib/media.mjs';
-import { waitFor, sleep } from './lib/wait.mjs';
+import { waitFor, assertHolds } from './lib/wait.mjs';
 
-const h = useHarness('signals', { setup: createSession });
+const h = useHarness('signals', { setup: async () => (s.sessionId = await h.newSession('signals')) });
 const step = makeSteps(h);
 
 const NAMES = ['alice', 'bob', 'carol'];
@@ -27,11 +27,6 @@ const TYPED = ['signal:chat', 'signal:private', 'signal:fromserver', 'chat', 'si
 const KIB64 = 64 * 1024;
 
 const s = { sessionId: null, p: {} };
-
-async function createSession() {
-    s.sessionId = h.uniqueId('signals');
-    await h.rest.createSession(s.sessionId);
-}
 
 const all = () => NAMES.map((n) => s.p[n]);
 
@@ -62,10 +57,15 @@ step('a typed signal to everyone reaches every page once, the sender included: e
         assert.equal(typed.signalType, 'signal:chat');
         assert.equal(typed.from, alice.connectionId);
     }
-    await sleep(300);
-    for (const p of all()) {
-        assert.equal((await p.eventsMatching({ type: 'signal', data: 'hello all' })).length, 1, `[${p.name}] exactly once`);
-    }
+    // And no second copy arrives.
+    await Promise.all(
+        all().map((p) =>
+            assertHolds(async () => (await p.eventsMatching({ type: 'signal', data: 'hello all' })).length === 1, {
+                forMs: 300,
+                what: `[${p.name}] "hello all" received exactly once`
+            })
+        )
+    );
 });
 
 step('to: [connection] reaches exactly that page; to: [two connections] exactly those two', async () => {
@@ -180,9 +180,6 @@ step('size limit: data of exactly 64 KiB is delivered; 64 KiB + 1 is refused (se
     assert.equal(r.error.code, 600, `JSON-RPC error code: ${JSON.stringify(r).slice(0, 500)}`);
     const rest = await h.rest.raw('POST', '/signal', { session: s.sessionId, type: 'signal:big', data: tooBig });
     assert.equal(rest.status, 400, `REST POST /signal with 64 KiB + 1 of data: ${rest.status} ${rest.text.slice(0, 300)}`);
-    await sleep(500);
-    for (const p of all()) {
-        const big = (await p.eventsMatching({ type: 'signalEvent', name: 'signal:big' })).filter((e) => e.data.length > KIB64);
-        assert.equal(big.length, 0, `[${p.name}] received an oversized signal`);
-    }
+    const oversized = (e) => e.type === 'signalEvent' && e.name === 'signal:big' && e.data.length > KIB64;
+    await Promise.all(all().map((p) => assertNoEvent(p, oversized, { ms: 500, what: 'an oversized signal was delivered' })));
 }, { independent: true });

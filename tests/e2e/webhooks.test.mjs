@@ -18,7 +18,7 @@ import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { waitForDecoding } from './lib/media.mjs';
 import { startWebhookReceiver } from './lib/webhook-receiver.mjs';
-import { sleep } from './lib/wait.mjs';
+import { assertHolds } from './lib/wait.mjs';
 
 const CUSTOM_HEADER = 'Basic dGVzdDp0ZXN0'; // test:test
 /** How long a phase is watched for extra events once it is complete. */
@@ -57,14 +57,13 @@ const B = () => s.who.B;
 async function nextPhase(n, what) {
     const from = s.cursor;
     await hook.receiver.waitFor((evs) => evs.length >= from + n, { what: `${n} webhook events (${what})` });
-    await sleep(SETTLE_MS);
-    const evs = hook.receiver.events();
-    const phase = evs.slice(from, from + n);
-    assert.equal(
-        evs.length,
-        from + n,
-        `${what}: expected ${n} events, got ${evs.length - from}: ${JSON.stringify(evs.slice(from).map(short))}`
-    );
+    await assertHolds(() => hook.receiver.events().length === from + n, {
+        forMs: SETTLE_MS,
+        intervalMs: 20,
+        what: `${what}: exactly ${n} events`,
+        describe: () => `got ${hook.receiver.events().length - from}: ${JSON.stringify(hook.receiver.events().slice(from).map(short))}`
+    });
+    const phase = hook.receiver.events().slice(from, from + n);
     s.cursor = from + n;
     return phase;
 }
@@ -133,12 +132,9 @@ function assertWebrtc(e) {
 }
 
 async function joinAs(key, name, audio) {
-    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: `server-${name}` });
     const p = await h.participant(name);
-    const w = (s.who[key] = { p, conn, name, audio, streamId: null });
-    const r = await p.join({ token: conn.token, publish: true, audio, video: true });
-    w.streamId = r.streamId;
-    return w;
+    const { conn, r } = await h.joinSession(p, s.sessionId, { data: `server-${name}`, audio });
+    return (s.who[key] = { p, conn, name, audio, streamId: r.streamId });
 }
 
 step('POST /sessions → sessionCreated', async () => {

@@ -14,6 +14,16 @@ export function withTimeout(promise, ms, what) {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** '\n' + `await describe()` for an error message ('' without `describe`); never throws. */
+async function describeState(describe) {
+    if (!describe) return '';
+    try {
+        return '\n' + (await describe());
+    } catch (err) {
+        return `\n(could not describe the state: ${err.message})`;
+    }
+}
+
 /**
  * Polls `fn` until it returns a truthy value (which is returned) or the
  * timeout expires. On timeout the error names `what` and, when `describe` is
@@ -31,17 +41,38 @@ export async function waitFor(fn, { timeoutMs = 5_000, intervalMs = 100, what = 
             lastError = err;
         }
         if (Date.now() > deadline) {
-            let detail = '';
-            if (describe) {
-                try {
-                    detail = '\n' + (await describe());
-                } catch (err) {
-                    detail = `\n(could not describe the state: ${err.message})`;
-                }
-            }
+            const detail = await describeState(describe);
             const cause = lastError ? `; last error: ${lastError.message}` : '';
             throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}${detail}`);
         }
         await sleep(intervalMs);
+    }
+}
+
+/**
+ * The opposite of waitFor, for checks that something does NOT happen: polls `fn` for
+ * `forMs` and throws as soon as it returns a falsy value (or throws). Use it only
+ * where the absence itself is the behaviour under test ("the grace keeps alice",
+ * "nobody else gets the signal"), never in place of waiting for a condition.
+ */
+export async function assertHolds(fn, { forMs, intervalMs = 100, what = 'condition', describe } = {}) {
+    if (!(forMs >= 0)) throw new Error(`assertHolds(${what}): forMs must be given`);
+    const deadline = Date.now() + forMs;
+    for (;;) {
+        let value;
+        let error;
+        try {
+            value = await fn();
+        } catch (err) {
+            error = err;
+        }
+        if (!value) {
+            const detail = await describeState(describe);
+            const cause = error ? `: ${error.message}` : '';
+            throw new Error(`${what} stopped holding within ${forMs} ms${cause}${detail}`);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) return value;
+        await sleep(Math.min(intervalMs, left));
     }
 }

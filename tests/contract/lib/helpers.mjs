@@ -73,6 +73,26 @@ export async function api(server, method, path, { body, auth = true, headers = {
     return readResponse(res);
 }
 
+/**
+ * The server's own view of a session: raw GET /sessions/{id} (`pendingConnections`
+ * lists pending connections too); null on 404, any other status fails.
+ */
+export async function serverSession(server, sessionId, { pendingConnections = false } = {}) {
+    const query = pendingConnections ? '?pendingConnections=true' : '';
+    const r = await api(server, 'GET', `/sessions/${encodeURIComponent(sessionId)}${query}`);
+    if (r.status === 404) return null;
+    assert.equal(r.status, 200, `GET /sessions/${sessionId}: ${r.status} ${r.text}`);
+    return r.json;
+}
+
+/** The ids of every session the server lists (raw GET /sessions), as listed (duplicates kept). */
+export async function serverSessionIds(server) {
+    const r = await api(server, 'GET', '/sessions');
+    assert.equal(r.status, 200, `GET /sessions: ${r.status} ${r.text}`);
+    assert.equal(r.json.numberOfElements, r.json.content.length, 'numberOfElements = content.length');
+    return r.json.content.map((s) => s.id);
+}
+
 /** Escapes a string for use inside a RegExp. */
 export function reEscape(s) {
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -3,8 +3,12 @@
 //
 //   const h = useHarness('call');            // registers before/after hooks
 //   test('...', h.guard(async (t) => { const alice = await h.participant('alice'); ... }));
+//
+// A file that drives an application's own pages instead of the ovtest page (the React
+// tutorial) passes `testPage: false` and opens them with `h.openPage(name, url, …)`.
 
 import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +41,25 @@ function ts() {
     return new Date().toISOString().slice(11, 23);
 }
 
-/** One participant = one page (tab) of the file's browser, with its console log. */
+/** What a test page's ovtest state dump holds (saved with the artifacts of a failure). */
+async function ovtestState() {
+    return {
+        events: window.ovtest.events(),
+        sockets: window.ovtest.sockets(),
+        stats: await window.ovtest.stats(),
+        publisher: await window.ovtest.publisherStats()
+    };
+}
+
+/**
+ * One participant = one page (tab) of the file's browser, with its console log.
+ * `dumpState`: a function evaluated in the page for the artifacts of a failure.
+ */
 export class Participant {
-    constructor(page, name) {
+    constructor(page, name, { dumpState = ovtestState } = {}) {
         this.page = page;
         this.name = name;
+        this.dumpState = dumpState;
         this.log = [];
         this.connectionId = null;
         this.streamId = null;
@@ -143,17 +161,8 @@ export class Participant {
         }
         let extra = '';
         try {
-            const state = await this.evaluate(
-                async () => ({
-                    events: window.ovtest.events(),
-                    sockets: window.ovtest.sockets(),
-                    stats: await window.ovtest.stats(),
-                    publisher: await window.ovtest.publisherStats()
-                }),
-                undefined,
-                { timeoutMs: 5_000, what: 'state dump' }
-            );
-            extra = '\n--- ovtest state ---\n' + JSON.stringify(state, null, 2);
+            const state = await this.evaluate(this.dumpState, undefined, { timeoutMs: 5_000, what: 'state dump' });
+            extra = '\n--- page state ---\n' + JSON.stringify(state, null, 2);
         } catch (err) {
             extra = `\n(could not dump ovtest state: ${err.message})`;
         }
@@ -167,8 +176,13 @@ export class Participant {
  * `setup(h)` (the file's own preparation: do not register another root
  * before() hook, Node 20 would run it concurrently with this one). Returns a
  * handle whose fields are set once `before` has run.
+ *
+ * `serverOptions` and `browserArgs` may be functions of `h` (e.g. a port or a file
+ * made first); `testPage: false` skips the bundle and the page server;
+ * `saveArtifacts(h, dir, prefix)` adds the file's own artifacts (e.g. another
+ * server's log); `teardown(h)` runs after the browser and the server stopped.
  */
-export function useHarness(fileName, { serverOptions, browserArgs = [], setup, teardown } = {}) {
+export function useHarness(fileName, { serverOptions, browserArgs = [], testPage = true, setup, teardown, saveArtifacts } = {}) {
     const h = {
         fileName,
         server: null,
@@ -183,14 +197,44 @@ export function useHarness(fileName, { serverOptions, browserArgs = [], setup, t
             return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
         },
 
-        /** Opens a new page on the test page; the ovtest helpers are ready when this resolves. */
-        async participant(name) {
+        /**
+         * Opens a page (the browser's first, unused tab, else a new one) on `url`, with
+         * `initScripts` run in the page before its own scripts; `dumpState` as for Participant.
+         */
+        async openPage(name, url, { initScripts = [], dumpState } = {}) {
             const unused = h.participants.length === 0 ? h.browser.context.pages()[0] : undefined;
             const page = unused ?? (await h.browser.context.newPage());
-            const p = new Participant(page, name);
+            const p = new Participant(page, name, { dumpState });
             h.participants.push(p);
-            await page.goto(h.pages.url, { timeout: 15_000 });
-            await page.waitForFunction(() => window.ovtest && window.ovtest.ready === true, undefined, {
+            for (const script of initScripts) await page.addInitScript(script);
+            await page.goto(url, { timeout: 15_000 });
+            return p;
+        },
+
+        /** Creates a session with a fresh id (REST); resolves its id. */
+        async newSession(prefix) {
+            const sessionId = h.uniqueId(prefix);
+            const s = await h.rest.createSession(sessionId);
+            assert.equal(s.id, sessionId);
+            return sessionId;
+        },
+
+        /**
+         * Makes a connection of `sessionId` (REST, `role`, server data `data`) and joins `p`
+         * with its token (publishing unless `publish: false`; camera only unless `audio`);
+         * resolves {conn (the REST Connection), r (what join resolved)}.
+         */
+        async joinSession(p, sessionId, { role = 'PUBLISHER', data = p.name, publish = true, audio = false, video = true } = {}) {
+            const conn = await h.rest.createConnection(sessionId, { role, data });
+            const r = await p.join({ token: conn.token, publish, audio, video });
+            assert.equal(r.connectionId, conn.connectionId, `[${p.name}] joined as the connection of its token`);
+            return { conn, r };
+        },
+
+        /** Opens a new page on the test page; the ovtest helpers are ready when this resolves. */
+        async participant(name) {
+            const p = await h.openPage(name, h.pages.url);
+            await p.page.waitForFunction(() => window.ovtest && window.ovtest.ready === true, undefined, {
                 timeout: 10_000
             });
             return p;
@@ -219,26 +263,28 @@ export function useHarness(fileName, { serverOptions, browserArgs = [], setup, t
             if (h.browser?.blocked.length) {
                 await writeFile(path.join(dir, `${prefix}-blocked-requests.log`), h.browser.blocked.join('\n') + '\n');
             }
+            if (saveArtifacts) await saveArtifacts(h, dir, prefix);
             console.error(`artifacts saved under ${dir} (${prefix}-*)`);
         }
     };
 
     before(async () => {
         assertLoopbackOnlyNetwork();
-        await buildBundle();
+        if (testPage) await buildBundle();
         // serverOptions may be computed (e.g. from a port opened by the test file).
         const options = typeof serverOptions === 'function' ? await serverOptions(h) : serverOptions;
         h.server = await startServer(options);
         h.rest = new Rest(h.server);
-        h.pages = await startPageServer();
-        h.browser = await launchBrowser({ extraArgs: browserArgs });
+        if (testPage) h.pages = await startPageServer();
+        const extraArgs = typeof browserArgs === 'function' ? await browserArgs(h) : browserArgs;
+        h.browser = await launchBrowser({ extraArgs });
         // Node 20 runs several root-level before() hooks of a file concurrently,
         // so a file's own preparation goes here rather than in another before().
         if (setup) await setup(h);
     });
 
     after(async () => {
-        for (const p of h.participants) {
+        for (const p of testPage ? h.participants : []) {
             if (!p.page.isClosed()) {
                 await p.leave().catch(() => {});
             }

@@ -1,68 +1,120 @@
-// Media assertions on pages: what each page decodes from whom, and that it keeps flowing.
+// Media assertions on pages. One rule for every browser media check: media counts as
+// flowing only when it is decoded at a sustained rate — at least MIN_FPS video frames per
+// second between two samples SAMPLE_WINDOW_MS or more apart, on the same RTCPeerConnection
+// — never because one frame (framesDecoded > 0) once arrived.
 
 import assert from 'node:assert/strict';
 
-import { waitFor, sleep } from './wait.mjs';
+import { waitFor, assertHolds } from './wait.mjs';
+import { eventMatcher } from './harness.mjs';
+
+/** Least video frames per second that count as "decoding" (the fake camera sends 15 or 30). */
+export const MIN_FPS = 5;
+/** Least audio packets per second that count as "receiving audio" (Opus sends 50). */
+export const MIN_AUDIO_PACKETS_PER_S = 10;
+/** Shortest time between the two samples a rate is measured on. */
+export const SAMPLE_WINDOW_MS = 1_000;
 
 /**
- * Waits until `p` has a live subscription to each stream of `streamIds` that has
- * decoded video (framesDecoded > 0), and received audio when `audio`. Resolves
- * p.stats(). `exact`: no other live subscription either.
+ * Waits until `sample()` shows every counter growing at its least rate over a window of at
+ * least `windowMs`. `sample()` resolves null (not ready: the window restarts) or
+ * `{key, counters: {name: {value, at, min}}, ...}`: `at` is when `value` was read (ms),
+ * `min` its least rate per second; two samples are compared only when their `key` (e.g.
+ * the peer connection ids) is the same. Resolves `{sample, rates}` (rates per second).
  */
-export async function waitForDecoding(p, streamIds, { audio = false, exact = false, timeoutMs = 20_000 } = {}) {
-    const wanted = [...streamIds].sort();
+export async function waitForRates(sample, { what, windowMs = SAMPLE_WINDOW_MS, timeoutMs = 20_000, describe } = {}) {
+    let base = null;
+    let last = null;
+    let lastRates = null;
     return waitFor(
         async () => {
-            const stats = await p.stats();
-            const live = stats.map((s) => s.streamId).sort();
-            if (exact && JSON.stringify(live) !== JSON.stringify(wanted)) return null;
-            for (const id of wanted) {
-                const s = stats.find((x) => x.streamId === id);
-                if (!s || !(s.video?.framesDecoded > 0)) return null;
-                if (audio && !(s.audio?.packetsReceived > 0)) return null;
+            const s = (last = await sample());
+            if (!s) {
+                base = null;
+                return null;
             }
-            return stats;
+            if (!base || base.key !== s.key) {
+                base = s;
+                return null;
+            }
+            const rates = {};
+            for (const [name, c] of Object.entries(s.counters)) {
+                const b = base.counters[name];
+                const dt = b ? c.at - b.at : 0;
+                if (!(dt >= windowMs)) return null; // the window is not long enough yet
+                rates[name] = ((c.value - b.value) * 1000) / dt;
+            }
+            lastRates = rates;
+            if (Object.entries(s.counters).every(([name, c]) => rates[name] >= c.min)) return { sample: s, rates };
+            base = s; // too slow: measure the next window
+            return null;
         },
         {
             timeoutMs,
             intervalMs: 250,
-            what: `[${p.name}] decoded video${audio ? ' + audio' : ''} from ${wanted.join(', ')}`,
+            what: `${what} (at least the given rate over ${windowMs} ms)`,
             describe: async () =>
-                `[${p.name}] subscribers: ${JSON.stringify(await p.stats())}\n[${p.name}] events: ${JSON.stringify(await p.events())}`
+                `last rates per second: ${JSON.stringify(lastRates)}; last sample: ${JSON.stringify(last)}` +
+                (describe ? `\n${await describe()}` : '')
         }
     );
 }
 
 /**
- * Asserts that framesDecoded (and audio packetsReceived when `audio`) of each of
- * `streamIds` grows on `p` within `windowMs` (same RTCPeerConnection in both samples).
+ * Waits until `p` decodes the video of each stream of `streamIds` at MIN_FPS or more (and
+ * receives its audio at MIN_AUDIO_PACKETS_PER_S or more when `audio`), each on an
+ * unchanged RTCPeerConnection over the window. `exact`: `p` has no other live
+ * subscription. Resolves p.stats() of the last sample (with `rates`).
  */
-export async function assertMediaGrows(p, streamIds, { audio = false, windowMs = 1_200 } = {}) {
-    const before = await waitForDecoding(p, streamIds, { audio });
-    await sleep(windowMs);
-    const after = await p.stats();
-    for (const id of streamIds) {
-        const b = before.find((s) => s.streamId === id);
-        const a = after.find((s) => s.streamId === id);
-        assert.ok(a, `[${p.name}] the subscription to ${id} disappeared: ${JSON.stringify(after)}`);
-        assert.equal(a.pcId, b.pcId, `[${p.name}] the RTCPeerConnection of ${id} changed while measuring`);
-        assert.ok(
-            a.video.framesDecoded > b.video.framesDecoded,
-            `[${p.name}] framesDecoded of ${id} did not grow in ${windowMs} ms: ${b.video.framesDecoded} → ${a.video.framesDecoded}`
-        );
-        if (audio) {
-            assert.ok(
-                a.audio.packetsReceived > b.audio.packetsReceived,
-                `[${p.name}] audio packetsReceived of ${id} did not grow in ${windowMs} ms: ${b.audio.packetsReceived} → ${a.audio.packetsReceived}`
-            );
+export async function waitForDecoding(p, streamIds, { audio = false, exact = false, timeoutMs = 20_000, minFps = MIN_FPS } = {}) {
+    const wanted = [...streamIds].sort();
+    const { sample, rates } = await waitForRates(
+        async () => {
+            const stats = await p.stats();
+            const live = stats.map((s) => s.streamId).sort();
+            if (exact && JSON.stringify(live) !== JSON.stringify(wanted)) return null;
+            const counters = {};
+            const pcs = [];
+            for (const id of wanted) {
+                const s = stats.find((x) => x.streamId === id);
+                if (!s?.video) return null;
+                pcs.push(s.pcId);
+                counters[`${id} video frames`] = { value: s.video.framesDecoded, at: s.video.timestamp, min: minFps };
+                if (audio) {
+                    if (!s.audio) return null;
+                    counters[`${id} audio packets`] = { value: s.audio.packetsReceived, at: s.audio.timestamp, min: MIN_AUDIO_PACKETS_PER_S };
+                }
+            }
+            return { key: `${live.join(',')} on ${pcs.join(',')}`, counters, stats };
+        },
+        {
+            timeoutMs,
+            what: `[${p.name}] decoded video${audio ? ' + audio' : ''} from ${wanted.join(', ')}${exact ? ' (and nothing else)' : ''}`,
+            describe: async () =>
+                `[${p.name}] subscribers: ${JSON.stringify(await p.stats())}\n[${p.name}] events: ${JSON.stringify(await p.events())}`
         }
-    }
-    return after;
+    );
+    return Object.assign(sample.stats, { rates });
 }
 
-/** Asserts that no recorded event of `p` matches `match` during the next `ms`. */
+/** `rates` of waitForRates / waitForDecoding rounded, for a diagnostic line. */
+export function roundRates(rates) {
+    return Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, Math.round(v)]));
+}
+
+/**
+ * Asserts that no recorded event of `p` matches `match` (an object of fields, or a
+ * predicate) during the next `ms`: an absence check, failing as soon as one appears.
+ */
 export async function assertNoEvent(p, match, { ms = 800, what } = {}) {
-    await sleep(ms);
-    const found = await p.eventsMatching(match);
-    assert.deepEqual(found, [], `[${p.name}] ${what ?? `unexpected event ${JSON.stringify(match)}`}: ${JSON.stringify(found)}`);
+    const matches = typeof match === 'function' ? match : eventMatcher(match);
+    const label = what ?? `unexpected event ${typeof match === 'function' ? match.toString() : JSON.stringify(match)}`;
+    let found = [];
+    await assertHolds(
+        async () => {
+            found = (await p.events()).filter(matches);
+            return found.length === 0;
+        },
+        { forMs: ms, what: `[${p.name}] no such event (${label})`, describe: async () => JSON.stringify(found) }
+    );
 }

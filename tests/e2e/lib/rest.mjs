@@ -2,6 +2,7 @@
 // tokens, moderation, signals). Every request goes to 127.0.0.1 and has a timeout.
 
 import { readResponse } from '../../shared/http.mjs';
+import { waitFor } from '../../shared/wait.mjs';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -105,5 +106,22 @@ export class Rest {
             .filter((c) => c.status === status)
             .map((c) => c.connectionId ?? c.id)
             .sort();
+    }
+
+    /** Waits until REST lists exactly the connections `ids` (any order) with `status`; resolves them sorted. */
+    async waitForConnectionIds(sessionId, ids, { status = 'active', timeoutMs = 5_000, what } = {}) {
+        const want = JSON.stringify([...ids].sort());
+        let last;
+        return waitFor(
+            async () => {
+                last = await this.connectionIds(sessionId, status);
+                return JSON.stringify(last) === want ? last : null;
+            },
+            {
+                timeoutMs,
+                what: `REST to list exactly ${what ?? want} as ${status}`,
+                describe: () => `${status}: ${JSON.stringify(last)}, wanted ${want}`
+            }
+        );
     }
 }

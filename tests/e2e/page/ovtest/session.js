@@ -295,6 +295,7 @@
         /** State of the local publisher's <video> elements. */
         localVideo() {
             return Array.from(container('publisher').querySelectorAll('video')).map((v) => ({
+                at: performance.timeOrigin + performance.now(),
                 width: v.videoWidth,
                 height: v.videoHeight,
                 paused: v.paused,

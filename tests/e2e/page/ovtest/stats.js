@@ -62,6 +62,8 @@
                     const { video, audio } = await rtpReports(pc, 'inbound-rtp');
                     if (video) {
                         entry.video = {
+                            /** When the report was taken (ms, page clock): rates are measured on it. */
+                            timestamp: video.timestamp,
                             framesDecoded: video.framesDecoded || 0,
                             keyFramesDecoded: video.keyFramesDecoded || 0,
                             packetsReceived: video.packetsReceived || 0,
@@ -71,7 +73,7 @@
                             firCount: video.firCount
                         };
                     }
-                    if (audio) entry.audio = { packetsReceived: audio.packetsReceived || 0 };
+                    if (audio) entry.audio = { timestamp: audio.timestamp, packetsReceived: audio.packetsReceived || 0 };
                 } catch (e) {
                     entry.error = String(e);
                 }
