@@ -13,6 +13,7 @@ use crate::domain::Registry;
 use crate::media::{self, MediaEvent};
 use crate::rest::{self, AppState};
 use crate::rpc;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Why a deployment could not start.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +111,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         media_bind,
         config.rtc_workers,
         &config.rtc_advertised_ips,
+        config.rtc_peer_timeout,
         media_events,
         stopped.clone(),
     )
@@ -128,7 +130,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     };
     tasks.extend(crate::webhooks::start(&config, event_rx, stopped.clone()));
     let registry = Arc::new(Registry::new(config.clone(), authority, media, events));
-    tasks.push(tokio::spawn(log_media_events(media_event_rx)));
+    tasks.push(tokio::spawn(deliver_media_events(
+        registry.clone(),
+        media_event_rx,
+    )));
     let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
     let app = rest::router(state).merge(rpc::router(registry.clone()));
 
@@ -223,17 +228,10 @@ async fn collect_garbage(registry: Arc<Registry>, mut stopped: watch::Receiver<b
     }
 }
 
-/// Media events: connection state changes of peers. The browser drives recovery
-/// (`reconnectStream`), so the server only records them.
-async fn log_media_events(mut events: tokio::sync::mpsc::UnboundedReceiver<MediaEvent>) {
+/// Hands the media workers' events to the domain, in order: a peer the engine closed
+/// ends the stream or subscription it carried.
+async fn deliver_media_events(registry: Arc<Registry>, mut events: UnboundedReceiver<MediaEvent>) {
     while let Some(event) = events.recv().await {
-        match event {
-            MediaEvent::Connected(peer) => tracing::debug!(%peer, "media connected"),
-            MediaEvent::Disconnected(peer) => tracing::info!(%peer, "media disconnected"),
-            MediaEvent::Closed(peer, reason) => tracing::info!(%peer, ?reason, "media closed"),
-            MediaEvent::Speaking(peer, speaking) => {
-                tracing::debug!(%peer, speaking, "voice activity")
-            }
-        }
+        registry.on_media_event(event);
     }
 }

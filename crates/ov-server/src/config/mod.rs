@@ -134,6 +134,9 @@ pub struct Config {
     pub rtc_workers: usize,
     /// Addresses announced as ICE host candidates.
     pub rtc_advertised_ips: Vec<IpAddr>,
+    /// How long a media connection may fail to connect, stay disconnected, or (a
+    /// publisher's) stay closed awaiting its replacement, before the engine ends it.
+    pub rtc_peer_timeout: Duration,
     /// Sweep interval of never-joined sessions; zero disables it.
     pub garbage_interval: Duration,
     /// Age after which a never-joined session is swept.
@@ -284,6 +287,10 @@ impl RawConfig {
                 })?,
             None => self.advertised_ips_of(&domain)?,
         };
+        let rtc_peer_timeout = Duration::from_secs(self.number("OPENVIDU_RTC_PEER_TIMEOUT")?);
+        if rtc_peer_timeout.is_zero() {
+            return Err(self.invalid("OPENVIDU_RTC_PEER_TIMEOUT", "must be at least 1 second"));
+        }
         let webhook = if self.boolean("OPENVIDU_WEBHOOK")? {
             Some(self.webhook()?)
         } else {
@@ -328,6 +335,7 @@ impl RawConfig {
             rtc_port,
             rtc_workers,
             rtc_advertised_ips,
+            rtc_peer_timeout,
             garbage_interval: Duration::from_secs(
                 self.number("OPENVIDU_SESSIONS_GARBAGE_INTERVAL")?,
             ),

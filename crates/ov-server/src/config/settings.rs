@@ -53,6 +53,8 @@ settings! {
         "Media workers (threads of forwarding, one per core at most); worker i uses OPENVIDU_RTC_PORT + i, each session stays on one worker";
     "OPENVIDU_RTC_ADVERTISED_IPS", "rtc-advertised-ips", None,
         "Comma-separated IP addresses announced as ICE candidates; default: DOMAIN_OR_PUBLIC_IP if it is an IP, 127.0.0.1 for localhost, else its DNS addresses";
+    "OPENVIDU_RTC_PEER_TIMEOUT", "rtc-peer-timeout", Some("30"),
+        "Seconds a WebRTC connection may take to connect, stay disconnected, or stay closed awaiting its browser's media reconnection before the server ends its stream or subscription";
     "OPENVIDU_SESSIONS_GARBAGE_INTERVAL", "sessions-garbage-interval", Some("900"),
         "Seconds between sweeps of sessions created but never joined; 0 disables the sweep";
     "OPENVIDU_SESSIONS_GARBAGE_THRESHOLD", "sessions-garbage-threshold", Some("3600"),
@@ -72,13 +74,13 @@ settings! {
     "OPENVIDU_RECORDING", "recording", Some("false"),
         "Recording module; not available yet (recording endpoints answer 501 as OpenVidu's do when it is off)";
     "OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH", "video-max-recv-bandwidth", Some("1000"),
-        "Max video bitrate (kbps) a publisher may send to the server; 0 = unconstrained";
+        "Max video bitrate (kbps) a publisher may send to the server; 0 = unconstrained. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH", "video-min-recv-bandwidth", Some("300"),
-        "Min video bitrate (kbps) the server asks publishers for";
+        "Min video bitrate (kbps) the server asks publishers for. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH", "video-max-send-bandwidth", Some("1000"),
-        "Max video bitrate (kbps) the server sends to a subscriber; 0 = unconstrained";
+        "Max video bitrate (kbps) the server sends to a subscriber; 0 = unconstrained. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH", "video-min-send-bandwidth", Some("300"),
-        "Min video bitrate (kbps) the server sends to a subscriber";
+        "Min video bitrate (kbps) the server sends to a subscriber. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "forced-video-codec", Some("MEDIA_SERVER_PREFERRED"),
         "Default forcedVideoCodec of new sessions: MEDIA_SERVER_PREFERRED, NONE, VP8, VP9 or H264";
     "OPENVIDU_STREAMS_ALLOW_TRANSCODING", "allow-transcoding", Some("false"),

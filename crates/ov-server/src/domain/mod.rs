@@ -19,6 +19,7 @@ mod error;
 mod events;
 mod joining;
 mod leaving;
+mod media_events;
 mod moderation;
 mod outbox;
 mod participant;

@@ -23,11 +23,13 @@ const MAX_DATAGRAM: usize = 2048;
 const STATS_REFRESH: Duration = Duration::from_secs(1);
 
 /// Binds the media sockets and starts one driver task per worker: worker `i` on port
-/// `bind.port() + i` (or a free port each when `bind.port()` is 0). Events go to `events`.
+/// `bind.port() + i` (or a free port each when `bind.port()` is 0). Events go to `events`;
+/// `peer_timeout` bounds how long a peer may stay unconnected, disconnected or parked.
 pub async fn start(
     bind: SocketAddr,
     workers: usize,
     advertised: &[std::net::IpAddr],
+    peer_timeout: Duration,
     events: mpsc::UnboundedSender<MediaEvent>,
     stopped: watch::Receiver<bool>,
 ) -> std::io::Result<(MediaHandle, Vec<tokio::task::JoinHandle<()>>)> {
@@ -51,6 +53,9 @@ pub async fn start(
         let loopback_only = candidates.iter().all(|c| c.ip().is_loopback());
         let mut config = EngineConfig::new(candidates.clone());
         config.first_peer_id = super::first_peer_id(index);
+        config.connect_timeout = peer_timeout;
+        config.disconnect_timeout = peer_timeout;
+        config.park_timeout = peer_timeout;
         let engine = Engine::new(config, Instant::now().into_std());
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         handles.push(Worker {

@@ -5,6 +5,7 @@
 //   wsReadyState()                readyState of the SDK's current socket
 //   reconnectStream(streamId)     Stream.reconnect()
 //   peerConnectionId(streamId)    changes when a new RTCPeerConnection is made
+//   closePeerConnection(streamId) RTCPeerConnection.close() behind the SDK's back (no RPC)
 //   setAdvancedConfiguration(c)   OV.setAdvancedConfiguration()
 // Must load before the openvidu-browser bundle: it replaces window.WebSocket.
 (() => {
@@ -86,6 +87,19 @@
             const stream = findStream(streamId);
             if (!stream) return null;
             return pcId(stream.getRTCPeerConnection());
+        },
+
+        /**
+         * Closes the RTCPeerConnection of a stream by script, without telling the SDK or
+         * the server: as a crashed tab or a dead media path looks to the server. The SDK
+         * sees the "closed" state, which (unlike "failed") it does not repair by itself.
+         */
+        closePeerConnection(streamId) {
+            const stream = findStream(streamId);
+            if (!stream) throw new Error(`no stream ${streamId} in this page`);
+            const pc = stream.getRTCPeerConnection();
+            pc.close();
+            return { id: pcId(pc), signalingState: pc.signalingState };
         },
 
         /** OV.setAdvancedConfiguration(config) (replaces the whole advanced configuration). */

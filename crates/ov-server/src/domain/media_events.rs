@@ -1,0 +1,93 @@
+//! What the media engine tells the domain. The engine closes a peer that never connects,
+//! whose DTLS fails, that stays disconnected too long, or a publisher's closed peer that
+//! its browser did not replace by a media reconnection in time; the domain then ends the
+//! stream or subscription that peer carried, as if the publisher or subscriber had ended
+//! it, with OpenVidu's reason for it. Every event is found a home through the peer index
+//! ([`Services::peer_owner`](super::services::Services::peer_owner)); events of peers the
+//! domain already let go of are ignored.
+
+use ov_protocol::ids::StreamId;
+
+use super::leaving::end_subscription;
+use super::reason::Reason;
+use super::services::{PeerOwner, PeerSide};
+use super::{Registry, SessionState};
+use crate::media::{MediaEvent, PeerId};
+
+impl Registry {
+    /// Handles one event of a media worker.
+    pub fn on_media_event(&self, event: MediaEvent) {
+        let peer = match event {
+            MediaEvent::Connected(p) | MediaEvent::Disconnected(p) | MediaEvent::Closed(p, _) => p,
+            // TODO(merge): the engine stops emitting speaking events.
+            MediaEvent::Speaking(..) => return,
+        };
+        let Some(owner) = self.services().peer_owner(peer) else {
+            tracing::debug!(%peer, ?event, "media event of a peer no longer in use");
+            return;
+        };
+        let (session_id, connection_id, stream_id, side) =
+            (&owner.session, &owner.connection, &owner.stream, owner.side);
+        match event {
+            MediaEvent::Connected(_) => {
+                tracing::debug!(%session_id, %connection_id, %stream_id, ?side, %peer, "media connected");
+            }
+            MediaEvent::Disconnected(_) => {
+                tracing::info!(%session_id, %connection_id, %stream_id, ?side, %peer, "media disconnected; waiting for it to come back");
+            }
+            MediaEvent::Closed(_, close) => {
+                let reason = Reason::from(close);
+                tracing::info!(%session_id, %connection_id, %stream_id, ?side, %peer, ?close, reason = reason.as_str(), "media connection ended by the server");
+                if let Some(handle) = self.session(session_id) {
+                    handle.lock().end_peer(peer, &owner, reason);
+                }
+            }
+            MediaEvent::Speaking(..) => {}
+        }
+    }
+}
+
+impl SessionState {
+    /// Ends what `peer` carried, if it still does.
+    fn end_peer(&mut self, peer: PeerId, owner: &PeerOwner, reason: Reason) {
+        match owner.side {
+            PeerSide::Publication => {
+                let carried = self
+                    .connection(&owner.connection)
+                    .and_then(|c| c.participant.as_ref())
+                    .and_then(|p| p.publisher.as_ref())
+                    .is_some_and(|s| s.peer == peer);
+                if carried {
+                    self.end_stream(&owner.connection, reason);
+                }
+            }
+            PeerSide::Subscription => self.end_subscription_of(peer, owner, reason),
+        }
+    }
+
+    /// Removes the subscription carried by `peer` and reports its end. The browser is not
+    /// told: OpenVidu has no notification for it, and its peer connection is gone anyway.
+    fn end_subscription_of(&mut self, peer: PeerId, owner: &PeerOwner, reason: Reason) {
+        let stream: &StreamId = &owner.stream;
+        let options = self.stream_options(stream);
+        let session = self.session_ref();
+        let services = self.services.clone();
+        let Some(p) = self.participant_mut(&owner.connection) else {
+            return;
+        };
+        let Some(at) = p.subscriptions.iter().position(|s| s.peer == peer) else {
+            return;
+        };
+        let sub = p.subscriptions.remove(at);
+        let options = options.filter(|_| sub.established);
+        end_subscription(
+            &services,
+            &session,
+            &owner.connection,
+            &sub,
+            options.as_ref(),
+            reason,
+        );
+        tracing::info!(session_id = %self.id, connection_id = %owner.connection, stream_id = %stream, reason = reason.as_str(), "subscription ended");
+    }
+}
