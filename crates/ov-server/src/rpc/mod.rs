@@ -1,6 +1,8 @@
 //! The WebSocket JSON-RPC signaling at `/openvidu`, as openvidu-browser 2.32 speaks it.
 
 mod dispatch;
+#[cfg(test)]
+mod properties;
 mod socket;
 
 use std::net::SocketAddr;
