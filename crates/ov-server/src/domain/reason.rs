@@ -74,3 +74,22 @@ impl From<CloseReason> for Reason {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_closes_map_to_openvidu_reasons() {
+        assert_eq!(
+            Reason::from(CloseReason::DisconnectTimeout).as_str(),
+            "networkDisconnect"
+        );
+        for close in [CloseReason::ConnectTimeout, CloseReason::Failed] {
+            assert_eq!(Reason::from(close).as_str(), "mediaServerDisconnect");
+        }
+        assert!(!Reason::Unpublish.tells_owner());
+        assert!(Reason::MediaServerDisconnect.tells_owner());
+        assert!(!Reason::MediaServerDisconnect.evicts());
+    }
+}

@@ -3,6 +3,7 @@
 mod binary;
 mod bodies;
 mod events;
+mod media_events;
 mod rest_api;
 mod rest_connections;
 mod rpc_client;

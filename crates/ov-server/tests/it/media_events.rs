@@ -1,0 +1,148 @@
+//! The media engine's ends reach the domain: a subscription or a publication whose
+//! WebRTC connection never completes is ended by the server once the peer timeout has
+//! passed, as if its owner had ended it, with OpenVidu's reason for it.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::rpc_client::{Browser, RpcClient, join_and_publish};
+use crate::support::{SECRET, TestServer};
+
+const PEER_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Polls `f` every 50 ms until it returns `Some`, for at most `within`.
+async fn eventually<T, F, Fut>(within: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn cdr_events(folder: &Path) -> Vec<(String, Value)> {
+    let Some(Ok(entry)) = std::fs::read_dir(folder).ok().and_then(|mut d| d.next()) else {
+        return Vec::new();
+    };
+    std::fs::read_to_string(entry.path())
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| {
+            let (name, body) = v.as_object()?.iter().next()?;
+            Some((name.clone(), body.clone()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn connections_that_never_complete_end_their_subscription_then_their_stream() {
+    let cdr = std::env::temp_dir().join(format!("ovrs-media-events-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&cdr);
+    let mut config = ov_server::Config::for_loopback(SECRET);
+    config.rtc_peer_timeout = PEER_TIMEOUT;
+    config.cdr_path = Some(cdr.clone());
+    let t = TestServer::start_with(config).await;
+    let sid = t.new_session(json!({"customSessionId": "lost"})).await;
+    // Neither "browser" ever sends a STUN check: ICE never completes.
+    let (mut a, stream_a, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let started = Instant::now();
+    let offer = b
+        .call("prepareReceiveVideoFrom", json!({"sender": stream_a}))
+        .await
+        .unwrap();
+    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    b.call(
+        "receiveVideoFrom",
+        json!({"sender": stream_a, "sdpAnswer": answer}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        t.connection(&sid, &b.connection_id).await["subscribers"][0]["streamId"],
+        stream_a.as_str()
+    );
+
+    // The subscriber's peer times out first (subscribers are not kept for a reconnection):
+    // the subscription is gone from REST while A still publishes.
+    eventually(Duration::from_secs(5), "the subscription ends", || async {
+        let b_rest = t.connection(&sid, &b.connection_id).await;
+        b_rest["subscribers"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    assert!(
+        started.elapsed() >= PEER_TIMEOUT,
+        "not before the peer timeout"
+    );
+    let a_rest = t.connection(&sid, &a.connection_id).await;
+    assert_eq!(a_rest["publishers"][0]["streamId"], stream_a.as_str());
+
+    // The publisher's peer is kept one more timeout for a media reconnection, then its
+    // stream ends: everybody, the owner included, is told.
+    let owner = a.connection_id.clone();
+    for c in [&mut b, &mut a] {
+        let n = c.notification("participantUnpublished").await;
+        assert_eq!(n["connectionId"], owner.as_str(), "{n}");
+        assert_eq!(n["reason"], "mediaServerDisconnect", "{n}");
+    }
+    assert!(
+        started.elapsed() >= 2 * PEER_TIMEOUT,
+        "not before the reconnection chance passed"
+    );
+    let a_rest = t.connection(&sid, &a.connection_id).await;
+    assert_eq!(a_rest["publishers"], json!([]));
+    assert_eq!(a_rest["status"], "active", "the participant itself stays");
+    // The domain let go of every engine peer.
+    assert_eq!(t.server.registry.services().peer_count(), 0);
+
+    // The CDR reports both connections' ends with the reason.
+    let ends = eventually(Duration::from_secs(5), "both ends in the CDR", || async {
+        let ends: Vec<Value> = cdr_events(&cdr)
+            .into_iter()
+            .filter(|(name, _)| name == "webrtcConnectionDestroyed")
+            .map(|(_, body)| body)
+            .collect();
+        (ends.len() == 2).then_some(ends)
+    })
+    .await;
+    assert_eq!(ends[0]["connection"], "INBOUND");
+    assert_eq!(ends[0]["connectionId"], b.connection_id.as_str());
+    assert_eq!(ends[1]["connection"], "OUTBOUND");
+    assert_eq!(ends[1]["connectionId"], a.connection_id.as_str());
+    for e in &ends {
+        assert_eq!(e["reason"], "mediaServerDisconnect", "{e}");
+        assert_eq!(e["streamId"], stream_a.as_str());
+    }
+
+    // The call goes on: A can publish again.
+    let mut browser = Browser::new();
+    let again = a
+        .call(
+            "publishVideo",
+            json!({"sdpOffer": browser.publish_offer(), "hasAudio": true, "hasVideo": true}),
+        )
+        .await
+        .expect("a new publication");
+    assert_ne!(again["id"], stream_a.as_str());
+    let (status, _) = t.call(Method::GET, &format!("/sessions/{sid}"), None).await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    t.stop().await;
+    let _ = std::fs::remove_dir_all(&cdr);
+}
