@@ -16,10 +16,18 @@
 //! retransmission cache and NACKs the publishers' losses. New subscribers start at a
 //! keyframe, requested from the publisher when they connect.
 
-mod config;
+// The engine's layers, top down: the engine routes a datagram to its peer, the pump feeds
+// and drains that peer's str0m `Rtc`, forwarding sends the RTP it yielded to the
+// subscribers, and the table holds the peers. Each layer uses only the layers below it;
+// the modules after them are parts they share (contract types, peers, parsers, timers).
 mod engine;
-mod error;
 mod forward;
+mod pump;
+mod table;
+
+mod config;
+mod contract;
+mod error;
 pub mod keyframe;
 mod peer;
 mod rewrite;
@@ -29,7 +37,8 @@ pub mod stun;
 mod timers;
 
 pub use config::{EngineConfig, VideoCodecChoice};
-pub use engine::{CloseReason, Engine, Event, Output, PeerId, Transmit};
+pub use contract::{CloseReason, Event, Output, PeerId, Transmit};
+pub use engine::Engine;
 pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};
 pub use speaking::VoiceActivity;
