@@ -39,6 +39,10 @@ pub enum CloseReason {
 }
 
 /// Something the server should know about.
+///
+/// There is no voice-activity event: OpenVidu 2 sends no server-side speaking events
+/// (browsers compute `publisherStartSpeaking` themselves), so the smoothed level and the
+/// speaking flag are only reported in [`PeerStats`](crate::PeerStats) (REST `webRtcStats`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// ICE and DTLS are up (again).
@@ -47,8 +51,6 @@ pub enum Event {
     Disconnected(PeerId),
     /// The engine removed the peer.
     Closed(PeerId, CloseReason),
-    /// A publisher's audio started (`true`) or stopped (`false`) carrying speech.
-    Speaking(PeerId, bool),
 }
 
 /// What [`Engine::poll_output`](crate::Engine::poll_output) returns.

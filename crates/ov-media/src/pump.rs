@@ -244,10 +244,8 @@ impl PeerTable {
         if tracks[track].kind == MediaKind::Audio
             && let Some(level) = packet.header.ext_vals.audio_level
         {
-            if let Some(speaking) = p.voice.update(level.unsigned_abs(), packet.timestamp) {
-                self.out
-                    .push_back(Output::Event(Event::Speaking(peer, speaking)));
-            }
+            // Only the statistics report voice activity (see `Event`).
+            p.voice.update(level.unsigned_abs(), packet.timestamp);
             p.stats.audio_level = Some(p.voice.level());
         }
         if !tracks[track].subscribers.is_empty() {

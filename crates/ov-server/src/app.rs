@@ -231,9 +231,6 @@ async fn log_media_events(mut events: tokio::sync::mpsc::UnboundedReceiver<Media
             MediaEvent::Connected(peer) => tracing::debug!(%peer, "media connected"),
             MediaEvent::Disconnected(peer) => tracing::info!(%peer, "media disconnected"),
             MediaEvent::Closed(peer, reason) => tracing::info!(%peer, ?reason, "media closed"),
-            MediaEvent::Speaking(peer, speaking) => {
-                tracing::debug!(%peer, speaking, "voice activity")
-            }
         }
     }
 }
