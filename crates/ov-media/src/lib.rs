@@ -15,6 +15,18 @@
 //! rewritten sequence numbers and timestamps. str0m answers the subscribers' NACKs from its
 //! retransmission cache and NACKs the publishers' losses. New subscribers start at a
 //! keyframe, requested from the publisher when they connect.
+//!
+//! Sans-IO is enforced: `clippy.toml` forbids the wall clock, threads, sockets and files
+//! in this crate, and `tests/sans_io.rs` keeps that list and the dependencies honest.
+
+// The library itself is linted without `cfg(test)` too, so this exempts only test builds.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::disallowed_methods,
+        reason = "unit tests take their `Instant`s from the clock"
+    )
+)]
 
 // The engine's layers, top down: the engine routes a datagram to its peer, the pump feeds
 // and drains that peer's str0m `Rtc`, forwarding sends the RTP it yielded to the
