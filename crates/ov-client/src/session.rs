@@ -191,7 +191,7 @@ impl Session {
     pub async fn signal(&self, signal: Signal) -> Result<(), Error> {
         let body = SignalRequest {
             session: Some(self.id().to_owned()),
-            to: Some(signal.to),
+            to: Some(signal.to.into_iter().map(Into::into).collect()),
             signal_type: signal.signal_type,
             data: signal.data,
         };

@@ -94,7 +94,7 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
         .map_err(|e| protocol(method::JOIN_ROOM, &e.to_string()))?;
     let mut streams: Vec<String> = others
         .into_iter()
-        .filter_map(|c| c.streams?.into_iter().next().map(|s| s.id))
+        .filter_map(|c| c.streams?.into_iter().next().map(|s| s.id.into()))
         .collect();
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_PERIOD, PING_PERIOD);
     loop {
@@ -119,7 +119,7 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
                 if note.method == notification::PARTICIPANT_PUBLISHED {
                     let p: ParticipantPublished = serde_json::from_value(note.params)
                         .map_err(|e| protocol(&note.method, &e.to_string()))?;
-                    streams.extend(p.streams.into_iter().next().map(|s| s.id));
+                    streams.extend(p.streams.into_iter().next().map(|s| s.id.into()));
                 }
             }
         }

@@ -4,6 +4,11 @@
 //! `cargo bench -p ov-media --bench forwarding`. The time reported per element is the
 //! time per *forwarded* packet (criterion's throughput is set to N packets per input).
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a benchmark reads the clock; the engine it measures does not (clippy.toml)"
+)]
+
 #[path = "../tests/sim/mod.rs"]
 mod sim;
 

@@ -1,174 +1,37 @@
-//! Draining peers, reacting to their events, and forwarding publisher packets to
-//! subscribers.
+//! Forwarding: the work the pump queued, done once no peer is borrowed. Each publisher
+//! packet goes to every connected subscriber of its track, with the subscriber's payload
+//! type and rewritten sequence numbers and timestamps; a subscriber that has not started
+//! yet waits for a keyframe, which is requested from the publisher (throttled per track).
+//! Writing into a subscriber drives that subscriber's pump, so its packets leave at once.
 
 use std::time::Instant;
 
-use str0m::IceConnectionState;
 use str0m::format::Codec;
 use str0m::media::{KeyframeRequestKind, Pt};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, SeqNo};
 
-use crate::engine::{CloseReason, Engine, Event, Output, PeerId, Transmit};
+use crate::contract::PeerId;
 use crate::keyframe::{self, VideoCodec};
-use crate::peer::{MediaKind, PubTrack, Role, TrackStats};
+use crate::peer::{MediaKind, PeerKind};
+use crate::table::PeerTable;
 
-/// Work produced while draining a peer, done once the peer is no longer borrowed.
-#[derive(Default)]
-pub(crate) struct Pending {
-    /// (publisher, track index, packet)
-    pub forwards: Vec<(PeerId, usize, RtpPacket)>,
-    /// (publisher, track index) that should send a keyframe.
-    pub keyframes: Vec<(PeerId, usize)>,
-    spare_forwards: Vec<(PeerId, usize, RtpPacket)>,
-    spare_keyframes: Vec<(PeerId, usize)>,
-}
-
-impl Engine {
-    /// Polls `peer` until str0m returns its next deadline, handling its events.
-    /// `None` when the peer is gone.
-    pub(crate) fn drain(&mut self, peer: PeerId, now: Instant) -> Option<Instant> {
-        loop {
-            let p = self.peers.get_mut(&peer)?;
-            let output = match p.rtc.poll_output() {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::debug!(%peer, error = %e, "peer failed");
-                    self.close(now, peer, CloseReason::Failed);
-                    return None;
-                }
-            };
-            match output {
-                str0m::Output::Timeout(t) => {
-                    if !p.rtc.is_alive() {
-                        self.close(now, peer, CloseReason::Failed);
-                        return None;
-                    }
-                    return Some(t);
-                }
-                str0m::Output::Transmit(t) => self.out.push_back(Output::Transmit(Transmit {
-                    source: t.source,
-                    destination: t.destination,
-                    contents: t.contents.into(),
-                })),
-                str0m::Output::Event(e) => self.on_event(peer, now, e),
-            }
-        }
-    }
-
-    fn on_event(&mut self, peer: PeerId, now: Instant, event: str0m::Event) {
-        let Some(p) = self.peers.get_mut(&peer) else {
+impl PeerTable {
+    /// Queues a keyframe request for every video track of `publisher` (done by
+    /// [`PeerTable::flush`]).
+    pub fn queue_keyframe_requests(&mut self, publisher: PeerId) {
+        let Some(PeerKind::Publisher { tracks, .. }) = self.peers.get(&publisher).map(|p| &p.kind)
+        else {
             return;
         };
-        match event {
-            str0m::Event::Connected => {
-                p.connected = true;
-                p.stats.connected = true;
-                p.disconnected_since = None;
-                self.out.push_back(Output::Event(Event::Connected(peer)));
-                // A new subscriber needs a keyframe to start decoding.
-                if let Role::Subscriber { source, tracks, .. } = &p.role {
-                    for t in tracks.iter().filter(|t| t.kind == MediaKind::Video) {
-                        self.pending.keyframes.push((*source, t.source_track));
-                    }
-                }
+        for (track, t) in tracks.iter().enumerate() {
+            if t.kind == MediaKind::Video {
+                self.pending.keyframes.push((publisher, track));
             }
-            str0m::Event::IceConnectionStateChange(state) => match state {
-                IceConnectionState::Disconnected => {
-                    p.disconnected_since.get_or_insert(now);
-                    p.stats.connected = false;
-                    self.out.push_back(Output::Event(Event::Disconnected(peer)));
-                }
-                IceConnectionState::Connected | IceConnectionState::Completed
-                    if p.disconnected_since.take().is_some() =>
-                {
-                    p.stats.connected = p.connected;
-                    self.out.push_back(Output::Event(Event::Connected(peer)));
-                }
-                _ => {}
-            },
-            str0m::Event::MediaAdded(added) => {
-                if let Role::Publisher { tracks, .. } = &mut p.role
-                    && added.direction.is_receiving()
-                    && !tracks.iter().any(|t| t.mid == added.mid)
-                {
-                    tracks.push(PubTrack {
-                        mid: added.mid,
-                        kind: added.kind.into(),
-                        subscribers: Vec::new(),
-                        last_keyframe_request: None,
-                    });
-                }
-            }
-            str0m::Event::RtpPacket(packet) => self.on_packet(peer, packet),
-            str0m::Event::KeyframeRequest(req) => {
-                if let Role::Subscriber { source, tracks, .. } = &p.role
-                    && let Some(t) = tracks.iter().find(|t| t.mid == req.mid)
-                {
-                    self.pending.keyframes.push((*source, t.source_track));
-                }
-            }
-            str0m::Event::PeerStats(s) => {
-                p.stats.bytes_received = s.peer_bytes_rx;
-                p.stats.bytes_sent = s.peer_bytes_tx;
-                p.stats.rtt = s.rtt;
-                if let Some(pair) = s.selected_candidate_pair {
-                    p.stats.local_candidate = Some(pair.local.addr.to_string());
-                    p.stats.remote_candidate = Some(pair.remote.addr.to_string());
-                }
-            }
-            str0m::Event::MediaIngressStats(s) => {
-                let t = track_stats(&mut p.stats.tracks, &s.mid.to_string());
-                (t.packets, t.bytes, t.nacks, t.plis, t.firs) =
-                    (s.packets, s.bytes, s.nacks, s.plis, s.firs);
-                (t.loss, t.rtt) = (s.loss, s.rtt);
-            }
-            str0m::Event::MediaEgressStats(s) => {
-                let t = track_stats(&mut p.stats.tracks, &s.mid.to_string());
-                (t.packets, t.bytes, t.nacks, t.plis, t.firs) =
-                    (s.packets, s.bytes, s.nacks, s.plis, s.firs);
-                (t.loss, t.rtt) = (s.loss, s.rtt);
-            }
-            _ => {}
-        }
-    }
-
-    fn on_packet(&mut self, peer: PeerId, packet: RtpPacket) {
-        let Some(p) = self.peers.get_mut(&peer) else {
-            return;
-        };
-        let Role::Publisher { tracks, ssrcs, .. } = &mut p.role else {
-            return;
-        };
-        let ssrc = packet.header.ssrc;
-        let track = match ssrcs.iter().find(|(s, _)| *s == ssrc) {
-            Some((_, t)) => *t,
-            None => {
-                let Some(mid) = p.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid()) else {
-                    return;
-                };
-                let Some(t) = tracks.iter().position(|t| t.mid == mid) else {
-                    return;
-                };
-                ssrcs.push((ssrc, t));
-                t
-            }
-        };
-        if tracks[track].kind == MediaKind::Audio
-            && let Some(level) = packet.header.ext_vals.audio_level
-        {
-            if let Some(speaking) = p.voice.update(level.unsigned_abs(), packet.timestamp) {
-                self.out
-                    .push_back(Output::Event(Event::Speaking(peer, speaking)));
-            }
-            p.stats.audio_level = Some(p.voice.level());
-        }
-        if !tracks[track].subscribers.is_empty() {
-            self.pending.forwards.push((peer, track, packet));
         }
     }
 
     /// Does the forwarding and keyframe work collected while draining, until none is left.
-    pub(crate) fn flush(&mut self, now: Instant) {
+    pub fn flush(&mut self, now: Instant) {
         while !self.pending.forwards.is_empty() || !self.pending.keyframes.is_empty() {
             let mut forwards = std::mem::take(&mut self.pending.forwards);
             std::mem::swap(&mut self.pending.forwards, &mut self.pending.spare_forwards);
@@ -194,7 +57,7 @@ impl Engine {
         let Some(p) = self.peers.get_mut(&publisher) else {
             return;
         };
-        let Role::Publisher { tracks, .. } = &mut p.role else {
+        let PeerKind::Publisher { tracks, .. } = &mut p.kind else {
             return;
         };
         let Some(t) = tracks.get_mut(track) else {
@@ -240,7 +103,7 @@ impl Engine {
             if !s.connected {
                 continue;
             }
-            let Role::Subscriber { tracks, .. } = &mut s.role else {
+            let PeerKind::Subscriber { tracks, .. } = &mut s.kind else {
                 continue;
             };
             let Some(t) = tracks.get_mut(index) else {
@@ -291,7 +154,7 @@ impl Engine {
         pt: Pt,
     ) -> Option<(MediaKind, usize, Option<VideoCodec>)> {
         let p = self.peers.get_mut(&publisher)?;
-        let Role::Publisher { tracks, codecs, .. } = &mut p.role else {
+        let PeerKind::Publisher { tracks, codecs, .. } = &mut p.kind else {
             return None;
         };
         let t = tracks.get(track)?;
@@ -318,18 +181,18 @@ impl Engine {
     }
 
     fn subscriber_at(&self, publisher: PeerId, track: usize, i: usize) -> Option<(PeerId, usize)> {
-        match &self.peers.get(&publisher)?.role {
-            Role::Publisher { tracks, .. } => tracks.get(track)?.subscribers.get(i).copied(),
-            Role::Subscriber { .. } => None,
+        match &self.peers.get(&publisher)?.kind {
+            PeerKind::Publisher { tracks, .. } => tracks.get(track)?.subscribers.get(i).copied(),
+            PeerKind::Subscriber { .. } => None,
         }
     }
 
     /// After a subscriber's answer: which of its payload types carries each of the
     /// publisher's.
-    pub(crate) fn map_payload_types(&mut self, subscriber: PeerId) {
-        let Some(source) = self.peers.get(&subscriber).and_then(|p| match &p.role {
-            Role::Subscriber { source, .. } => Some(*source),
-            Role::Publisher { .. } => None,
+    pub fn map_payload_types(&mut self, subscriber: PeerId) {
+        let Some(source) = self.peers.get(&subscriber).and_then(|p| match &p.kind {
+            PeerKind::Subscriber { source, .. } => Some(*source),
+            PeerKind::Publisher { .. } => None,
         }) else {
             return;
         };
@@ -343,7 +206,7 @@ impl Engine {
         let Some(s) = self.peers.get_mut(&subscriber) else {
             return;
         };
-        let Role::Subscriber { tracks, .. } = &mut s.role else {
+        let PeerKind::Subscriber { tracks, .. } = &mut s.kind else {
             return;
         };
         for t in tracks.iter_mut() {
@@ -360,19 +223,6 @@ impl Engine {
                     accepted.contains(&mine.pt()).then(|| (p.pt(), mine.pt()))
                 })
                 .collect();
-        }
-    }
-}
-
-fn track_stats<'a>(tracks: &'a mut Vec<TrackStats>, mid: &str) -> &'a mut TrackStats {
-    match tracks.iter().position(|t| t.mid == mid) {
-        Some(i) => &mut tracks[i],
-        None => {
-            tracks.push(TrackStats {
-                mid: mid.to_owned(),
-                ..Default::default()
-            });
-            tracks.last_mut().expect("just pushed")
         }
     }
 }

@@ -15,11 +15,31 @@
 //! rewritten sequence numbers and timestamps. str0m answers the subscribers' NACKs from its
 //! retransmission cache and NACKs the publishers' losses. New subscribers start at a
 //! keyframe, requested from the publisher when they connect.
+//!
+//! Sans-IO is enforced: `clippy.toml` forbids the wall clock, threads, sockets and files
+//! in this crate, and `tests/sans_io.rs` keeps that list and the dependencies honest.
+
+// The library itself is linted without `cfg(test)` too, so this exempts only test builds.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::disallowed_methods,
+        reason = "unit tests take their `Instant`s from the clock"
+    )
+)]
+
+// The engine's layers, top down: the engine routes a datagram to its peer, the pump feeds
+// and drains that peer's str0m `Rtc`, forwarding sends the RTP it yielded to the
+// subscribers, and the table holds the peers. Each layer uses only the layers below it;
+// the modules after them are parts they share (contract types, peers, parsers, timers).
+mod engine;
+mod forward;
+mod pump;
+mod table;
 
 mod config;
-mod engine;
+mod contract;
 mod error;
-mod forward;
 pub mod keyframe;
 mod peer;
 mod rewrite;
@@ -29,7 +49,8 @@ pub mod stun;
 mod timers;
 
 pub use config::{EngineConfig, VideoCodecChoice};
-pub use engine::{CloseReason, Engine, Event, Output, PeerId, Transmit};
+pub use contract::{CloseReason, Event, Output, PeerId, Transmit};
+pub use engine::Engine;
 pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};
 pub use speaking::VoiceActivity;

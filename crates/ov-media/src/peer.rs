@@ -8,7 +8,7 @@ use str0m::change::SdpPendingOffer;
 use str0m::media::{Mid, Pt};
 use str0m::rtp::Ssrc;
 
-use crate::engine::PeerId;
+use crate::contract::{CloseReason, PeerId};
 use crate::keyframe::VideoCodec;
 use crate::rewrite::Rewriter;
 
@@ -70,9 +70,11 @@ pub(crate) struct SubTrack {
     pub rewriter: Rewriter,
 }
 
-/// What a peer does.
+/// What one peer connection carries: a browser's stream in, or one stream out. Not called
+/// `Role`: in OpenVidu a role is what a participant may do (PUBLISHER, SUBSCRIBER,
+/// MODERATOR), a different thing.
 #[derive(Debug)]
-pub(crate) enum Role {
+pub(crate) enum PeerKind {
     /// Receives media from a browser.
     Publisher {
         tracks: Vec<PubTrack>,
@@ -92,7 +94,7 @@ pub(crate) enum Role {
 /// A peer connection.
 pub(crate) struct Peer {
     pub rtc: Rtc,
-    pub role: Role,
+    pub kind: PeerKind,
     pub ufrag: String,
     /// Remote addresses routed to this peer.
     pub addrs: Vec<SocketAddr>,
@@ -101,7 +103,7 @@ pub(crate) struct Peer {
     /// Since when ICE is disconnected, if it is.
     pub disconnected_since: Option<Instant>,
     /// Since when (and why) a publisher whose connection ended waits for its replacement.
-    pub parked: Option<(Instant, crate::engine::CloseReason)>,
+    pub parked: Option<(Instant, CloseReason)>,
     pub stats: PeerStats,
     pub voice: crate::speaking::VoiceActivity,
 }

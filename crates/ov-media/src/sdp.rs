@@ -60,32 +60,187 @@ mod tests {
 
 #[cfg(test)]
 mod properties {
+    //! `sending_media` against a model: structured SDP sections rendered the way real
+    //! offers vary (line endings, trailing spaces, attribute order, near-miss lines), and
+    //! the expected list computed from the structure, not from the text.
+
     use super::*;
     use proptest::prelude::*;
+    use proptest::sample::Index;
 
-    fn sdp_like() -> impl Strategy<Value = String> {
-        let line = prop_oneof![
-            Just("m=audio 9 UDP/TLS/RTP/SAVPF 111".to_owned()),
-            Just("m=video 0 UDP/TLS/RTP/SAVPF 96".to_owned()),
-            Just("m=video 9 x".to_owned()),
-            Just("m=".to_owned()),
-            Just("a=sendonly".to_owned()),
-            Just("a=recvonly".to_owned()),
-            Just("a=inactive".to_owned()),
-            "a=mid:[a-z0-9]{0,4}",
-            "[ -~]{0,30}",
+    /// One media section of the model.
+    #[derive(Debug, Clone)]
+    struct Section {
+        /// The media token of the `m=` line.
+        media: &'static str,
+        port: u16,
+        mid: Option<String>,
+        direction: Option<&'static str>,
+        /// Other lines of the section, none of which names a mid or a direction.
+        others: Vec<String>,
+        /// Where the mid and the direction lines go among `others`.
+        mid_at: Index,
+        direction_at: Index,
+    }
+
+    impl Section {
+        /// What `sending_media` must report for this section.
+        fn expected(&self) -> Option<(String, MediaKind)> {
+            let kind = match self.media {
+                "audio" => MediaKind::Audio,
+                "video" => MediaKind::Video,
+                _ => return None,
+            };
+            if self.port == 0 || matches!(self.direction, Some("recvonly" | "inactive")) {
+                return None;
+            }
+            self.mid.clone().map(|mid| (mid, kind))
+        }
+
+        fn lines(&self) -> Vec<String> {
+            let mut lines = self.others.clone();
+            if let Some(d) = self.direction {
+                lines.insert(self.direction_at.index(lines.len() + 1), format!("a={d}"));
+            }
+            if let Some(mid) = &self.mid {
+                lines.insert(self.mid_at.index(lines.len() + 1), format!("a=mid:{mid}"));
+            }
+            lines.insert(
+                0,
+                format!("m={} {} UDP/TLS/RTP/SAVPF 96", self.media, self.port),
+            );
+            lines
+        }
+    }
+
+    fn section() -> impl Strategy<Value = Section> {
+        let media = prop::sample::select(vec!["audio", "video", "application", "text", "audiox"]);
+        let direction = prop::sample::select(vec![
+            None,
+            Some("sendonly"),
+            Some("sendrecv"),
+            Some("recvonly"),
+            Some("inactive"),
+        ]);
+        let other = prop_oneof![
+            one_of(&[
+                "a=rtpmap:96 VP8/90000",
+                "c=IN IP4 0.0.0.0",
+                "a=rtcp-mux",
+                "a=ice-ufrag:abcd",
+                "a=msid:- track",
+                "b=AS:300",
+                // Near misses that name no mid and no direction.
+                "a=mid",
+                "a=midx:7",
+                "a=recvonlyx",
+                "a=inactive:1",
+                "a=extmap:1 m=audio 0",
+            ]),
+            "a=[a-z]{1,8}:[ -~]{0,20}".prop_filter("not a mid", |l| !l.starts_with("a=mid:")),
         ];
-        prop::collection::vec(line, 0..20).prop_map(|lines| lines.join("\r\n"))
+        (
+            media,
+            prop::sample::select(vec![0u16, 9, 50_000]),
+            proptest::option::of("[a-zA-Z0-9_-]{1,6}"),
+            direction,
+            prop::collection::vec(other, 0..6),
+            any::<Index>(),
+            any::<Index>(),
+        )
+            .prop_map(
+                |(media, port, mid, direction, others, mid_at, direction_at)| Section {
+                    media,
+                    port,
+                    mid,
+                    direction,
+                    others,
+                    mid_at,
+                    direction_at,
+                },
+            )
+    }
+
+    /// The model as text: session lines, then the sections; each line ends in `\r\n` or
+    /// `\n`, maybe after trailing blanks; the last line may have no ending at all.
+    fn render(sections: &[Section], endings: &[(bool, &str)], final_newline: bool) -> String {
+        let session = [
+            "v=0",
+            "o=- 1 2 IN IP4 127.0.0.1",
+            "s=-",
+            "t=0 0",
+            "a=group:BUNDLE 0 1",
+        ];
+        let lines: Vec<String> = session
+            .iter()
+            .map(|l| l.to_string())
+            .chain(sections.iter().flat_map(Section::lines))
+            .collect();
+        let mut text = String::new();
+        for (i, line) in lines.iter().enumerate() {
+            let (crlf, blanks) = endings[i % endings.len()];
+            text.push_str(line);
+            text.push_str(blanks);
+            if i + 1 < lines.len() || final_newline {
+                text.push_str(if crlf { "\r\n" } else { "\n" });
+            }
+        }
+        text
+    }
+
+    /// Any one of `lines`, as a `String`.
+    fn one_of(lines: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop::sample::select(lines).prop_map(str::to_owned)
+    }
+
+    /// Text with line breaks and SDP fragments in any order, valid or not.
+    fn sdp_fragments() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            one_of(&[
+                "m=",
+                "m=audio 9 ",
+                "m=video 0 ",
+                "a=mid:",
+                "a=sendonly",
+                "a=recvonly",
+                "a=inactive",
+                "\r\n",
+                "\n",
+                "\r",
+                " ",
+                "\t",
+                ":",
+            ]),
+            "\\PC{0,12}",
+            any::<char>().prop_map(String::from),
+        ];
+        prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
     }
 
     proptest! {
         #[test]
-        fn never_panics_and_only_names_sending_lines(sdp in sdp_like(), noise in "\\PC{0,200}") {
-            for text in [&sdp, &noise] {
-                for (mid, _) in sending_media(text) {
-                    let line = format!("a=mid:{mid}");
-                    prop_assert!(text.contains(&line));
-                }
+        fn reports_exactly_the_sending_audio_and_video_lines(
+            sections in prop::collection::vec(section(), 0..6),
+            endings in prop::collection::vec(
+                (any::<bool>(), prop::sample::select(vec!["", " ", "  ", "\t"])),
+                1..6,
+            ),
+            final_newline in any::<bool>(),
+        ) {
+            let text = render(&sections, &endings, final_newline);
+            let expected: Vec<(String, MediaKind)> =
+                sections.iter().filter_map(Section::expected).collect();
+            prop_assert_eq!(sending_media(&text), expected, "{:?}", text);
+        }
+
+        #[test]
+        fn never_panics_on_arbitrary_text(text in sdp_fragments()) {
+            let found = sending_media(&text);
+            // At most one entry per media line, and a mid never spans a line break or
+            // keeps the line's trailing blanks.
+            prop_assert!(found.len() <= text.matches("m=").count());
+            for (mid, _) in &found {
+                prop_assert!(!mid.contains('\n') && mid.trim_end() == mid, "{:?}", mid);
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Instant;
 
-use crate::engine::PeerId;
+use crate::contract::PeerId;
 
 /// Deadlines by peer.
 #[derive(Debug, Default)]

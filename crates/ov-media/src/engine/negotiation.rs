@@ -7,10 +7,11 @@ use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::media::{Direction, Mid};
 use str0m::{Candidate, Rtc};
 
-use super::{Engine, PeerId};
+use super::Engine;
 use crate::config::{self, VideoCodecChoice};
+use crate::contract::PeerId;
 use crate::error::MediaError;
-use crate::peer::{MediaKind, Peer, PeerStats, PubTrack, Role, SubTrack};
+use crate::peer::{MediaKind, Peer, PeerKind, PeerStats, PubTrack, SubTrack};
 
 /// A publisher's new `Rtc`, its SDP answer, and its receiving media lines.
 type Negotiated = (Rtc, String, Vec<(Mid, MediaKind)>);
@@ -23,7 +24,7 @@ impl Engine {
         offer: &str,
         video: VideoCodecChoice,
     ) -> Result<(PeerId, String), MediaError> {
-        self.last_now = now;
+        self.table.last_now = now;
         let (rtc, answer, lines) = self.negotiate_publisher(now, offer, video)?;
         let tracks: Vec<PubTrack> = lines
             .into_iter()
@@ -34,17 +35,17 @@ impl Engine {
                 last_keyframe_request: None,
             })
             .collect();
-        let id = self.insert(
+        let id = self.table.insert(
             rtc,
-            Role::Publisher {
+            PeerKind::Publisher {
                 tracks,
                 ssrcs: Vec::new(),
                 codecs: Vec::new(),
             },
             now,
         );
-        self.drive(id, now);
-        self.flush(now);
+        self.table.drive(id, now);
+        self.table.flush(now);
         Ok((id, answer))
     }
 
@@ -58,15 +59,15 @@ impl Engine {
         offer: &str,
         video: VideoCodecChoice,
     ) -> Result<String, MediaError> {
-        self.last_now = now;
-        match self.peers.get(&peer).map(|p| &p.role) {
+        self.table.last_now = now;
+        match self.table.peers.get(&peer).map(|p| &p.kind) {
             None => return Err(MediaError::NoSuchPeer),
-            Some(Role::Subscriber { .. }) => return Err(MediaError::WrongPeerKind),
-            Some(Role::Publisher { .. }) => {}
+            Some(PeerKind::Subscriber { .. }) => return Err(MediaError::WrongPeerKind),
+            Some(PeerKind::Publisher { .. }) => {}
         }
         let (mut rtc, answer, mut fresh) = self.negotiate_publisher(now, offer, video)?;
         let ufrag = rtc.direct_api().local_ice_credentials().ufrag;
-        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
+        let p = self.table.peer_mut(peer)?;
         let mut old = std::mem::replace(&mut p.rtc, rtc);
         old.disconnect();
         let old_ufrag = std::mem::replace(&mut p.ufrag, ufrag.clone());
@@ -77,11 +78,11 @@ impl Engine {
         p.parked = None;
         p.stats = PeerStats::default();
         let mut subscribers = Vec::new();
-        if let Role::Publisher {
+        if let PeerKind::Publisher {
             tracks,
             ssrcs,
             codecs,
-        } = &mut p.role
+        } = &mut p.kind
         {
             ssrcs.clear();
             codecs.clear();
@@ -101,20 +102,15 @@ impl Engine {
                 last_keyframe_request: None,
             }));
         }
-        self.by_ufrag.remove(&old_ufrag);
-        self.by_ufrag.insert(ufrag, peer);
-        for addr in old_addrs {
-            if self.by_addr.get(&addr) == Some(&peer) {
-                self.by_addr.remove(&addr);
-            }
-        }
+        self.table.unroute(peer, &old_ufrag, &old_addrs);
+        self.table.by_ufrag.insert(ufrag, peer);
         subscribers.sort();
         subscribers.dedup();
         for s in subscribers {
-            self.map_payload_types(s);
+            self.table.map_payload_types(s);
         }
-        self.drive(peer, now);
-        self.flush(now);
+        self.table.drive(peer, now);
+        self.table.flush(now);
         Ok(answer)
     }
 
@@ -126,9 +122,9 @@ impl Engine {
         source: PeerId,
         label: &str,
     ) -> Result<(PeerId, String), MediaError> {
-        self.last_now = now;
-        let publisher = self.peers.get(&source).ok_or(MediaError::NoSuchPeer)?;
-        let Role::Publisher { tracks, .. } = &publisher.role else {
+        self.table.last_now = now;
+        let publisher = self.table.peer(source)?;
+        let PeerKind::Publisher { tracks, .. } = &publisher.kind else {
             return Err(MediaError::WrongPeerKind);
         };
         let kinds: Vec<(usize, MediaKind, Vec<str0m::media::Pt>)> = tracks
@@ -152,7 +148,7 @@ impl Engine {
             .filter(|p| kinds.iter().any(|(_, _, pts)| pts.contains(&p.pt())))
             .cloned()
             .collect();
-        let mut rtc = config::subscriber(&self.config, &self.cert, params, now);
+        let mut rtc = config::subscriber(&self.table.config, &self.cert, params, now);
         self.add_candidates(&mut rtc)?;
         let mut api = rtc.sdp_api();
         let mut sub_tracks = Vec::new();
@@ -175,9 +171,9 @@ impl Engine {
         let (offer, pending) = api
             .apply()
             .ok_or_else(|| MediaError::Sdp("nothing to offer".into()))?;
-        let id = self.insert(
+        let id = self.table.insert(
             rtc,
-            Role::Subscriber {
+            PeerKind::Subscriber {
                 source,
                 tracks: sub_tracks,
                 pending: Some(pending),
@@ -185,16 +181,16 @@ impl Engine {
             now,
         );
         if let Some(Peer {
-            role: Role::Publisher { tracks, .. },
+            kind: PeerKind::Publisher { tracks, .. },
             ..
-        }) = self.peers.get_mut(&source)
+        }) = self.table.peers.get_mut(&source)
         {
             for (i, (source_track, _, _)) in kinds.iter().enumerate() {
                 tracks[*source_track].subscribers.push((id, i));
             }
         }
-        self.drive(id, now);
-        self.flush(now);
+        self.table.drive(id, now);
+        self.table.flush(now);
         Ok((id, offer.to_sdp_string()))
     }
 
@@ -205,11 +201,11 @@ impl Engine {
         peer: PeerId,
         answer: &str,
     ) -> Result<(), MediaError> {
-        self.last_now = now;
+        self.table.last_now = now;
         let answer =
             SdpAnswer::from_sdp_string(answer).map_err(|e| MediaError::Sdp(e.to_string()))?;
-        let p = self.peers.get_mut(&peer).ok_or(MediaError::NoSuchPeer)?;
-        let Role::Subscriber { pending, .. } = &mut p.role else {
+        let p = self.table.peer_mut(peer)?;
+        let PeerKind::Subscriber { pending, .. } = &mut p.kind else {
             return Err(MediaError::WrongPeerKind);
         };
         let pending = pending.take().ok_or(MediaError::NoPendingOffer)?;
@@ -217,9 +213,9 @@ impl Engine {
             .sdp_api()
             .accept_answer(pending, answer)
             .map_err(|e| MediaError::Sdp(e.to_string()))?;
-        self.map_payload_types(peer);
-        self.drive(peer, now);
-        self.flush(now);
+        self.table.map_payload_types(peer);
+        self.table.drive(peer, now);
+        self.table.flush(now);
         Ok(())
     }
 
@@ -233,7 +229,7 @@ impl Engine {
     ) -> Result<Negotiated, MediaError> {
         let sending = crate::sdp::sending_media(offer);
         let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
-        let mut rtc = config::publisher(&self.config, &self.cert, video, now);
+        let mut rtc = config::publisher(&self.table.config, &self.cert, video, now);
         self.add_candidates(&mut rtc)?;
         let answer = rtc
             .sdp_api()
@@ -257,7 +253,7 @@ impl Engine {
 
     fn add_candidates(&self, rtc: &mut Rtc) -> Result<(), MediaError> {
         let mut added = false;
-        for addr in &self.config.candidates {
+        for addr in &self.table.config.candidates {
             if let Ok(c) = Candidate::host(*addr, "udp") {
                 added |= rtc.add_local_candidate(c).is_some();
             }

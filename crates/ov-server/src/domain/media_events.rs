@@ -19,8 +19,6 @@ impl Registry {
     pub fn on_media_event(&self, event: MediaEvent) {
         let peer = match event {
             MediaEvent::Connected(p) | MediaEvent::Disconnected(p) | MediaEvent::Closed(p, _) => p,
-            // TODO(merge): the engine stops emitting speaking events.
-            MediaEvent::Speaking(..) => return,
         };
         let Some(owner) = self.services().peer_owner(peer) else {
             tracing::debug!(%peer, ?event, "media event of a peer no longer in use");
@@ -42,7 +40,6 @@ impl Registry {
                     handle.lock().end_peer(peer, &owner, reason);
                 }
             }
-            MediaEvent::Speaking(..) => {}
         }
     }
 }

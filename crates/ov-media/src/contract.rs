@@ -1,0 +1,65 @@
+//! What the engine and the code that drives it exchange: peer handles, datagrams to send,
+//! events, and the engine's answer to "what next?". Kept apart from the engine so that
+//! every module can name these without depending on the engine itself.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// Handle of a peer connection inside the engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PeerId(pub u64);
+
+impl fmt::Display for PeerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "peer-{}", self.0)
+    }
+}
+
+/// A datagram to send.
+#[derive(Debug)]
+pub struct Transmit {
+    /// Local address (one of the configured candidates).
+    pub source: SocketAddr,
+    /// Remote address.
+    pub destination: SocketAddr,
+    /// The bytes.
+    pub contents: Vec<u8>,
+}
+
+/// Why the engine closed a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// ICE/DTLS never completed within the connect timeout.
+    ConnectTimeout,
+    /// ICE stayed disconnected longer than the disconnect timeout.
+    DisconnectTimeout,
+    /// The remote closed DTLS, or the connection failed fatally.
+    Failed,
+}
+
+/// Something the server should know about.
+///
+/// There is no voice-activity event: OpenVidu 2 sends no server-side speaking events
+/// (browsers compute `publisherStartSpeaking` themselves), so the smoothed level and the
+/// speaking flag are only reported in [`PeerStats`](crate::PeerStats) (REST `webRtcStats`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// ICE and DTLS are up (again).
+    Connected(PeerId),
+    /// ICE lost the remote (it may come back).
+    Disconnected(PeerId),
+    /// The engine removed the peer.
+    Closed(PeerId, CloseReason),
+}
+
+/// What [`Engine::poll_output`](crate::Engine::poll_output) returns.
+#[derive(Debug)]
+pub enum Output {
+    /// Send this datagram.
+    Transmit(Transmit),
+    /// Tell the server.
+    Event(Event),
+    /// Nothing more until this time (or new input).
+    Timeout(Instant),
+}

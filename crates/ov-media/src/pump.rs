@@ -1,0 +1,269 @@
+//! The per-peer pump: gives one peer's str0m `Rtc` its input (a datagram the engine routed
+//! to it, or the passing of time) and drains what str0m produces. Datagrams to send go to
+//! the driver's output; str0m events update the peer (connection state, tracks,
+//! statistics, voice activity); received RTP and keyframe needs become [`Pending`] work
+//! that [`crate::forward`] does once no peer is borrowed.
+//!
+//! [`Pending`]: crate::table::Pending
+
+use std::time::{Duration, Instant};
+
+use str0m::net::Receive;
+use str0m::rtp::RtpPacket;
+use str0m::{IceConnectionState, Input};
+
+use crate::contract::{CloseReason, Event, Output, PeerId, Transmit};
+use crate::peer::{MediaKind, PeerKind, PubTrack, TrackStats};
+use crate::table::PeerTable;
+
+impl PeerTable {
+    /// A datagram for `peer` arrived.
+    pub fn receive(&mut self, peer: PeerId, now: Instant, receive: Receive) {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if let Err(e) = p.rtc.handle_input(Input::Receive(now, receive)) {
+            tracing::debug!(%peer, error = %e, "input rejected");
+        }
+        self.drive(peer, now);
+    }
+
+    /// `peer`'s deadline passed: close it if it waited too long (parked, never connected,
+    /// disconnected), else let str0m handle the time.
+    pub fn wake(&mut self, peer: PeerId, now: Instant) {
+        if let Some((since, reason)) = self.peers.get(&peer).and_then(|p| p.parked) {
+            if now.saturating_duration_since(since) >= self.config.park_timeout {
+                self.close(now, peer, reason);
+            } else {
+                self.timers.set(peer, since + self.config.park_timeout);
+            }
+            return;
+        }
+        if let Some(reason) = self.expired(peer, now) {
+            self.close(now, peer, reason);
+            return;
+        }
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
+            tracing::debug!(%peer, error = %e, "timeout handling failed");
+        }
+        self.drive(peer, now);
+    }
+
+    /// Drains `peer` until str0m has nothing more to say before a future deadline; then
+    /// schedules that deadline.
+    pub fn drive(&mut self, peer: PeerId, now: Instant) {
+        if self.peers.get(&peer).is_some_and(|p| p.parked.is_some()) {
+            return;
+        }
+        // A written packet needs a timeout input to leave; a few rounds suffice.
+        for _ in 0..8 {
+            let Some(deadline) = self.drain(peer, now) else {
+                return;
+            };
+            if deadline > now {
+                let deadline = self.with_own_deadlines(peer, deadline);
+                self.timers.set(peer, deadline);
+                return;
+            }
+            let Some(p) = self.peers.get_mut(&peer) else {
+                return;
+            };
+            if p.rtc.handle_input(Input::Timeout(now)).is_err() {
+                break;
+            }
+        }
+        self.timers.set(peer, now + Duration::from_millis(1));
+    }
+
+    /// Whether `peer` should be closed now.
+    fn expired(&self, peer: PeerId, now: Instant) -> Option<CloseReason> {
+        let p = self.peers.get(&peer)?;
+        if !p.rtc.is_alive() {
+            return Some(CloseReason::Failed);
+        }
+        if !p.connected && now.saturating_duration_since(p.created) >= self.config.connect_timeout {
+            return Some(CloseReason::ConnectTimeout);
+        }
+        if let Some(since) = p.disconnected_since
+            && now.saturating_duration_since(since) >= self.config.disconnect_timeout
+        {
+            return Some(CloseReason::DisconnectTimeout);
+        }
+        None
+    }
+
+    /// The earliest of str0m's deadline and the engine's own (connect/disconnect limits).
+    fn with_own_deadlines(&self, peer: PeerId, deadline: Instant) -> Instant {
+        let Some(p) = self.peers.get(&peer) else {
+            return deadline;
+        };
+        let mut d = deadline;
+        if !p.connected {
+            d = d.min(p.created + self.config.connect_timeout);
+        }
+        if let Some(since) = p.disconnected_since {
+            d = d.min(since + self.config.disconnect_timeout);
+        }
+        d
+    }
+
+    /// Polls `peer` until str0m returns its next deadline, handling its events.
+    /// `None` when the peer is gone.
+    fn drain(&mut self, peer: PeerId, now: Instant) -> Option<Instant> {
+        loop {
+            let p = self.peers.get_mut(&peer)?;
+            let output = match p.rtc.poll_output() {
+                Ok(o) => o,
+                Err(e) => {
+                    tracing::debug!(%peer, error = %e, "peer failed");
+                    self.close(now, peer, CloseReason::Failed);
+                    return None;
+                }
+            };
+            match output {
+                str0m::Output::Timeout(t) => {
+                    if !p.rtc.is_alive() {
+                        self.close(now, peer, CloseReason::Failed);
+                        return None;
+                    }
+                    return Some(t);
+                }
+                str0m::Output::Transmit(t) => self.out.push_back(Output::Transmit(Transmit {
+                    source: t.source,
+                    destination: t.destination,
+                    contents: t.contents.into(),
+                })),
+                str0m::Output::Event(e) => self.on_event(peer, now, e),
+            }
+        }
+    }
+
+    fn on_event(&mut self, peer: PeerId, now: Instant, event: str0m::Event) {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        match event {
+            str0m::Event::Connected => {
+                p.connected = true;
+                p.stats.connected = true;
+                p.disconnected_since = None;
+                self.out.push_back(Output::Event(Event::Connected(peer)));
+                // A new subscriber needs a keyframe to start decoding.
+                if let PeerKind::Subscriber { source, tracks, .. } = &p.kind {
+                    for t in tracks.iter().filter(|t| t.kind == MediaKind::Video) {
+                        self.pending.keyframes.push((*source, t.source_track));
+                    }
+                }
+            }
+            str0m::Event::IceConnectionStateChange(state) => match state {
+                IceConnectionState::Disconnected => {
+                    p.disconnected_since.get_or_insert(now);
+                    p.stats.connected = false;
+                    self.out.push_back(Output::Event(Event::Disconnected(peer)));
+                }
+                IceConnectionState::Connected | IceConnectionState::Completed
+                    if p.disconnected_since.take().is_some() =>
+                {
+                    p.stats.connected = p.connected;
+                    self.out.push_back(Output::Event(Event::Connected(peer)));
+                }
+                _ => {}
+            },
+            str0m::Event::MediaAdded(added) => {
+                if let PeerKind::Publisher { tracks, .. } = &mut p.kind
+                    && added.direction.is_receiving()
+                    && !tracks.iter().any(|t| t.mid == added.mid)
+                {
+                    tracks.push(PubTrack {
+                        mid: added.mid,
+                        kind: added.kind.into(),
+                        subscribers: Vec::new(),
+                        last_keyframe_request: None,
+                    });
+                }
+            }
+            str0m::Event::RtpPacket(packet) => self.on_packet(peer, packet),
+            str0m::Event::KeyframeRequest(req) => {
+                if let PeerKind::Subscriber { source, tracks, .. } = &p.kind
+                    && let Some(t) = tracks.iter().find(|t| t.mid == req.mid)
+                {
+                    self.pending.keyframes.push((*source, t.source_track));
+                }
+            }
+            str0m::Event::PeerStats(s) => {
+                p.stats.bytes_received = s.peer_bytes_rx;
+                p.stats.bytes_sent = s.peer_bytes_tx;
+                p.stats.rtt = s.rtt;
+                if let Some(pair) = s.selected_candidate_pair {
+                    p.stats.local_candidate = Some(pair.local.addr.to_string());
+                    p.stats.remote_candidate = Some(pair.remote.addr.to_string());
+                }
+            }
+            str0m::Event::MediaIngressStats(s) => {
+                let t = track_stats(&mut p.stats.tracks, &s.mid.to_string());
+                (t.packets, t.bytes, t.nacks, t.plis, t.firs) =
+                    (s.packets, s.bytes, s.nacks, s.plis, s.firs);
+                (t.loss, t.rtt) = (s.loss, s.rtt);
+            }
+            str0m::Event::MediaEgressStats(s) => {
+                let t = track_stats(&mut p.stats.tracks, &s.mid.to_string());
+                (t.packets, t.bytes, t.nacks, t.plis, t.firs) =
+                    (s.packets, s.bytes, s.nacks, s.plis, s.firs);
+                (t.loss, t.rtt) = (s.loss, s.rtt);
+            }
+            _ => {}
+        }
+    }
+
+    /// A publisher's RTP packet: find its track (by SSRC, learned from str0m on the first
+    /// packet), note its audio level, and queue it for the track's subscribers.
+    fn on_packet(&mut self, peer: PeerId, packet: RtpPacket) {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let PeerKind::Publisher { tracks, ssrcs, .. } = &mut p.kind else {
+            return;
+        };
+        let ssrc = packet.header.ssrc;
+        let track = match ssrcs.iter().find(|(s, _)| *s == ssrc) {
+            Some((_, t)) => *t,
+            None => {
+                let Some(mid) = p.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid()) else {
+                    return;
+                };
+                let Some(t) = tracks.iter().position(|t| t.mid == mid) else {
+                    return;
+                };
+                ssrcs.push((ssrc, t));
+                t
+            }
+        };
+        if tracks[track].kind == MediaKind::Audio
+            && let Some(level) = packet.header.ext_vals.audio_level
+        {
+            // Only the statistics report voice activity (see `Event`).
+            p.voice.update(level.unsigned_abs(), packet.timestamp);
+            p.stats.audio_level = Some(p.voice.level());
+        }
+        if !tracks[track].subscribers.is_empty() {
+            self.pending.forwards.push((peer, track, packet));
+        }
+    }
+}
+
+/// The statistics of media line `mid`, added on first sight.
+fn track_stats<'a>(tracks: &'a mut Vec<TrackStats>, mid: &str) -> &'a mut TrackStats {
+    match tracks.iter().position(|t| t.mid == mid) {
+        Some(i) => &mut tracks[i],
+        None => {
+            tracks.push(TrackStats {
+                mid: mid.to_owned(),
+                ..Default::default()
+            });
+            tracks.last_mut().expect("just pushed")
+        }
+    }
+}
