@@ -1,7 +1,7 @@
 //! A participant's presence: `joinRoom`, a dropped socket's grace period, `connect` on a
 //! new socket, and `leaveRoom`.
 
-use ov_protocol::ids::ConnectionId;
+use ov_protocol::ids::{ConnectionId, SessionId};
 use ov_protocol::rest::Role;
 use ov_protocol::rpc::{self, JoinRoomResult, notification, notify};
 use ov_protocol::token::TokenUrl;
@@ -38,14 +38,14 @@ impl Registry {
     /// `joinRoom` of session `session_id`: finds the session, then joins it.
     pub fn join(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         request: JoinRequest,
         outbox: Outbox,
         request_id: &Value,
     ) -> Result<Binding, SignalingError> {
         let handle = self
             .session(session_id)
-            .ok_or_else(|| SignalingError::SessionNotFound(session_id.into()))?;
+            .ok_or_else(|| SignalingError::SessionNotFound(session_id.clone()))?;
         let (connection_id, rpc_session_id) = handle.lock().join(request, outbox, request_id)?;
         Ok(Binding {
             session: handle,
@@ -261,7 +261,7 @@ impl SessionState {
 
     /// The socket of `connection_id` closed without `leaveRoom`: keep the participant,
     /// buffer its frames, and return the generation the eviction timer must match.
-    pub fn detach(&mut self, connection_id: &str, socket_id: u64) -> Option<u64> {
+    pub fn detach(&mut self, connection_id: &ConnectionId, socket_id: u64) -> Option<u64> {
         let p = self.participant_mut(connection_id)?;
         if p.delivery.socket_id() != Some(socket_id) {
             // Already re-attached to a newer socket.
@@ -277,7 +277,7 @@ impl SessionState {
     }
 
     /// Whether `connection_id` is still detached since the detach of `generation`.
-    pub fn is_detached(&mut self, connection_id: &str, generation: u64) -> bool {
+    pub fn is_detached(&mut self, connection_id: &ConnectionId, generation: u64) -> bool {
         self.participant_mut(connection_id).is_some_and(
             |p| matches!(p.delivery, Delivery::Detached { generation: g, .. } if g == generation),
         )
@@ -287,7 +287,7 @@ impl SessionState {
     /// kept while it was away.
     pub fn reattach(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         rpc_session_id: &str,
         outbox: Outbox,
         request_id: &Value,
@@ -309,7 +309,7 @@ impl SessionState {
         for frame in buffered {
             outbox.send(frame);
         }
-        tracing::info!(session_id = %self.id, connection_id, "participant reconnected");
+        tracing::info!(session_id = %self.id, %connection_id, "participant reconnected");
         Ok(())
     }
 }

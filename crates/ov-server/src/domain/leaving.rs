@@ -1,6 +1,7 @@
 //! Participants leaving or being evicted, streams and subscriptions ending, and sessions
 //! shutting: the one place where a participant's media and events are released.
 
+use ov_protocol::ids::ConnectionId;
 use ov_protocol::rpc::{ConnectionReason, notification, notify};
 
 use super::events::{SessionRef, WebrtcRef};
@@ -16,11 +17,11 @@ impl SessionState {
     /// the leaver first (its own `leaveRoom` reply).
     pub fn remove_participant(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         reason: Reason,
         before_notices: Option<String>,
     ) {
-        let Some(at) = self.connections.iter().position(|c| c.id == connection_id) else {
+        let Some(at) = self.connections.iter().position(|c| c.id == *connection_id) else {
             return;
         };
         let mut connection = self.connections.remove(at);
@@ -71,13 +72,13 @@ impl SessionState {
         }
         self.services
             .forget_rpc_session(&participant.rpc_session_id);
-        tracing::info!(session_id = %self.id, connection_id, reason = reason.as_str(), "participant left");
+        tracing::info!(session_id = %self.id, %connection_id, reason = reason.as_str(), "participant left");
     }
 
     /// Ends the stream of `owner`: closes its media and its subscriptions, and sends
     /// `participantUnpublished` (to the others for `unpublish`, to everyone otherwise, so
     /// that the owner's browser drops its publisher).
-    pub fn end_stream(&mut self, owner: &str, reason: Reason) {
+    pub fn end_stream(&mut self, owner: &ConnectionId, reason: Reason) {
         let Some(stream) = self.participant_mut(owner).and_then(|p| p.publisher.take()) else {
             return;
         };
@@ -85,18 +86,18 @@ impl SessionState {
         let frame = notify(
             notification::PARTICIPANT_UNPUBLISHED,
             ConnectionReason {
-                connection_id: owner.into(),
+                connection_id: owner.clone(),
                 reason: reason.as_str().to_owned(),
             },
         );
         let except = (!reason.tells_owner()).then_some(owner);
         self.notify_all(except, &frame);
-        tracing::info!(session_id = %self.id, connection_id = owner, stream_id = %stream.id, reason = reason.as_str(), "stream ended");
+        tracing::info!(session_id = %self.id, connection_id = %owner, stream_id = %stream.id, reason = reason.as_str(), "stream ended");
     }
 
     /// Closes the media of a stream that ended: its subscriptions first, then the
     /// publication itself, with their `webrtcConnectionDestroyed` events.
-    fn release_stream(&mut self, owner: &str, stream: &PublishedStream, reason: Reason) {
+    fn release_stream(&mut self, owner: &ConnectionId, stream: &PublishedStream, reason: Reason) {
         let session = self.session_ref();
         let services = self.services.clone();
         for c in &mut self.connections {
@@ -154,7 +155,7 @@ impl SessionState {
 pub(super) fn end_subscription(
     services: &Services,
     session: &SessionRef,
-    subscriber: &str,
+    subscriber: &ConnectionId,
     sub: &Subscription,
     options: Option<&StreamOptions>,
     reason: Reason,

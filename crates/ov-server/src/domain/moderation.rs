@@ -1,7 +1,7 @@
 //! Moderation: a MODERATOR's `forceDisconnect`/`forceUnpublish`, the REST evictions and
 //! unpublications, and REST changes of a connection's role and record flag.
 
-use ov_protocol::ids::{ConnectionId, StreamId};
+use ov_protocol::ids::{ConnectionId, SessionId, StreamId};
 use ov_protocol::rest::{self, ConnectionProperties};
 use ov_protocol::rpc;
 
@@ -27,15 +27,15 @@ impl Registry {
     /// REST `DELETE /sessions/{id}/stream/{streamId}`.
     pub fn force_unpublish_by_server(
         &self,
-        session_id: &str,
-        stream_id: &str,
+        session_id: &SessionId,
+        stream_id: &StreamId,
     ) -> Result<(), DomainError> {
         self.with_open_session(session_id, |state| {
             let owner = state
                 .owner_of(stream_id)
                 .ok_or_else(|| DomainError::StreamNotFound {
                     session: state.id.clone(),
-                    stream: stream_id.into(),
+                    stream: stream_id.clone(),
                 })?;
             state.end_stream(&owner, Reason::ForceUnpublishByServer);
             Ok(())
@@ -46,8 +46,8 @@ impl Registry {
     /// here).
     pub fn update_connection(
         &self,
-        session_id: &str,
-        connection_id: &str,
+        session_id: &SessionId,
+        connection_id: &ConnectionId,
         props: &ConnectionProperties,
     ) -> Result<rest::Connection, DomainError> {
         self.with_open_session(session_id, |state| {
@@ -72,7 +72,7 @@ impl SessionState {
     /// `forceDisconnect` of `target` by `moderator`.
     fn force_disconnect(
         &mut self,
-        moderator: &str,
+        moderator: &ConnectionId,
         target: &ConnectionId,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
@@ -91,7 +91,7 @@ impl SessionState {
     /// `forceUnpublish` of `stream` by `moderator`.
     fn force_unpublish(
         &mut self,
-        moderator: &str,
+        moderator: &ConnectionId,
         stream: &StreamId,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
@@ -109,7 +109,7 @@ impl SessionState {
 
     /// REST `DELETE …/connection/{id}`: a pending connection loses its token, an active one
     /// is evicted with `forceDisconnectByServer`. Returns whether a participant left.
-    pub fn delete_connection(&mut self, connection_id: &str) -> Result<bool, DomainError> {
+    pub fn delete_connection(&mut self, connection_id: &ConnectionId) -> Result<bool, DomainError> {
         let active = self
             .connection(connection_id)
             .filter(|c| c.is_visible())
@@ -118,9 +118,9 @@ impl SessionState {
         if active {
             self.remove_participant(connection_id, Reason::ForceDisconnectByServer, None);
         } else {
-            self.connections.retain(|c| c.id != connection_id);
+            self.connections.retain(|c| c.id != *connection_id);
         }
-        tracing::info!(session_id = %self.id, connection_id, "connection removed by the server");
+        tracing::info!(session_id = %self.id, %connection_id, "connection removed by the server");
         Ok(active)
     }
 
@@ -128,7 +128,7 @@ impl SessionState {
     /// (`connectionPropertyChanged`), and a new role takes effect on its next request.
     fn update_connection(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         props: &ConnectionProperties,
     ) -> Result<rest::Connection, DomainError> {
         let not_found = self.connection_not_found(connection_id);

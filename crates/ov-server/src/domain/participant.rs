@@ -75,14 +75,6 @@ impl Participant {
     pub fn send(&mut self, frame: String) {
         self.delivery.send(frame);
     }
-
-    /// Every media peer this participant owns.
-    pub fn peers(&self) -> impl Iterator<Item = PeerId> + '_ {
-        self.publisher
-            .iter()
-            .map(|p| p.peer)
-            .chain(self.subscriptions.iter().map(|s| s.peer))
-    }
 }
 
 impl PublishedStream {

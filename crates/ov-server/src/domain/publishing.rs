@@ -5,7 +5,7 @@
 //! again. When the commit fails (the participant left meanwhile) the new engine peer is
 //! released, so nothing is leaked.
 
-use ov_protocol::ids::StreamId;
+use ov_protocol::ids::{ConnectionId, StreamId};
 use ov_protocol::rest::VideoCodec;
 use ov_protocol::rpc::requests::PublishVideoParams;
 use ov_protocol::rpc::{self, ParticipantPublished, notification, notify};
@@ -74,7 +74,10 @@ impl Binding {
 
 impl SessionState {
     /// Whether `connection_id` may publish now; the video codecs to accept.
-    fn prepare_publish(&self, connection_id: &str) -> Result<VideoCodecChoice, SignalingError> {
+    fn prepare_publish(
+        &self,
+        connection_id: &ConnectionId,
+    ) -> Result<VideoCodecChoice, SignalingError> {
         let c = self
             .connection(connection_id)
             .filter(|c| c.is_active())
@@ -95,7 +98,7 @@ impl SessionState {
     /// `createdAt`), then announces it to the others.
     fn commit_publish(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         options: StreamOptions,
         peer: PeerId,
         offer: String,
@@ -168,7 +171,7 @@ impl SessionState {
     /// Before a publisher's media reconnection: its engine peer and the codecs to accept.
     fn prepare_republish(
         &self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         stream_id: &StreamId,
     ) -> Result<(PeerId, VideoCodecChoice), SignalingError> {
         let stream = self
@@ -186,7 +189,7 @@ impl SessionState {
     /// stream id (nobody else is told: subscribers continue).
     fn commit_republish(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         offer: String,
         answer: String,
         reply: Reply<'_>,
@@ -205,7 +208,11 @@ impl SessionState {
     }
 
     /// `unpublishVideo`.
-    fn unpublish(&mut self, connection_id: &str, reply: Reply<'_>) -> Result<(), SignalingError> {
+    fn unpublish(
+        &mut self,
+        connection_id: &ConnectionId,
+        reply: Reply<'_>,
+    ) -> Result<(), SignalingError> {
         let p = self.joined_mut(connection_id)?;
         if p.publisher.is_none() {
             return Err(SignalingError::NothingToUnpublish);

@@ -75,19 +75,19 @@ impl Registry {
     }
 
     /// The session `id`, if it exists.
-    pub fn session(&self, id: &str) -> Option<Arc<SessionHandle>> {
+    pub fn session(&self, id: &SessionId) -> Option<Arc<SessionHandle>> {
         self.map_read().get(id).cloned()
     }
 
-    fn session_or_not_found(&self, id: &str) -> Result<Arc<SessionHandle>, DomainError> {
+    fn session_or_not_found(&self, id: &SessionId) -> Result<Arc<SessionHandle>, DomainError> {
         self.session(id)
-            .ok_or_else(|| DomainError::SessionNotFound(id.into()))
+            .ok_or_else(|| DomainError::SessionNotFound(id.clone()))
     }
 
     /// Runs `f` on the state of the open session `id`.
     pub fn with_open_session<T>(
         &self,
-        id: &str,
+        id: &SessionId,
         f: impl FnOnce(&mut SessionState) -> Result<T, DomainError>,
     ) -> Result<T, DomainError> {
         let handle = self.session_or_not_found(id)?;
@@ -134,7 +134,7 @@ impl Registry {
     /// The REST Session object of `id`.
     pub fn get_session(
         &self,
-        id: &str,
+        id: &SessionId,
         pending: bool,
         webrtc_stats: bool,
     ) -> Result<rest::Session, DomainError> {
@@ -157,11 +157,11 @@ impl Registry {
 
     /// Closes session `id` (REST `DELETE`): every participant is evicted with
     /// `sessionClosedByServer`.
-    pub fn close_session(&self, id: &str) -> Result<(), DomainError> {
+    pub fn close_session(&self, id: &SessionId) -> Result<(), DomainError> {
         let handle = self
             .map_write()
             .remove(id)
-            .ok_or_else(|| DomainError::SessionNotFound(id.into()))?;
+            .ok_or_else(|| DomainError::SessionNotFound(id.clone()))?;
         let mut state = handle.lock();
         state.shut(Reason::SessionClosedByServer);
         self.services
@@ -174,7 +174,7 @@ impl Registry {
     /// Creates a connection (and its token) in session `session_id`.
     pub fn create_connection(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         props: &ConnectionProperties,
     ) -> Result<rest::Connection, DomainError> {
         self.insert_connection(session_id, props, |c, sid| c.to_rest(sid, None))
@@ -183,7 +183,7 @@ impl Registry {
     /// Creates a connection for the legacy `POST /tokens` and returns its Token object.
     pub fn create_token(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         props: &ConnectionProperties,
     ) -> Result<rest::Token, DomainError> {
         self.insert_connection(session_id, props, |c, sid| c.to_rest_token(sid))
@@ -191,7 +191,7 @@ impl Registry {
 
     fn insert_connection<T>(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         props: &ConnectionProperties,
         view: impl FnOnce(&ConnectionState, &SessionId) -> T,
     ) -> Result<T, DomainError> {
@@ -212,7 +212,7 @@ impl Registry {
                 &state.id,
                 &token_id,
             );
-            tracing::info!(session_id, connection_id = %id, role = settings.role.as_str(), "connection created");
+            tracing::info!(%session_id, connection_id = %id, role = settings.role.as_str(), "connection created");
             state.connections.push(ConnectionState {
                 id,
                 token_id,
@@ -229,8 +229,8 @@ impl Registry {
     /// The REST Connection `connection_id` of session `session_id`.
     pub fn get_connection(
         &self,
-        session_id: &str,
-        connection_id: &str,
+        session_id: &SessionId,
+        connection_id: &ConnectionId,
     ) -> Result<rest::Connection, DomainError> {
         self.with_open_session(session_id, |state| {
             state
@@ -244,7 +244,7 @@ impl Registry {
     /// The REST connections of session `session_id`.
     pub fn list_connections(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         pending: bool,
         webrtc_stats: bool,
     ) -> Result<Page<rest::Connection>, DomainError> {
@@ -257,8 +257,8 @@ impl Registry {
     /// is evicted with `forceDisconnectByServer`.
     pub fn delete_connection(
         &self,
-        session_id: &str,
-        connection_id: &str,
+        session_id: &SessionId,
+        connection_id: &ConnectionId,
     ) -> Result<(), DomainError> {
         let handle = self.session_or_not_found(session_id)?;
         let evicted = handle.lock_open()?.delete_connection(connection_id)?;

@@ -84,30 +84,30 @@ impl SessionHandle {
 
 impl SessionState {
     /// The connection with id `id`.
-    pub fn connection(&self, id: &str) -> Option<&ConnectionState> {
-        self.connections.iter().find(|c| c.id == id)
+    pub fn connection(&self, id: &ConnectionId) -> Option<&ConnectionState> {
+        self.connections.iter().find(|c| c.id == *id)
     }
 
     /// The connection with id `id`, mutably.
-    pub fn connection_mut(&mut self, id: &str) -> Option<&mut ConnectionState> {
-        self.connections.iter_mut().find(|c| c.id == id)
+    pub fn connection_mut(&mut self, id: &ConnectionId) -> Option<&mut ConnectionState> {
+        self.connections.iter_mut().find(|c| c.id == *id)
     }
 
     /// The participant of connection `id`.
-    pub fn participant_mut(&mut self, id: &str) -> Option<&mut Participant> {
+    pub fn participant_mut(&mut self, id: &ConnectionId) -> Option<&mut Participant> {
         self.connection_mut(id)?.participant.as_mut()
     }
 
     /// The participant of connection `id`, or [`SignalingError::Gone`].
-    pub fn joined_mut(&mut self, id: &str) -> Result<&mut Participant, SignalingError> {
+    pub fn joined_mut(&mut self, id: &ConnectionId) -> Result<&mut Participant, SignalingError> {
         self.participant_mut(id).ok_or(SignalingError::Gone)
     }
 
     /// `Err(ConnectionNotFound)` for REST paths naming a connection this session lacks.
-    pub(crate) fn connection_not_found(&self, connection: &str) -> DomainError {
+    pub(crate) fn connection_not_found(&self, connection: &ConnectionId) -> DomainError {
         DomainError::ConnectionNotFound {
             session: self.id.clone(),
-            connection: connection.into(),
+            connection: connection.clone(),
         }
     }
 
@@ -120,23 +120,23 @@ impl SessionState {
     }
 
     /// The options of the stream `stream_id`, if it is published.
-    pub fn stream_options(&self, stream_id: &str) -> Option<StreamOptions> {
+    pub fn stream_options(&self, stream_id: &StreamId) -> Option<StreamOptions> {
         self.connections
             .iter()
             .filter_map(|c| c.participant.as_ref()?.publisher.as_ref())
-            .find(|s| s.id == stream_id)
+            .find(|s| s.id == *stream_id)
             .map(|s| s.options.clone())
     }
 
     /// The connection publishing `stream_id`.
-    pub fn owner_of(&self, stream_id: &str) -> Option<ConnectionId> {
+    pub fn owner_of(&self, stream_id: &StreamId) -> Option<ConnectionId> {
         self.connections
             .iter()
             .find(|c| {
                 c.participant
                     .as_ref()
                     .and_then(|p| p.publisher.as_ref())
-                    .is_some_and(|s| s.id == stream_id)
+                    .is_some_and(|s| s.id == *stream_id)
             })
             .map(|c| c.id.clone())
     }
@@ -152,7 +152,7 @@ impl SessionState {
     }
 
     /// Queues `frame` for the participant of `connection_id`, if it is still there.
-    pub fn send_to(&mut self, connection_id: &str, frame: String) {
+    pub fn send_to(&mut self, connection_id: &ConnectionId, frame: String) {
         if let Some(p) = self.participant_mut(connection_id) {
             p.send(frame);
         }
@@ -161,7 +161,7 @@ impl SessionState {
     /// Checks that `connection_id` is an active moderator before it does `action`.
     pub fn require_moderator(
         &self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         action: &'static str,
     ) -> Result<(), SignalingError> {
         let me = self
@@ -181,9 +181,9 @@ impl SessionState {
     }
 
     /// Sends `frame` to every participant but `except`.
-    pub fn notify_all(&mut self, except: Option<&str>, frame: &str) {
+    pub fn notify_all(&mut self, except: Option<&ConnectionId>, frame: &str) {
         for c in &mut self.connections {
-            if Some(c.id.as_str()) == except {
+            if Some(&c.id) == except {
                 continue;
             }
             if let Some(p) = c.participant.as_mut() {

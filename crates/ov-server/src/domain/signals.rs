@@ -1,7 +1,7 @@
 //! Signals: `sendMessage` from participants and `POST /signal` from the application,
 //! delivered to chosen connections or to everyone.
 
-use ov_protocol::ids::ConnectionId;
+use ov_protocol::ids::{ConnectionId, SessionId};
 use ov_protocol::rpc::{self, SignalDelivery, notification, notify};
 use serde_json::Value;
 
@@ -62,7 +62,7 @@ impl Registry {
     /// REST `POST /signal`: a signal without `from`.
     pub fn signal_from_server(
         &self,
-        session_id: &str,
+        session_id: &SessionId,
         signal: &ov_protocol::rest::SignalRequest,
     ) -> Result<(), DomainError> {
         self.with_open_session(session_id, |state| {

@@ -98,7 +98,7 @@ impl SessionState {
     /// Before subscribing to `stream_id`: the publisher's media peer.
     fn prepare_subscribe(
         &self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         stream_id: &StreamId,
     ) -> Result<PeerId, SignalingError> {
         if !self
@@ -125,7 +125,7 @@ impl SessionState {
     /// with the server's offer.
     fn commit_subscribe(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         stream_id: &StreamId,
         peer: PeerId,
         offer: String,
@@ -155,7 +155,7 @@ impl SessionState {
             peer,
             PeerOwner {
                 session,
-                connection: connection_id.into(),
+                connection: connection_id.clone(),
                 stream: stream_id.clone(),
                 side: PeerSide::Subscription,
             },
@@ -176,7 +176,7 @@ impl SessionState {
     /// The subscription to `stream_id` waiting for its answer.
     fn subscription_peer(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         stream_id: &StreamId,
     ) -> Result<PeerId, SignalingError> {
         self.joined_mut(connection_id)?
@@ -191,7 +191,7 @@ impl SessionState {
     /// reports the new connection (`webrtcConnectionCreated`, INBOUND) once, and answers.
     fn record_subscription_answer(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         stream_id: &StreamId,
         peer: PeerId,
         answer: String,
@@ -233,7 +233,7 @@ impl SessionState {
     /// `publisher`.
     fn unsubscribe(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         publisher: &ConnectionId,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
@@ -269,7 +269,7 @@ impl SessionState {
     /// stream.
     fn ice_candidate(
         &mut self,
-        connection_id: &str,
+        connection_id: &ConnectionId,
         endpoint: &ConnectionId,
         candidate: serde_json::Value,
     ) -> Result<Option<PeerId>, SignalingError> {
@@ -277,7 +277,7 @@ impl SessionState {
         if p.client_candidates.len() < MAX_KEPT_CANDIDATES {
             p.client_candidates.push(candidate);
         }
-        Ok(if *endpoint == connection_id {
+        Ok(if endpoint == connection_id {
             p.publisher.as_ref().map(|s| s.peer)
         } else {
             p.subscriptions

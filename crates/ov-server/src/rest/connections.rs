@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use ov_protocol::ids::{ConnectionId, SessionId, StreamId};
 use ov_protocol::rest::ConnectionProperties;
 
 use super::AppState;
@@ -19,7 +20,7 @@ fn connection_path(session_id: &str) -> String {
 /// `POST /sessions/{id}/connection`: 200 Connection (pending), 404, 400.
 pub async fn create(
     State(state): State<AppState>,
-    Path(session_id): Path<String>,
+    Path(session_id): Path<SessionId>,
     JsonBody(props): JsonBody<ConnectionProperties>,
 ) -> Result<Response, ApiError> {
     match state.registry.create_connection(&session_id, &props) {
@@ -35,7 +36,7 @@ pub async fn create(
 /// `GET /sessions/{id}/connection/{cid}`: 200, 400 unknown session, 404 unknown connection.
 pub async fn get(
     State(state): State<AppState>,
-    Path((session_id, connection_id)): Path<(String, String)>,
+    Path((session_id, connection_id)): Path<(SessionId, ConnectionId)>,
 ) -> Result<Response, ApiError> {
     state
         .registry
@@ -47,7 +48,7 @@ pub async fn get(
 /// `GET /sessions/{id}/connection`: 200 page (pending included by default), 404.
 pub async fn list(
     State(state): State<AppState>,
-    Path(session_id): Path<String>,
+    Path(session_id): Path<SessionId>,
     flags: ListFlags,
 ) -> Result<Response, ApiError> {
     let pending = flags.pending.unwrap_or(true);
@@ -62,7 +63,7 @@ pub async fn list(
 /// OpenVidu, offered to everyone here). 200, 400, 404.
 pub async fn update(
     State(state): State<AppState>,
-    Path((session_id, connection_id)): Path<(String, String)>,
+    Path((session_id, connection_id)): Path<(SessionId, ConnectionId)>,
     JsonBody(props): JsonBody<ConnectionProperties>,
 ) -> Result<Response, ApiError> {
     state
@@ -80,7 +81,7 @@ pub async fn update(
 /// `DELETE /sessions/{id}/connection/{cid}`: 204, 400 unknown session, 404.
 pub async fn delete(
     State(state): State<AppState>,
-    Path((session_id, connection_id)): Path<(String, String)>,
+    Path((session_id, connection_id)): Path<(SessionId, ConnectionId)>,
 ) -> Result<StatusCode, ApiError> {
     state
         .registry
@@ -93,7 +94,7 @@ pub async fn delete(
 /// stream or session not active.
 pub async fn unpublish(
     State(state): State<AppState>,
-    Path((session_id, stream_id)): Path<(String, String)>,
+    Path((session_id, stream_id)): Path<(SessionId, StreamId)>,
 ) -> Result<StatusCode, ApiError> {
     state
         .registry

@@ -6,6 +6,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use ov_protocol::ids::SessionId;
 use serde_json::json;
 
 use ov_protocol::rest::{ConnectionProperties, SignalRequest};
@@ -30,7 +31,7 @@ pub async fn create_token(
     // `session` is read apart so that errors in the other keys keep their field names.
     let mut object: serde_json::Map<String, serde_json::Value> = parse_json(&body, PATH)?;
     let session_id = match object.remove("session") {
-        Some(serde_json::Value::String(s)) => s,
+        Some(serde_json::Value::String(s)) => SessionId::from(s),
         None | Some(serde_json::Value::Null) => {
             return Err(ApiError::bad_request(
                 "\"session\" parameter is mandatory",
@@ -70,13 +71,13 @@ pub async fn signal(State(state): State<AppState>, body: Bytes) -> Result<Status
         ));
     }
     let request: SignalRequest = parse_json(&body, PATH)?;
-    let Some(session_id) = request.session.as_deref() else {
+    let Some(session_id) = request.session.clone().map(SessionId::from) else {
         return Err(ApiError::bad_request(
             "\"session\" parameter is mandatory",
             PATH,
         ));
     };
-    match state.registry.signal_from_server(session_id, &request) {
+    match state.registry.signal_from_server(&session_id, &request) {
         Ok(()) => Ok(StatusCode::OK),
         Err(DomainError::SessionNotFound(_)) => Err(ApiError::empty(StatusCode::NOT_FOUND)),
         Err(DomainError::NoParticipants(_)) => Err(ApiError::empty(StatusCode::NOT_ACCEPTABLE)),

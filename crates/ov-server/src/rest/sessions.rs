@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use ov_protocol::ids::SessionId;
 use ov_protocol::rest::SessionProperties;
 
 use super::AppState;
@@ -30,7 +31,7 @@ pub async fn create(
 /// `GET /sessions/{id}`: 200 Session, 404.
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
     flags: ListFlags,
 ) -> Result<Response, ApiError> {
     let pending = flags.pending.unwrap_or(false);
@@ -54,7 +55,7 @@ pub async fn list(State(state): State<AppState>, flags: ListFlags) -> Response {
 /// `DELETE /sessions/{id}`: 204, 404.
 pub async fn close(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SessionId>,
 ) -> Result<StatusCode, ApiError> {
     state
         .registry

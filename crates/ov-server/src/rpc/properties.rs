@@ -19,6 +19,8 @@ use str0m::change::SdpOffer;
 use str0m::media::{Direction, MediaKind};
 use tokio::sync::{mpsc, watch};
 
+use ov_protocol::ids::SessionId;
+
 use super::dispatch::RpcSocket;
 use crate::config::Config;
 use crate::domain::{EventSink, Outbox, Registry};
@@ -309,9 +311,13 @@ async fn run_case(
     registry
         .create_session(&serde_json::from_value(json!({"customSessionId": "s"})).unwrap())
         .unwrap();
+    let session = SessionId::from("s");
     let token = |role: &str| {
         registry
-            .create_connection("s", &serde_json::from_value(json!({"role": role})).unwrap())
+            .create_connection(
+                &session,
+                &serde_json::from_value(json!({"role": role})).unwrap(),
+            )
             .unwrap()
             .token
             .unwrap()
