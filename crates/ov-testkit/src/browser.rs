@@ -77,6 +77,13 @@ pub struct BrowserPeer {
     receiving: Vec<(Mid, MediaKind)>,
 }
 
+impl Default for BrowserPeer {
+    /// A peer without candidates, created now: for SDP-only tests.
+    fn default() -> BrowserPeer {
+        BrowserPeer::new(Instant::now())
+    }
+}
+
 impl BrowserPeer {
     /// The str0m configuration a browser ends up with against openvidu-rs: Opus
     /// (without in-band FEC) and VP8.

@@ -9,7 +9,10 @@ use axum::routing::post;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::rpc_client::{Browser, RpcClient, join_and_publish};
+use ov_testkit::BrowserPeer;
+use ov_testkit::rpc::RpcClient;
+
+use crate::support::join_and_publish;
 use crate::support::{SECRET, TestServer};
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
@@ -75,12 +78,14 @@ async fn a_whole_call_in_webhooks_and_the_cdr() {
     let t = TestServer::start_with(config).await;
     let sid = t.new_session(json!({"customSessionId": "hooked"})).await;
     let (mut a, stream_a, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let offer = b
         .call("prepareReceiveVideoFrom", json!({"sender": stream_a}))
         .await
         .unwrap();
-    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    let answer = BrowserPeer::default()
+        .answer(offer["sdpOffer"].as_str().unwrap())
+        .unwrap();
     b.call(
         "receiveVideoFrom",
         json!({"sender": stream_a, "sdpAnswer": answer}),
@@ -222,7 +227,7 @@ async fn only_the_configured_events_are_sent_and_a_dead_endpoint_blocks_nobody()
     });
     let t = TestServer::start_with(config).await;
     t.new_session(json!({"customSessionId": "one"})).await;
-    let mut a = RpcClient::join(&t, &t.token("one", "PUBLISHER").await, "A").await;
+    let mut a = RpcClient::join(&t.ws_url(), &t.token("one", "PUBLISHER").await, "A").await;
     a.call("leaveRoom", json!({})).await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let names: Vec<Value> = received
@@ -249,7 +254,7 @@ async fn only_the_configured_events_are_sent_and_a_dead_endpoint_blocks_nobody()
         t.new_session(json!({"customSessionId": format!("s{i}")}))
             .await;
     }
-    let mut c = RpcClient::join(&t, &t.token("s0", "PUBLISHER").await, "C").await;
+    let mut c = RpcClient::join(&t.ws_url(), &t.token("s0", "PUBLISHER").await, "C").await;
     assert_eq!(
         c.call("ping", json!({})).await.unwrap(),
         json!({"value": "pong"})
@@ -271,12 +276,14 @@ async fn unsubscribing_and_unpublishing_end_the_right_connections() {
     let (mut a, stream, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let mut subscribers = Vec::new();
     for name in ["B", "C"] {
-        let mut s = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, name).await;
+        let mut s = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, name).await;
         let offer = s
             .call("prepareReceiveVideoFrom", json!({"sender": stream}))
             .await
             .unwrap();
-        let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+        let answer = BrowserPeer::default()
+            .answer(offer["sdpOffer"].as_str().unwrap())
+            .unwrap();
         s.call(
             "receiveVideoFrom",
             json!({"sender": stream, "sdpAnswer": answer}),

@@ -5,7 +5,6 @@ mod bodies;
 mod events;
 mod rest_api;
 mod rest_connections;
-mod rpc_client;
 mod rpc_errors;
 mod rpc_media;
 mod rpc_session;

@@ -51,9 +51,14 @@ impl RpcClient {
     /// Opens `url` and joins with `token` (a full token URL); panics unless it succeeds.
     pub async fn join(url: &str, token: &str, metadata: &str) -> RpcClient {
         let mut c = Self::open(url).await;
-        c.join_with(token, metadata)
+        let result = c
+            .join_with(token, metadata)
             .await
             .unwrap_or_else(|e| panic!("joinRoom failed: {e:?}"));
+        assert!(
+            result["id"].is_string() && result["sessionId"].is_string(),
+            "joinRoom result without ids: {result}"
+        );
         c
     }
 
