@@ -3,6 +3,7 @@
 mod binary;
 mod bodies;
 mod events;
+mod garbage;
 mod rest_api;
 mod rest_connections;
 mod rpc_errors;

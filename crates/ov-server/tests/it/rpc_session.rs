@@ -270,8 +270,9 @@ async fn reconnection_within_and_after_the_grace_period() {
     let b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let b_id = b.connection_id.clone();
     let b_rpc = b.rpc_session_id.clone();
+    // Once the server has answered B's close, it has let the socket go (B is detached):
+    // it answers only after dropping the participant's outbox.
     b.close().await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
     // While B is away, a signal is sent to it: kept and delivered on reconnection.
     let to_b = json!({"to": [b_id], "data": "while away"}).to_string();
     a.call("sendMessage", json!({"message": to_b}))

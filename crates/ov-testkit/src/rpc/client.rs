@@ -129,8 +129,18 @@ impl RpcClient {
         }
     }
 
-    /// Closes the socket.
+    /// Closes the socket and waits until the server has answered the close: it has then
+    /// read its last frame from this socket. Panics if it never answers.
     pub async fn close(self) {
-        self.requester.close().await;
+        let RpcClient {
+            requester,
+            mut inbox,
+            ..
+        } = self;
+        requester.close().await;
+        let closed = tokio::time::timeout(NOTIFICATION_WAIT, async {
+            while inbox.next().await.is_some() {}
+        });
+        closed.await.expect("the server answers a close");
     }
 }
