@@ -11,3 +11,4 @@ mod rpc_media;
 mod rpc_session;
 mod support;
 mod tls;
+mod webhook_delivery;
