@@ -4,6 +4,7 @@ mod binary;
 mod bodies;
 mod events;
 mod garbage;
+mod ice_servers;
 mod rest_api;
 mod rest_connections;
 mod rpc_errors;
