@@ -10,6 +10,7 @@ mod rest_connections;
 mod rpc_errors;
 mod rpc_media;
 mod rpc_session;
+mod stuck_client;
 mod support;
 mod tls;
 mod webhook_delivery;
