@@ -7,6 +7,7 @@ mod garbage;
 mod ice_servers;
 mod rest_api;
 mod rest_connections;
+mod rest_model;
 mod rpc_errors;
 mod rpc_media;
 mod rpc_session;
