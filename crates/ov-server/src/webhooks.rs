@@ -160,7 +160,13 @@ impl CdrFile {
         if let Some(file) = self.file.as_mut() {
             let mut line = event.cdr_line();
             line.push('\n');
-            if let Err(e) = file.write_all(line.as_bytes()).await {
+            // tokio's File hands writes to a background task; flushing makes the line
+            // reach the file before the next event is handled.
+            let written = match file.write_all(line.as_bytes()).await {
+                Ok(()) => file.flush().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 tracing::error!(error = %e, "cannot write the CDR file");
                 self.file = None;
             }

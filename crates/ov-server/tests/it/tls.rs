@@ -49,6 +49,15 @@ impl Certificate {
     }
 }
 
+/// A certificate and a server started with it.
+async fn tls_server(name: &str) -> (Certificate, ov_server::RunningServer) {
+    let cert = Certificate::new(name);
+    let server = ov_server::start(cert.config())
+        .await
+        .expect("starts with TLS");
+    (cert, server)
+}
+
 impl Drop for Certificate {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -87,10 +96,7 @@ async fn token_over_https(server: &ov_server::RunningServer, id: &str) -> String
 
 #[tokio::test]
 async fn serves_https_only_and_issues_wss_tokens() {
-    let cert = Certificate::new("tls");
-    let server = ov_server::start(cert.config())
-        .await
-        .expect("starts with TLS");
+    let (cert, server) = tls_server("tls").await;
     assert!(server.public_url.starts_with("https://"));
     let token = token_over_https(&server, "secure").await;
     assert!(
@@ -124,10 +130,7 @@ async fn serves_https_only_and_issues_wss_tokens() {
 
 #[tokio::test]
 async fn signalling_runs_over_wss() {
-    let cert = Certificate::new("wss");
-    let server = ov_server::start(cert.config())
-        .await
-        .expect("starts with TLS");
+    let (cert, server) = tls_server("wss").await;
     let token = token_over_https(&server, "signalled").await;
     let url = format!("wss://{}/openvidu", server.local_addr);
     let tls = trusting(&cert.der).unwrap();
