@@ -7,9 +7,9 @@
 //!   classifying what it receives. Sans-IO like str0m: the caller moves its datagrams
 //!   and its clock (a simulated network, or a UDP socket).
 //! * `rpc` (feature `rpc`): OpenVidu's JSON-RPC over a WebSocket, as openvidu-browser
-//!   speaks it, over `ws://` or `wss://`; and [`wait`](crate::wait) for waiting on
-//!   conditions with a deadline. This is the only part that needs tokio, so `ov-media`
-//!   depends on the crate without it.
+//!   speaks it, over `ws://` or `wss://`; and `wait`, for waiting on conditions with a
+//!   deadline instead of sleeping. This is the only part that needs tokio, so `ov-media`
+//!   depends on the crate without the feature.
 
 mod browser;
 pub mod frames;

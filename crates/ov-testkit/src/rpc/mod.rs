@@ -14,7 +14,7 @@ mod socket;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use client::RpcClient;
+pub use client::{NOTIFICATION_WAIT, RpcClient, SILENCE};
 pub use frame::{Incoming, Notification, RpcError, join_params, publish_params, request};
 pub use socket::{Inbox, Requester};
 
