@@ -176,7 +176,8 @@ impl BaseUrl {
         let (scheme, rest) = url.split_once("://").ok_or_else(invalid)?;
         match scheme {
             "http" => {}
-            // tokio-tungstenite is built without TLS here; loopback needs none.
+            // The load tester speaks plain ws:// (it has no certificate to trust); loopback
+            // needs no TLS.
             "https" => {
                 return Err(LoadError::Args(
                     "https is not supported: load openvidu-rs over http on loopback".into(),

@@ -15,9 +15,9 @@ pub enum LoadError {
     /// The REST API refused or failed (creating sessions and tokens).
     #[error("REST: {0}")]
     Rest(#[from] openvidu_client::Error),
-    /// The WebSocket could not be opened or broke.
+    /// The WebSocket could not be opened.
     #[error("WebSocket: {0}")]
-    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    WebSocket(#[from] ov_testkit::rpc::ConnectError),
     /// The server answered a JSON-RPC request with an error.
     #[error("JSON-RPC {method} failed: {code} {message}")]
     Rpc {
@@ -47,20 +47,21 @@ pub enum LoadError {
     Io(#[from] std::io::Error),
 }
 
-impl From<str0m::RtcError> for LoadError {
-    fn from(e: str0m::RtcError) -> LoadError {
-        LoadError::Rtc(e.to_string())
+impl From<ov_testkit::rpc::CallError> for LoadError {
+    fn from(e: ov_testkit::rpc::CallError) -> LoadError {
+        match e {
+            ov_testkit::rpc::CallError::Rpc { method, error } => LoadError::Rpc {
+                method,
+                code: error.code,
+                message: error.message,
+            },
+            ov_testkit::rpc::CallError::NoAnswer(method) => LoadError::NoAnswer(method),
+        }
     }
 }
 
-impl From<str0m::error::SdpError> for LoadError {
-    fn from(e: str0m::error::SdpError) -> LoadError {
-        LoadError::Rtc(e.to_string())
-    }
-}
-
-impl From<str0m::error::IceError> for LoadError {
-    fn from(e: str0m::error::IceError) -> LoadError {
+impl From<ov_testkit::PeerError> for LoadError {
+    fn from(e: ov_testkit::PeerError) -> LoadError {
         LoadError::Rtc(e.to_string())
     }
 }

@@ -23,7 +23,6 @@ mod participant;
 mod peer;
 mod procstat;
 mod report;
-mod rpc;
 mod rtp_header;
 mod run;
 mod source;

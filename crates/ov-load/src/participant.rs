@@ -8,15 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ov_protocol::rpc::{ParticipantPublished, RemoteConnection, method, notification};
+use ov_testkit::rpc::{Requester, join_params, publish_params};
 use serde_json::{Value, json};
-use str0m::change::{SdpAnswer, SdpOffer};
-use str0m::media::{Direction, MediaKind};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::LoadError;
 use crate::peer::{Peer, Publisher, Role, Subscriber, drive};
-use crate::rpc::Rpc;
 use crate::source::Source;
 use crate::stats::{Board, bump};
 
@@ -70,7 +68,7 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
         _ = stop.wait_for(|s| *s) => return Ok(()),
         _ = tokio::time::sleep_until(spec.start_at) => {}
     }
-    let (rpc, mut notes) = Rpc::connect(&ctx.ws_url).await?;
+    let (rpc, mut notes) = ov_testkit::rpc::connect(&ctx.ws_url).await?;
     rpc.send(
         method::PING,
         json!({"interval": PING_PERIOD.as_millis() as u64}),
@@ -78,8 +76,7 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
     let joined = rpc
         .call(
             method::JOIN_ROOM,
-            json!({"token": spec.token, "session": spec.session, "platform": "openvidu-load",
-                   "sdkVersion": "2.32.2", "metadata": "", "secret": ""}),
+            join_params(&spec.token, "", "openvidu-load"),
         )
         .await?;
     bump(&ctx.board.counters.joined);
@@ -112,7 +109,7 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
         tokio::select! {
             _ = stop.wait_for(|s| *s) => break,
             _ = ping.tick() => rpc.send(method::PING, json!({"interval": PING_PERIOD.as_millis() as u64})),
-            note = notes.recv() => {
+            note = notes.next_notification() => {
                 let Some(note) = note else {
                     return Err(LoadError::NoAnswer("the WebSocket closed".into()));
                 };
@@ -133,29 +130,21 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
 }
 
 /// Publishes audio and video; returns the stream id and the running peer.
-async fn publish(rpc: &Rpc, ctx: &Ctx) -> Result<(String, JoinHandle<()>), LoadError> {
+async fn publish(rpc: &Requester, ctx: &Ctx) -> Result<(String, JoinHandle<()>), LoadError> {
     let mut peer = Peer::bind(ctx.media_ip).await?;
-    let mut api = peer.rtc.sdp_api();
-    let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-    let video = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
-    let (offer, pending) = api
-        .apply()
-        .ok_or_else(|| LoadError::Rtc("no offer to make".into()))?;
+    let offer = peer.browser.publish_offer()?;
     let result = rpc
         .call(
             method::PUBLISH_VIDEO,
-            json!({"sdpOffer": offer.to_sdp_string(), "doLoopback": false, "hasAudio": true,
-                   "hasVideo": true, "audioActive": true, "videoActive": true,
-                   "typeOfVideo": "CAMERA", "frameRate": ctx.fps,
-                   "videoDimensions": "{\"width\":320,\"height\":240}"}),
+            publish_params(&offer, ctx.fps, 320, 240),
         )
         .await?;
-    let answer = SdpAnswer::from_sdp_string(field(&result, "sdpAnswer", method::PUBLISH_VIDEO)?)?;
-    peer.rtc.sdp_api().accept_answer(pending, answer)?;
+    peer.browser
+        .accept_answer(field(&result, "sdpAnswer", method::PUBLISH_VIDEO)?)?;
     let stream = field(&result, "id", method::PUBLISH_VIDEO)?.to_owned();
     let source = Source::new(Instant::now(), ctx.fps, ctx.video_kbps);
     let stats = ctx.board.publisher(&stream);
-    let publisher = Publisher::new(&mut peer.rtc, audio, video, source, stats)?;
+    let publisher = Publisher::new(&mut peer.browser, source, stats)?;
     bump(&ctx.board.counters.published);
     let task = tokio::spawn(drive(
         peer,
@@ -167,23 +156,19 @@ async fn publish(rpc: &Rpc, ctx: &Ctx) -> Result<(String, JoinHandle<()>), LoadE
 }
 
 /// Subscribes to `stream`: the server offers, this peer answers.
-async fn subscribe(rpc: &Rpc, ctx: &Ctx, stream: &str) -> Result<JoinHandle<()>, LoadError> {
+async fn subscribe(rpc: &Requester, ctx: &Ctx, stream: &str) -> Result<JoinHandle<()>, LoadError> {
     let prepared = rpc
         .call(
             method::PREPARE_RECEIVE_VIDEO_FROM,
             json!({"sender": stream, "reconnect": false}),
         )
         .await?;
-    let offer = SdpOffer::from_sdp_string(field(
-        &prepared,
-        "sdpOffer",
-        method::PREPARE_RECEIVE_VIDEO_FROM,
-    )?)?;
+    let offer = field(&prepared, "sdpOffer", method::PREPARE_RECEIVE_VIDEO_FROM)?;
     let mut peer = Peer::bind(ctx.media_ip).await?;
-    let answer = peer.rtc.sdp_api().accept_offer(offer)?;
+    let answer = peer.browser.answer(offer)?;
     rpc.call(
         method::RECEIVE_VIDEO_FROM,
-        json!({"sender": stream, "sdpAnswer": answer.to_sdp_string()}),
+        json!({"sender": stream, "sdpAnswer": answer}),
     )
     .await?;
     let subscription = ctx.board.subscribe(stream);

@@ -7,10 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use str0m::format::Codec;
+use ov_testkit::{BrowserPeer, PeerEvent};
 use str0m::media::{MediaKind, Mid, Pt};
-use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Event, Input, Output, Rtc};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
@@ -24,27 +22,26 @@ const MAX_DATAGRAM: usize = 2048;
 /// Datagrams read in one wake-up before the timers get a turn.
 const READ_BATCH: usize = 32;
 
-/// A bound socket and an `Rtc` announcing it as its host candidate.
+/// A bound socket and a browser-like peer announcing it as its host candidate.
 pub struct Peer {
     /// The peer connection.
-    pub rtc: Rtc,
+    pub browser: BrowserPeer,
     socket: UdpSocket,
     local: SocketAddr,
 }
 
 impl Peer {
-    /// Binds a fresh UDP port on `ip` and builds an `Rtc` with Opus and VP8 only, as a
-    /// browser negotiating with openvidu-rs ends up with.
+    /// Binds a fresh UDP port on `ip` for a peer negotiating Opus and VP8 only, as a
+    /// browser does with openvidu-rs.
     pub async fn bind(ip: IpAddr) -> Result<Peer, LoadError> {
         let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
         let local = socket.local_addr()?;
-        let mut rtc = Rtc::builder()
-            .clear_codecs()
-            .enable_opus(true, false)
-            .enable_vp8(true)
-            .build(Instant::now());
-        rtc.add_local_candidate(Candidate::host(local, "udp")?);
-        Ok(Peer { rtc, socket, local })
+        let browser = BrowserPeer::with_host_candidate(local, Instant::now())?;
+        Ok(Peer {
+            browser,
+            socket,
+            local,
+        })
     }
 }
 
@@ -102,26 +99,26 @@ impl Subscriber {
 /// The sending side of a publication.
 pub struct Publisher {
     source: Source,
-    audio: (Mid, Pt),
-    video: (Mid, Pt),
+    /// The video m-line, whose keyframe requests restart the source at a keyframe.
+    video: Mid,
     stats: Arc<PublisherStats>,
     /// Frames are written once DTLS is up; before, str0m would only queue them.
     connected: bool,
 }
 
 impl Publisher {
-    /// A publisher of `rtc`'s negotiated audio and video m-lines.
+    /// A publisher of `browser`'s negotiated audio and video; an error if either is
+    /// missing from the server's answer.
     pub fn new(
-        rtc: &mut Rtc,
-        audio: Mid,
-        video: Mid,
+        browser: &mut BrowserPeer,
         source: Source,
         stats: Arc<PublisherStats>,
     ) -> Result<Publisher, LoadError> {
+        browser.sender(MediaKind::Audio)?;
+        let (video, _) = browser.sender(MediaKind::Video)?;
         Ok(Publisher {
-            audio: (audio, negotiated_pt(rtc, audio, Codec::Opus)?),
-            video: (video, negotiated_pt(rtc, video, Codec::Vp8)?),
             source,
+            video,
             stats,
             connected: false,
         })
@@ -132,40 +129,27 @@ impl Publisher {
     }
 
     /// Writes every frame due at `now`.
-    fn produce(&mut self, rtc: &mut Rtc, now: Instant, c: &Counters) {
+    fn produce(&mut self, browser: &mut BrowserPeer, now: Instant, c: &Counters) {
         if !self.connected {
             return;
         }
         while let Some(frame) = self.source.poll(now) {
-            let ((mid, pt), rtp_time, data) = match frame {
+            let (kind, rtp_time, data) = match frame {
                 Frame::Audio { rtp_time, data } => {
                     bump(&c.audio_frames_tx);
-                    (self.audio, rtp_time, data)
+                    (MediaKind::Audio, rtp_time, data)
                 }
                 Frame::Video { rtp_time, data, .. } => {
                     bump(&c.video_frames_tx);
                     bump(&self.stats.video_frames);
-                    (self.video, rtp_time, data)
+                    (MediaKind::Video, rtp_time, data)
                 }
             };
-            let written = rtc.writer(mid).map(|w| w.write(pt, now, rtp_time, data));
-            if let Some(Err(e)) = written {
+            if let Err(e) = browser.write(kind, now, rtp_time, data) {
                 tracing::debug!(error = %e, "frame not written");
             }
         }
     }
-}
-
-/// The payload type str0m negotiated for `codec` on `mid`.
-fn negotiated_pt(rtc: &mut Rtc, mid: Mid, codec: Codec) -> Result<Pt, LoadError> {
-    let writer = rtc
-        .writer(mid)
-        .ok_or_else(|| LoadError::Rtc(format!("no writer for m-line {mid}")))?;
-    writer
-        .payload_params()
-        .find(|p| p.spec().codec == codec)
-        .map(|p| p.pt())
-        .ok_or_else(|| LoadError::Rtc(format!("{codec:?} not negotiated on m-line {mid}")))
 }
 
 impl Role {
@@ -176,29 +160,24 @@ impl Role {
         }
     }
 
-    fn on_event(&mut self, event: Event, rtc: &Rtc, c: &Counters) {
+    fn on_event(&mut self, event: PeerEvent, c: &Counters) {
         match (self, event) {
-            (Role::Subscriber(sub), Event::MediaData(d)) => {
-                if d.params.spec().codec.is_video() {
+            (Role::Subscriber(sub), PeerEvent::Frame(frame)) => match frame.kind {
+                MediaKind::Video => {
                     bump(&c.video_frames_rx);
                     bump(&sub.stats.video_frames);
-                } else {
-                    bump(&c.audio_frames_rx);
                 }
-            }
-            (Role::Subscriber(sub), Event::MediaAdded(m)) => {
-                let pts = rtc.media(m.mid).map(|m| m.remote_pts().to_vec());
-                let pts = pts.unwrap_or_default();
-                match m.kind {
-                    MediaKind::Video => sub.video_pts.extend(pts),
-                    MediaKind::Audio => sub.audio_pts.extend(pts),
-                }
-            }
-            (Role::Publisher(p), Event::KeyframeRequest(r)) if r.mid == p.video.0 => {
+                MediaKind::Audio => bump(&c.audio_frames_rx),
+            },
+            (Role::Subscriber(sub), PeerEvent::MediaAdded { kind, pts, .. }) => match kind {
+                MediaKind::Video => sub.video_pts.extend(pts),
+                MediaKind::Audio => sub.audio_pts.extend(pts),
+            },
+            (Role::Publisher(p), PeerEvent::KeyframeRequest(mid)) if mid == p.video => {
                 p.source.request_keyframe();
             }
-            (Role::Publisher(p), Event::Connected) => p.connected = true,
-            (_, Event::IceConnectionStateChange(state)) => {
+            (Role::Publisher(p), PeerEvent::Connected) => p.connected = true,
+            (_, PeerEvent::IceState(state)) => {
                 tracing::debug!(?state, "ICE state");
             }
             _ => {}
@@ -209,7 +188,7 @@ impl Role {
 /// Runs the peer until `stop` turns true (or str0m fails, which is logged and counted).
 pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watch::Receiver<bool>) {
     let Peer {
-        mut rtc,
+        mut browser,
         socket,
         local,
     } = peer;
@@ -218,7 +197,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
     let sleep = tokio::time::sleep(std::time::Duration::ZERO);
     tokio::pin!(sleep);
     loop {
-        let timeout = match drain(&mut rtc, &socket, &mut role, c) {
+        let timeout = match drain(&mut browser, &socket, &mut role, c) {
             Ok(t) => t,
             Err(e) => {
                 tracing::warn!(error = %e, "peer connection failed");
@@ -240,8 +219,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                     bump(&c.packets_rx);
                     let taken = matches!(&role, Role::Subscriber(s) if s.take_light(&buf[..n], c));
                     if !taken
-                        && let Ok(r) = Receive::new(Protocol::Udp, source, local, &buf[..n])
-                        && let Err(e) = rtc.handle_input(Input::Receive(Instant::now(), r))
+                        && let Err(e) = browser.handle_datagram(Instant::now(), source, local, &buf[..n])
                     {
                         tracing::debug!(error = %e, "datagram refused");
                     }
@@ -249,7 +227,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                     got = None;
                     if batch < READ_BATCH {
                         // Drain before the next input, as str0m requires.
-                        if let Err(e) = drain(&mut rtc, &socket, &mut role, c) {
+                        if let Err(e) = drain(&mut browser, &socket, &mut role, c) {
                             tracing::warn!(error = %e, "peer connection failed");
                             bump(&c.failures);
                             return;
@@ -261,9 +239,9 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
             _ = &mut sleep => {
                 let now = Instant::now();
                 if let Role::Publisher(p) = &mut role {
-                    p.produce(&mut rtc, now, c);
+                    p.produce(&mut browser, now, c);
                 }
-                if let Err(e) = rtc.handle_input(Input::Timeout(now)) {
+                if let Err(e) = browser.handle_timeout(now) {
                     tracing::debug!(error = %e, "timeout refused");
                 }
             }
@@ -271,26 +249,24 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
     }
 }
 
-/// Sends what str0m wants sent and handles its events; returns its next deadline.
+/// Sends what the peer wants sent and handles its events; returns its next deadline.
 fn drain(
-    rtc: &mut Rtc,
+    browser: &mut BrowserPeer,
     socket: &UdpSocket,
     role: &mut Role,
     c: &Counters,
 ) -> Result<Instant, LoadError> {
-    loop {
-        match rtc.poll_output()? {
-            Output::Timeout(t) => return Ok(t),
-            Output::Transmit(t) => match socket.try_send_to(&t.contents, t.destination) {
-                Ok(n) => {
-                    bump(&c.packets_tx);
-                    add(&c.bytes_tx, n as u64);
-                }
-                // UDP semantics: a full socket buffer drops the datagram.
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                Err(e) => tracing::debug!(error = %e, "send failed"),
-            },
-            Output::Event(e) => role.on_event(e, rtc, c),
-        }
-    }
+    let deadline = browser.drain(
+        |t| match socket.try_send_to(&t.contents, t.destination) {
+            Ok(n) => {
+                bump(&c.packets_tx);
+                add(&c.bytes_tx, n as u64);
+            }
+            // UDP semantics: a full socket buffer drops the datagram.
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => tracing::debug!(error = %e, "send failed"),
+        },
+        |e| role.on_event(e, c),
+    )?;
+    Ok(deadline)
 }

@@ -93,11 +93,41 @@ mod tests {
     }
 
     #[test]
-    fn this_process_is_readable() {
-        let a = read(None).unwrap();
-        assert!(a.rss_bytes > 0);
-        let b = read(Some(std::process::id())).unwrap();
-        assert!(b.cpu_ticks >= a.cpu_ticks);
-        assert!(cores(&a, &b) >= 0.0);
+    fn cpu_time_grows_while_this_process_burns_cpu() {
+        let before = read(None).unwrap();
+        // Spin for 300 ms of wall time: even on a busy shared machine this thread gets
+        // well over the 5 ticks (50 ms) asserted below.
+        let mut x = 0u64;
+        while before.at.elapsed() < Duration::from_millis(300) {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+        let after = read(Some(std::process::id())).unwrap();
+        let ticks = after.cpu_ticks - before.cpu_ticks;
+        assert!(ticks >= 5, "{ticks} ticks of CPU in 300 ms of spinning");
+        let used = cores(&before, &after);
+        let available = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        // One spinning thread: at least a sixth of a core, at most every core (plus the
+        // rounding of a 10 ms tick over 300 ms).
+        assert!(
+            used > 0.15 && used < available + 0.1,
+            "{used} cores, {available} available"
+        );
+    }
+
+    #[test]
+    fn resident_memory_is_this_process_s_and_follows_its_allocations() {
+        let before = read(None).unwrap().rss_bytes;
+        assert!(
+            (1 << 20..4 << 30).contains(&before),
+            "a test process is between 1 MiB and 4 GiB: {before}"
+        );
+        // Touch 64 MiB: resident memory grows by about as much.
+        let block = vec![1u8; 64 << 20];
+        std::hint::black_box(&block);
+        let after = read(None).unwrap().rss_bytes;
+        assert!(
+            after >= before + (48 << 20),
+            "{before} -> {after} bytes after touching 64 MiB"
+        );
     }
 }

@@ -5,12 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ov_testkit::frames::{opus_frame, vp8_frame};
 use str0m::media::{Frequency, MediaTime};
 
 /// One Opus frame every 20 ms, as browsers send.
 pub const AUDIO_PERIOD: Duration = Duration::from_millis(20);
-/// Size of a synthetic Opus frame (a browser's voice frame is 40–120 bytes).
-pub const AUDIO_BYTES: usize = 60;
 /// A keyframe this often, besides those requested (a browser sends one on request only,
 /// but a periodic one bounds how long a subscriber whose request was lost waits).
 pub const KEYFRAME_INTERVAL: Duration = Duration::from_secs(2);
@@ -65,11 +64,7 @@ impl Source {
     /// frame (str0m takes `Arc<[u8]>`), so producing a frame allocates nothing.
     pub fn new(start: Instant, fps: u32, video_kbps: u32) -> Source {
         let size = video_frame_bytes(video_kbps, fps);
-        // VP8 frame tag, first byte: bit 0 = 0 for a keyframe, 1 for an inter frame.
-        let mut key = vec![0x10; size];
-        key[0] = 0x00;
-        let mut delta = vec![0x11; size];
-        delta[0] = 0x01;
+        let (key, delta) = (vp8_frame(true, size), vp8_frame(false, size));
         Source {
             start,
             fps,
@@ -80,7 +75,7 @@ impl Source {
                 .round()
                 .max(1.0) as u64,
             key_requested: false,
-            audio: vec![0xFC; AUDIO_BYTES].into(),
+            audio: opus_frame().into(),
             key: key.into(),
             delta: delta.into(),
         }
@@ -180,7 +175,7 @@ mod tests {
             for f in drain(&mut s, now) {
                 match f {
                     Frame::Audio { data, .. } => {
-                        assert_eq!(data.len(), AUDIO_BYTES);
+                        assert_eq!(data.len(), ov_testkit::frames::OPUS_FRAME_BYTES);
                         audio += 1;
                     }
                     Frame::Video {

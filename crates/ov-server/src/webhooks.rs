@@ -146,7 +146,13 @@ impl CdrFile {
     }
 
     async fn write(&mut self, event: &CdrEvent) {
-        let day = civil_date(crate::clock::now_ms() / 1000);
+        self.write_at(event, crate::clock::now_ms()).await;
+    }
+
+    /// Appends `event` to the file of the day of `now_ms` (epoch ms), opening a new file
+    /// when the day changed. Time is a parameter so that rotation can be tested.
+    async fn write_at(&mut self, event: &CdrEvent, now_ms: u64) {
+        let day = civil_date(now_ms / 1000);
         if self.day.as_deref() != Some(day.as_str()) || self.file.is_none() {
             self.file = self.open(&day).await;
             self.day = Some(day);
@@ -154,7 +160,13 @@ impl CdrFile {
         if let Some(file) = self.file.as_mut() {
             let mut line = event.cdr_line();
             line.push('\n');
-            if let Err(e) = file.write_all(line.as_bytes()).await {
+            // tokio's File hands writes to a background task; flushing makes the line
+            // reach the file before the next event is handled.
+            let written = match file.write_all(line.as_bytes()).await {
+                Ok(()) => file.flush().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 tracing::error!(error = %e, "cannot write the CDR file");
                 self.file = None;
             }
@@ -200,6 +212,61 @@ fn civil_date(unix_seconds: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn event(session: &str) -> CdrEvent {
+        let mut fields = serde_json::Map::new();
+        fields.insert("sessionId".into(), session.into());
+        CdrEvent {
+            name: "sessionCreated",
+            fields,
+        }
+    }
+
+    /// The files of `folder` and their lines' session ids, by file name.
+    fn files(folder: &std::path::Path) -> std::collections::BTreeMap<String, Vec<String>> {
+        std::fs::read_dir(folder)
+            .unwrap()
+            .map(|entry| {
+                let path = entry.unwrap().path();
+                let sessions = std::fs::read_to_string(&path)
+                    .unwrap()
+                    .lines()
+                    .map(|l| {
+                        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                        v["sessionCreated"]["sessionId"]
+                            .as_str()
+                            .unwrap()
+                            .to_owned()
+                    })
+                    .collect();
+                let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+                (name, sessions)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_cdr_starts_a_new_file_each_day() {
+        let folder = std::env::temp_dir().join(format!("ovrs-cdr-days-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        let mut cdr = CdrFile::new(folder.clone());
+        let started = cdr.started;
+        // 2026-11-24 23:59:59 and 23:59:59.999, then 2026-11-25 00:00:00 and later.
+        let last_second = 1_795_564_799_000;
+        cdr.write_at(&event("a"), last_second).await;
+        cdr.write_at(&event("b"), last_second + 999).await;
+        cdr.write_at(&event("c"), last_second + 1_000).await;
+        cdr.write_at(&event("d"), last_second + 3_600_000).await;
+        let expected: std::collections::BTreeMap<String, Vec<String>> = [
+            (format!("CDR.2026-11-24_{started}.log"), vec!["a", "b"]),
+            (format!("CDR.2026-11-25_{started}.log"), vec!["c", "d"]),
+        ]
+        .into_iter()
+        .map(|(name, lines)| (name, lines.into_iter().map(String::from).collect()))
+        .collect();
+        assert_eq!(files(&folder), expected);
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
 
     #[test]
     fn dates() {

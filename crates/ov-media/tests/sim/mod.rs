@@ -7,18 +7,20 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use ov_media::{Engine, EngineConfig, Event, Output, PeerId, VideoCodecChoice};
-use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::format::Codec;
-use str0m::media::{Direction, Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
-use str0m::{Candidate, Input, Rtc};
+use ov_testkit::frames::{opus_frame, vp8_frame};
+use ov_testkit::{BrowserPeer, PeerEvent};
+use str0m::media::{Frequency, MediaKind, MediaTime};
 
 pub const SERVER: &str = "127.0.0.1:5000";
 pub const STEP: Duration = Duration::from_millis(5);
 const LATENCY: Duration = Duration::from_millis(10);
+
+/// A datagram on its way: (arrival, from, to, contents).
+type InFlight = Vec<(Instant, SocketAddr, SocketAddr, Vec<u8>)>;
 
 /// A tiny deterministic random generator (xorshift), so that loss patterns repeat.
 pub struct Rng(pub u64);
@@ -32,35 +34,44 @@ impl Rng {
     }
 }
 
-/// A browser-like client peer.
+/// A browser-like client: the test kit's peer at a simulated address, and what it got.
+/// It dereferences to its [`BrowserPeer`], so tests reach the str0m peer as `client.rtc`.
 pub struct Client {
     pub addr: SocketAddr,
-    pub rtc: Rtc,
+    pub peer: BrowserPeer,
     /// Frames received, per media kind: (keyframe?, contiguous?, arrival).
     pub received: HashMap<MediaKind, Vec<(bool, bool, Instant)>>,
+    /// A keyframe was asked for and not sent yet.
     pub keyframe_requested: bool,
-    pub mids: Vec<(Mid, MediaKind)>,
-    pub pending: Option<SdpPendingOffer>,
+    /// When the engine asked this (publishing) client for a keyframe.
+    pub keyframe_requests: Vec<Instant>,
     /// Loss probability of datagrams this client sends and receives.
     pub loss: f64,
     frames_sent: u64,
 }
 
+impl Deref for Client {
+    type Target = BrowserPeer;
+
+    fn deref(&self) -> &BrowserPeer {
+        &self.peer
+    }
+}
+
+impl DerefMut for Client {
+    fn deref_mut(&mut self) -> &mut BrowserPeer {
+        &mut self.peer
+    }
+}
+
 impl Client {
     fn new(addr: SocketAddr, now: Instant) -> Client {
-        let mut rtc = Rtc::builder()
-            .clear_codecs()
-            .enable_opus(true, false)
-            .enable_vp8(true)
-            .build(now);
-        rtc.add_local_candidate(Candidate::host(addr, "udp").unwrap());
         Client {
             addr,
-            rtc,
+            peer: BrowserPeer::with_host_candidate(addr, now).expect("a host candidate"),
             received: HashMap::new(),
             keyframe_requested: false,
-            mids: Vec::new(),
-            pending: None,
+            keyframe_requests: Vec::new(),
             loss: 0.0,
             frames_sent: 0,
         }
@@ -82,7 +93,7 @@ pub struct Sim {
     pub engine: Engine,
     pub clients: Vec<Client>,
     pub events: Vec<(Instant, Event)>,
-    in_flight: Vec<(Instant, SocketAddr, SocketAddr, Vec<u8>)>,
+    in_flight: InFlight,
     engine_deadline: Instant,
     rng: Rng,
     /// Extra datagrams injected towards the server.
@@ -128,32 +139,12 @@ impl Sim {
     pub fn publisher_with(&mut self, audio: bool, video: bool) -> (usize, PeerId) {
         let c = self.add_client();
         let client = &mut self.clients[c];
-        let mut api = client.rtc.sdp_api();
-        let mut mids = Vec::new();
-        if audio {
-            mids.push((
-                api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None),
-                MediaKind::Audio,
-            ));
-        }
-        if video {
-            mids.push((
-                api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None),
-                MediaKind::Video,
-            ));
-        }
-        let (offer, pending) = api.apply().unwrap();
-        client.mids = mids;
+        let offer = client.peer.offer(audio, video).unwrap();
         let (peer, answer) = self
             .engine
-            .add_publisher(
-                self.now,
-                &offer.to_sdp_string(),
-                VideoCodecChoice::Vp8Preferred,
-            )
+            .add_publisher(self.now, &offer, VideoCodecChoice::Vp8Preferred)
             .expect("the engine accepts the offer");
-        let answer = SdpAnswer::from_sdp_string(&answer).unwrap();
-        client.rtc.sdp_api().accept_answer(pending, answer).unwrap();
+        client.peer.accept_answer(&answer).unwrap();
         (c, peer)
     }
 
@@ -162,25 +153,12 @@ impl Sim {
     pub fn replace_publisher(&mut self, c: usize, peer: PeerId) {
         let addr: SocketAddr = format!("127.0.0.3:{}", 7000 + c).parse().unwrap();
         let mut client = Client::new(addr, self.now);
-        let mut api = client.rtc.sdp_api();
-        let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-        let video = api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
-        let (offer, pending) = api.apply().unwrap();
-        client.mids = vec![(audio, MediaKind::Audio), (video, MediaKind::Video)];
+        let offer = client.peer.publish_offer().unwrap();
         let answer = self
             .engine
-            .replace_publisher(
-                self.now,
-                peer,
-                &offer.to_sdp_string(),
-                VideoCodecChoice::Vp8Preferred,
-            )
+            .replace_publisher(self.now, peer, &offer, VideoCodecChoice::Vp8Preferred)
             .expect("the engine accepts the new offer");
-        client
-            .rtc
-            .sdp_api()
-            .accept_answer(pending, SdpAnswer::from_sdp_string(&answer).unwrap())
-            .unwrap();
+        client.peer.accept_answer(&answer).unwrap();
         self.clients[c] = client;
     }
 
@@ -191,15 +169,8 @@ impl Sim {
             .engine
             .add_subscriber(self.now, source, "label")
             .unwrap();
-        let client = &mut self.clients[c];
-        let answer = client
-            .rtc
-            .sdp_api()
-            .accept_offer(SdpOffer::from_sdp_string(&offer).unwrap())
-            .unwrap();
-        self.engine
-            .accept_answer(self.now, peer, &answer.to_sdp_string())
-            .unwrap();
+        let answer = self.clients[c].peer.answer(&offer).unwrap();
+        self.engine.accept_answer(self.now, peer, &answer).unwrap();
         (c, peer)
     }
 
@@ -215,51 +186,46 @@ impl Sim {
 
     fn send_media(&mut self) {
         let now = self.now;
-        let elapsed = now - self.start;
+        let ms = (now - self.start).as_millis() as u64;
         for client in &mut self.clients {
-            let mids = client.mids.clone();
-            for (mid, kind) in mids {
+            let sending = client.peer.sending().to_vec();
+            for (_, kind) in sending {
                 let (period, freq) = match kind {
                     MediaKind::Audio => (20, Frequency::FORTY_EIGHT_KHZ),
                     MediaKind::Video => (33, Frequency::NINETY_KHZ),
                 };
-                let ms = elapsed.as_millis() as u64;
                 if ms % period >= STEP.as_millis() as u64 {
                     continue;
                 }
-                let Some(writer) = client.rtc.writer(mid) else {
-                    continue;
-                };
-                let Some(pt) = writer
-                    .payload_params()
-                    .find(|p| match kind {
-                        MediaKind::Audio => p.spec().codec == Codec::Opus,
-                        MediaKind::Video => p.spec().codec == Codec::Vp8,
-                    })
-                    .map(|p| p.pt())
-                else {
-                    continue;
-                };
                 let rtp_time = MediaTime::new(ms * freq.get() as u64 / 1000, freq);
-                let data: Vec<u8> = match kind {
-                    MediaKind::Audio => vec![0xFC; 60],
+                let data = match kind {
+                    MediaKind::Audio => opus_frame(),
                     MediaKind::Video => {
-                        // Keyframe on request or every 10 s; VP8 frame tag bit 0: 0 = key.
+                        // A keyframe on request or every 10 s.
                         let key = client.keyframe_requested || client.frames_sent % 300 == 0;
                         client.keyframe_requested &= !key;
                         client.frames_sent += 1;
-                        let mut f =
-                            vec![if key { 0x10 } else { 0x11 }; if key { 4000 } else { 2500 }];
-                        f[0] = if key { 0x00 } else { 0x01 };
-                        f
+                        vp8_frame(key, if key { 4000 } else { 2500 })
                     }
                 };
-                if writer.write(pt, now, rtp_time, data).is_err() {
+                if client.peer.write(kind, now, rtp_time, data).is_err() {
                     continue;
                 }
                 drain_client(client, &mut self.in_flight, now, &mut self.rng);
             }
         }
+    }
+
+    /// Client `c` (a subscriber) asks for a keyframe, as a browser's decoder does.
+    pub fn request_keyframe(&mut self, c: usize) {
+        let now = self.now;
+        let client = &mut self.clients[c];
+        client
+            .peer
+            .request_keyframe()
+            .expect("a video m-line received");
+        let _ = client.peer.handle_timeout(now);
+        drain_client(client, &mut self.in_flight, now, &mut self.rng);
     }
 
     /// Makes client `c` produce `frames` video frames without delivering them; returns the
@@ -271,24 +237,22 @@ impl Sim {
             self.now += Duration::from_millis(33);
             let now = self.now;
             let client = &mut self.clients[c];
-            let Some(&(mid, _)) = client.mids.iter().find(|(_, k)| *k == MediaKind::Video) else {
+            if !client
+                .peer
+                .sending()
+                .iter()
+                .any(|(_, k)| *k == MediaKind::Video)
+            {
                 return captured;
-            };
-            let writer = client.rtc.writer(mid).expect("a video writer");
-            let pt = writer
-                .payload_params()
-                .find(|p| p.spec().codec == Codec::Vp8)
-                .expect("VP8 negotiated")
-                .pt();
+            }
             client.frames_sent += 1;
             let ms = (now - self.start).as_millis() as u64;
             let rtp_time = MediaTime::new(ms * 90, Frequency::NINETY_KHZ);
-            let mut frame = vec![0x11; 1000];
-            frame[0] = 0x01;
-            writer
-                .write(pt, now, rtp_time, frame)
+            client
+                .peer
+                .write(MediaKind::Video, now, rtp_time, vp8_frame(false, 1000))
                 .expect("frame written");
-            let _ = client.rtc.handle_input(Input::Timeout(now));
+            let _ = client.peer.handle_timeout(now);
             let mut out = Vec::new();
             drain_client(client, &mut out, now, &mut Rng(1));
             captured.extend(
@@ -320,19 +284,7 @@ impl Sim {
             if to == server {
                 self.engine.handle_datagram(now, from, to, &data);
             } else if let Some(client) = self.clients.iter_mut().find(|c| c.addr == to) {
-                let Ok(contents) = data.as_slice().try_into() else {
-                    continue;
-                };
-                let input = Input::Receive(
-                    now,
-                    Receive {
-                        proto: Protocol::Udp,
-                        source: from,
-                        destination: to,
-                        contents,
-                    },
-                );
-                let _ = client.rtc.handle_input(input);
+                let _ = client.peer.handle_datagram(now, from, to, &data);
                 drain_client(client, &mut self.in_flight, now, &mut self.rng);
             }
         }
@@ -340,7 +292,7 @@ impl Sim {
             self.engine.handle_timeout(now);
         }
         for client in &mut self.clients {
-            let _ = client.rtc.handle_input(Input::Timeout(now));
+            let _ = client.peer.handle_timeout(now);
             drain_client(client, &mut self.in_flight, now, &mut self.rng);
         }
         self.drain_engine();
@@ -385,45 +337,34 @@ impl Sim {
     }
 }
 
-fn drain_client(
-    client: &mut Client,
-    in_flight: &mut Vec<(Instant, SocketAddr, SocketAddr, Vec<u8>)>,
-    now: Instant,
-    rng: &mut Rng,
-) {
-    loop {
-        match client.rtc.poll_output() {
-            Ok(str0m::Output::Transmit(t)) => {
-                if rng.next_f64() >= client.loss {
-                    in_flight.push((now + LATENCY, t.source, t.destination, t.contents.into()));
-                }
+fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng: &mut Rng) {
+    let Client {
+        peer,
+        received,
+        keyframe_requested,
+        keyframe_requests,
+        loss,
+        ..
+    } = client;
+    let _ = peer.drain(
+        |t| {
+            if rng.next_f64() >= *loss {
+                in_flight.push((now + LATENCY, t.source, t.destination, t.contents.into()));
             }
-            Ok(str0m::Output::Event(e)) => match e {
-                str0m::Event::MediaData(d) => {
-                    let kind = if d.params.spec().codec == Codec::Opus {
-                        MediaKind::Audio
-                    } else {
-                        MediaKind::Video
-                    };
-                    let key =
-                        kind == MediaKind::Video && d.data.first().is_some_and(|b| b & 1 == 0);
-                    client
-                        .received
-                        .entry(kind)
-                        .or_default()
-                        .push((key, d.contiguous, now));
-                }
-                str0m::Event::KeyframeRequest(_) => client.keyframe_requested = true,
-                _ => {}
-            },
-            Ok(str0m::Output::Timeout(_)) | Err(_) => return,
-        }
-    }
-}
-
-/// Marks frames of `kind` requested by keyframe: asks the client's writer for one.
-pub fn request_keyframe_from(client: &mut Client, mid: Mid) {
-    if let Some(mut w) = client.rtc.writer(mid) {
-        let _ = w.request_keyframe(None, KeyframeRequestKind::Pli);
-    }
+        },
+        |e| match e {
+            PeerEvent::Frame(f) => {
+                let key = f.kind == MediaKind::Video && f.keyframe;
+                received
+                    .entry(f.kind)
+                    .or_default()
+                    .push((key, f.contiguous, now));
+            }
+            PeerEvent::KeyframeRequest(_) => {
+                *keyframe_requested = true;
+                keyframe_requests.push(now);
+            }
+            _ => {}
+        },
+    );
 }

@@ -1,6 +1,9 @@
 //! Call detail record events (OpenVidu's CDR / webhook events), produced by the domain and
 //! consumed off the hot path by the webhook sender and the CDR file writer.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
@@ -40,12 +43,17 @@ impl CdrEvent {
 #[derive(Debug, Clone, Default)]
 pub struct EventSink {
     tx: Option<mpsc::Sender<CdrEvent>>,
+    /// Events dropped because the queue was full or closed, shared by the clones.
+    dropped: Arc<AtomicU64>,
 }
 
 impl EventSink {
     /// A sink feeding `tx`.
     pub fn new(tx: mpsc::Sender<CdrEvent>) -> Self {
-        EventSink { tx: Some(tx) }
+        EventSink {
+            tx: Some(tx),
+            dropped: Arc::default(),
+        }
     }
 
     /// Whether anybody listens (events are not even built otherwise).
@@ -53,11 +61,21 @@ impl EventSink {
         self.tx.is_some()
     }
 
+    /// How many events were dropped so far (the consumers lost them).
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
     fn emit(&self, name: &'static str, fields: Map<String, Value>) {
         if let Some(tx) = &self.tx
             && tx.try_send(CdrEvent { name, fields }).is_err()
         {
-            tracing::warn!(event = name, "event queue full or closed: event dropped");
+            let dropped = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(
+                event = name,
+                dropped,
+                "event queue full or closed: event dropped"
+            );
         }
     }
 }
@@ -280,16 +298,64 @@ mod tests {
         );
     }
 
+    /// A tracing writer keeping what is logged, for assertions.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+    }
+
     #[test]
-    fn a_full_queue_drops_instead_of_blocking() {
-        let (tx, _rx) = mpsc::channel(1);
+    fn a_full_queue_drops_with_a_warning_instead_of_blocking() {
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let (tx, mut rx) = mpsc::channel(1);
         let sink = EventSink::new(tx);
         let s = &SessionRef {
             id: "s".into(),
             created_at: 0,
         };
+        tracing::subscriber::with_default(subscriber, || {
+            sink.session_created(s);
+            sink.session_destroyed(s, "lastParticipantLeft");
+            sink.clone().signal_sent(s, None, &[], None, None);
+        });
+        // The first event is queued, the two that found the queue full are not.
+        let queued = rx.try_recv().unwrap();
+        assert_eq!(queued.name, "sessionCreated");
+        assert!(rx.try_recv().is_err(), "nothing else was queued");
+        assert_eq!(sink.dropped(), 2, "clones share the count");
+        let text = log.text();
+        assert_eq!(text.matches("event dropped").count(), 2, "{text}");
+        assert!(text.contains("WARN"), "{text}");
+        assert!(
+            text.contains("event=\"sessionDestroyed\"") && text.contains("event=\"signalSent\""),
+            "the warnings name the dropped events: {text}"
+        );
+        // A closed queue drops too; a disabled sink neither queues nor counts.
+        drop(rx);
         sink.session_created(s);
-        sink.session_created(s);
-        assert!(!EventSink::default().enabled());
+        assert_eq!(sink.dropped(), 3);
+        let off = EventSink::default();
+        assert!(!off.enabled());
+        off.session_created(s);
+        assert_eq!(off.dropped(), 0);
     }
 }

@@ -9,17 +9,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestRng, TestRunner};
 use serde_json::{Value, json};
-use str0m::Rtc;
-use str0m::change::SdpOffer;
-use str0m::media::{Direction, MediaKind};
 use tokio::sync::{mpsc, watch};
 
 use ov_protocol::ids::SessionId;
+use ov_testkit::BrowserPeer;
 
 use super::dispatch::RpcSocket;
 use crate::config::Config;
@@ -249,21 +246,14 @@ impl Live {
 
 /// A browser-like publisher offer (audio + video, send-only).
 fn publish_offer() -> String {
-    let mut rtc = Rtc::builder().build(Instant::now());
-    let mut api = rtc.sdp_api();
-    api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
-    api.add_media(MediaKind::Video, Direction::SendOnly, None, None, None);
-    api.apply().expect("an offer").0.to_sdp_string()
+    BrowserPeer::default().publish_offer().expect("an offer")
 }
 
 /// A browser-like answer to a server offer.
 fn answer_to(offer: &str) -> String {
-    let mut rtc = Rtc::builder().build(Instant::now());
-    let offer = SdpOffer::from_sdp_string(offer).expect("the server's offer parses");
-    rtc.sdp_api()
-        .accept_offer(offer)
+    BrowserPeer::default()
+        .answer(offer)
         .expect("the server's offer is acceptable")
-        .to_sdp_string()
 }
 
 /// The responses a frame must get: `Some(id)` → exactly one with that id; `None` → none

@@ -1,7 +1,9 @@
 //! The `openvidu-rs` binary: `--help`, configuration errors and the start-up banner.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_openvidu-rs"));
@@ -44,6 +46,9 @@ fn a_bad_value_is_one_line_and_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// How long the binary may take to print its banner (a debug build on a busy machine).
+const BANNER_WAIT: Duration = Duration::from_secs(30);
+
 #[test]
 fn prints_the_url_and_the_secret_in_use() {
     let mut child = bin()
@@ -52,16 +57,36 @@ fn prints_the_url_and_the_secret_in_use() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let lines: Vec<String> = BufReader::new(stdout)
-        .lines()
-        .take(5)
-        .map(|l| l.unwrap())
-        .collect();
+    let lines = first_lines(child.stdout.take().unwrap(), 5, BANNER_WAIT);
     child.kill().unwrap();
     child.wait().unwrap();
     let text = lines.join("\n");
+    assert_eq!(lines.len(), 5, "the banner within {BANNER_WAIT:?}: {text}");
     assert!(text.contains("http://localhost:"), "{text}");
     assert!(text.contains("MY_SECRET"), "{text}");
     assert!(text.contains("ws://localhost:"), "{text}");
+}
+
+/// Up to `n` lines of `stdout`, read for at most `wait`: a blocking read happens on its
+/// own thread, so a child that prints less never hangs the test.
+fn first_lines(stdout: ChildStdout, n: usize, wait: Duration) -> Vec<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().take(n) {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let deadline = Instant::now() + wait;
+    let mut lines = Vec::new();
+    while lines.len() < n {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    lines
 }

@@ -3,12 +3,16 @@
 mod binary;
 mod bodies;
 mod events;
+mod garbage;
+mod ice_servers;
 mod media_events;
 mod rest_api;
 mod rest_connections;
-mod rpc_client;
+mod rest_model;
 mod rpc_errors;
 mod rpc_media;
 mod rpc_session;
+mod stuck_client;
 mod support;
 mod tls;
+mod webhook_delivery;

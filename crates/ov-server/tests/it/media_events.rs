@@ -8,29 +8,13 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::rpc_client::{Browser, RpcClient, join_and_publish};
-use crate::support::{SECRET, TestServer};
+use ov_testkit::BrowserPeer;
+use ov_testkit::rpc::RpcClient;
+use ov_testkit::wait::until;
+
+use crate::support::{SECRET, TestServer, join_and_publish};
 
 const PEER_TIMEOUT: Duration = Duration::from_secs(1);
-
-/// Polls `f` every 50 ms until it returns `Some`, for at most `within`.
-async fn eventually<T, F, Fut>(within: Duration, what: &str, mut f: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn cdr_events(folder: &Path) -> Vec<(String, Value)> {
     let Some(Ok(entry)) = std::fs::read_dir(folder).ok().and_then(|mut d| d.next()) else {
@@ -59,13 +43,15 @@ async fn connections_that_never_complete_end_their_subscription_then_their_strea
     // Neither "browser" ever sends a STUN check: ICE never completes.
     let published = Instant::now();
     let (mut a, stream_a, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let started = Instant::now();
     let offer = b
         .call("prepareReceiveVideoFrom", json!({"sender": stream_a}))
         .await
         .unwrap();
-    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    let answer = BrowserPeer::default()
+        .answer(offer["sdpOffer"].as_str().unwrap())
+        .unwrap();
     b.call(
         "receiveVideoFrom",
         json!({"sender": stream_a, "sdpAnswer": answer}),
@@ -79,14 +65,18 @@ async fn connections_that_never_complete_end_their_subscription_then_their_strea
 
     // The subscriber's peer times out first (subscribers are not kept for a reconnection):
     // the subscription is gone from REST while A still publishes.
-    eventually(Duration::from_secs(5), "the subscription ends", || async {
-        let b_rest = t.connection(&sid, &b.connection_id).await;
-        b_rest["subscribers"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-            .then_some(())
-    })
+    until(
+        "the subscription to end",
+        Duration::from_secs(5),
+        || async {
+            let b_rest = t.connection(&sid, &b.connection_id).await;
+            b_rest["subscribers"]
+                .as_array()
+                .unwrap()
+                .is_empty()
+                .then_some(())
+        },
+    )
     .await;
     assert!(
         started.elapsed() >= PEER_TIMEOUT,
@@ -114,7 +104,7 @@ async fn connections_that_never_complete_end_their_subscription_then_their_strea
     assert_eq!(t.server.registry.services().peer_count(), 0);
 
     // The CDR reports both connections' ends with the reason.
-    let ends = eventually(Duration::from_secs(5), "both ends in the CDR", || async {
+    let ends = until("both ends in the CDR", Duration::from_secs(5), || async {
         let ends: Vec<Value> = cdr_events(&cdr)
             .into_iter()
             .filter(|(name, _)| name == "webrtcConnectionDestroyed")
@@ -133,11 +123,11 @@ async fn connections_that_never_complete_end_their_subscription_then_their_strea
     }
 
     // The call goes on: A can publish again.
-    let mut browser = Browser::new();
+    let offer = BrowserPeer::default().publish_offer().unwrap();
     let again = a
         .call(
             "publishVideo",
-            json!({"sdpOffer": browser.publish_offer(), "hasAudio": true, "hasVideo": true}),
+            json!({"sdpOffer": offer, "hasAudio": true, "hasVideo": true}),
         )
         .await
         .expect("a new publication");

@@ -1,6 +1,4 @@
-//! REST: sessions, authentication, bad input, configuration and garbage collection.
-
-use std::time::Duration;
+//! REST: sessions, authentication, bad input and configuration.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -326,46 +324,5 @@ async fn deprecated_api_alias() {
     assert_eq!(res.status(), StatusCode::OK);
     let res = t.http.post(&url).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    t.stop().await;
-}
-
-#[tokio::test]
-async fn never_joined_sessions_are_garbage_collected() {
-    let mut config = ov_server::Config::for_loopback(SECRET);
-    config.garbage_interval = Duration::from_millis(200);
-    config.garbage_threshold = Duration::from_millis(300);
-    let t = TestServer::start_with(config).await;
-    let sid = t.new_session(json!({"customSessionId": "old"})).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    loop {
-        let (status, _) = t.call(Method::GET, &format!("/sessions/{sid}"), None).await;
-        if status == StatusCode::NOT_FOUND {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "session was never collected"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // The id is free again.
-    t.new_session(json!({"customSessionId": "old"})).await;
-    t.stop().await;
-}
-
-#[tokio::test]
-async fn sessions_younger_than_the_threshold_survive_the_sweep() {
-    let t = TestServer::start().await;
-    t.new_session(json!({"customSessionId": "young"})).await;
-    assert!(
-        t.server
-            .registry
-            .sweep_unused_sessions(Duration::from_secs(60))
-            .is_empty()
-    );
-    assert_eq!(
-        t.server.registry.sweep_unused_sessions(Duration::ZERO),
-        vec!["young".to_string()]
-    );
     t.stop().await;
 }

@@ -3,15 +3,16 @@
 
 use serde_json::json;
 
-use crate::rpc_client::RpcClient;
+use ov_testkit::rpc::RpcClient;
+
 use crate::support::TestServer;
 
 #[tokio::test]
 async fn malformed_frames_and_unknown_methods() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut other = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "O").await;
-    let mut c = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "C").await;
+    let mut other = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "O").await;
+    let mut c = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "C").await;
 
     c.send_raw("{not json").await;
     let e = c.response_to(json!(null)).await.unwrap_err();
@@ -89,7 +90,7 @@ async fn random_datagrams_on_the_media_port_change_nothing() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
     let (mut a, stream, _browser) =
-        crate::rpc_client::join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+        crate::support::join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     for i in 0..2000usize {
@@ -111,7 +112,7 @@ async fn random_datagrams_on_the_media_port_change_nothing() {
         let _ = socket.send_to(&datagram, t.server.media_addr).await;
     }
     // Everything still works: signaling, subscribing.
-    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let prepared = b
         .call("prepareReceiveVideoFrom", json!({"sender": stream}))
         .await

@@ -3,8 +3,11 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::rpc_client::{Browser, RpcClient, join_and_publish};
+use ov_testkit::BrowserPeer;
+use ov_testkit::rpc::RpcClient;
+
 use crate::support::TestServer;
+use crate::support::join_and_publish;
 
 #[tokio::test]
 async fn publish_subscribe_and_rest_reflection() {
@@ -16,7 +19,7 @@ async fn publish_subscribe_and_rest_reflection() {
         stream.starts_with("str_CAM_") && stream.ends_with(&a.connection_id),
         "{stream}"
     );
-    let mut b = RpcClient::join(&t, &t.token(&sid, "SUBSCRIBER").await, "B").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "SUBSCRIBER").await, "B").await;
 
     let prepared = b
         .call(
@@ -31,7 +34,7 @@ async fn publish_subscribe_and_rest_reflection() {
         "{offer}"
     );
     assert!(offer.contains("a=ice-lite"));
-    let answer = Browser::new().answer(offer);
+    let answer = BrowserPeer::default().answer(offer).unwrap();
     b.call(
         "receiveVideoFrom",
         json!({"sender": stream, "sdpAnswer": answer}),
@@ -161,7 +164,7 @@ async fn publish_subscribe_and_rest_reflection() {
 async fn others_are_told_of_new_streams() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let (mut a, stream, _browser) =
         join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     b.notification("participantJoined").await;
@@ -183,8 +186,8 @@ async fn others_are_told_of_new_streams() {
 async fn publishing_and_subscribing_errors() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut sub = RpcClient::join(&t, &t.token(&sid, "SUBSCRIBER").await, "S").await;
-    let offer = Browser::new().publish_offer();
+    let mut sub = RpcClient::join(&t.ws_url(), &t.token(&sid, "SUBSCRIBER").await, "S").await;
+    let offer = BrowserPeer::default().publish_offer().unwrap();
     let publish =
         json!({"sdpOffer": offer, "doLoopback": false, "hasAudio": true, "hasVideo": true});
     let e = sub.fail("publishVideo", publish.clone()).await;
@@ -198,7 +201,7 @@ async fn publishing_and_subscribing_errors() {
         join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
     let e = p.fail("publishVideo", publish.clone()).await;
     assert_eq!(e.code, 106);
-    let mut q = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "Q").await;
+    let mut q = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "Q").await;
     for garbage in [
         "",
         "v=0",
@@ -301,12 +304,14 @@ async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
     let (mut a, stream, _old) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let offer = b
         .call("prepareReceiveVideoFrom", json!({"sender": stream}))
         .await
         .unwrap();
-    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    let answer = BrowserPeer::default()
+        .answer(offer["sdpOffer"].as_str().unwrap())
+        .unwrap();
     b.call(
         "receiveVideoFrom",
         json!({"sender": stream, "sdpAnswer": answer}),
@@ -323,15 +328,17 @@ async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
         )
         .await
         .1;
-    let mut fresh = Browser::new();
+    let mut fresh = BrowserPeer::default();
     let r = a
         .call(
             "reconnectStream",
-            json!({"stream": stream, "sdpString": fresh.publish_offer()}),
+            json!({"stream": stream, "sdpString": fresh.publish_offer().unwrap()}),
         )
         .await
         .unwrap();
-    fresh.accept_answer(r["sdpAnswer"].as_str().unwrap());
+    fresh
+        .accept_answer(r["sdpAnswer"].as_str().unwrap())
+        .unwrap();
     assert_eq!(r["id"], stream.as_str());
     assert_eq!(r["createdAt"], before["publishers"][0]["createdAt"]);
     b.no_notification("participantUnpublished").await;
@@ -345,7 +352,9 @@ async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
         )
         .await
         .unwrap();
-    let answer = Browser::new().answer(offer["sdpOffer"].as_str().unwrap());
+    let answer = BrowserPeer::default()
+        .answer(offer["sdpOffer"].as_str().unwrap())
+        .unwrap();
     b.call(
         "reconnectStream",
         json!({"stream": stream, "sdpString": answer, "forciblyReconnect": false}),
@@ -410,17 +419,17 @@ async fn sessions_are_pinned_to_media_workers() {
         let sid = t
             .new_session(json!({"customSessionId": format!("room-{i}")}))
             .await;
-        let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-        let mut browser = Browser::new();
+        let mut a = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "A").await;
+        let mut browser = BrowserPeer::default();
         let published = a
             .call(
                 "publishVideo",
-                json!({"sdpOffer": browser.publish_offer(), "doLoopback": false, "hasAudio": true, "hasVideo": true}),
+                json!({"sdpOffer": browser.publish_offer().unwrap(), "doLoopback": false, "hasAudio": true, "hasVideo": true}),
             )
             .await
             .unwrap();
         let publisher_port = candidate_port(published["sdpAnswer"].as_str().unwrap());
-        let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+        let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
         let offer = b
             .call(
                 "prepareReceiveVideoFrom",

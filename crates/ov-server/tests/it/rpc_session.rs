@@ -5,15 +5,17 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::rpc_client::{RpcClient, join_and_publish};
+use ov_testkit::rpc::RpcClient;
+
 use crate::support::TestServer;
+use crate::support::join_and_publish;
 
 #[tokio::test]
 async fn ping_and_join_shapes() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({"customSessionId": "room"})).await;
     let token = t.token(&sid, "PUBLISHER").await;
-    let mut c = RpcClient::open(&t).await;
+    let mut c = RpcClient::open(&t.ws_url()).await;
     let pong = c.call("ping", json!({"interval": 5000})).await.unwrap();
     assert_eq!(pong, json!({"value": "pong"}));
     let r = c
@@ -57,7 +59,7 @@ async fn join_errors() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
     let token = t.token(&sid, "PUBLISHER").await;
-    let mut c = RpcClient::open(&t).await;
+    let mut c = RpcClient::open(&t.ws_url()).await;
     let e = c.fail("publishVideo", json!({"sdpOffer": "x"})).await;
     assert_eq!(e.code, 803, "{e:?}");
     let unknown_session = token.replace(&sid, "nope");
@@ -79,7 +81,7 @@ async fn join_errors() {
     c.join_with(&token, "").await.unwrap();
     // A second joinRoom on the same socket, and the same token from another socket.
     assert_eq!(c.join_with(&token, "").await.unwrap_err().code, 104);
-    let mut other = RpcClient::open(&t).await;
+    let mut other = RpcClient::open(&t.ws_url()).await;
     assert_eq!(other.join_with(&token, "").await.unwrap_err().code, 401);
     let e = other.fail("joinRoom", json!({"token": token})).await;
     assert_eq!(e.code, -1);
@@ -93,7 +95,7 @@ async fn participants_see_each_other_and_leave() {
     let sid = t.new_session(json!({})).await;
     let (mut a, stream_a, _browser) =
         join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-    let mut b = RpcClient::open(&t).await;
+    let mut b = RpcClient::open(&t.ws_url()).await;
     let r = b
         .join_with(&t.token(&sid, "SUBSCRIBER").await, "B")
         .await
@@ -129,9 +131,9 @@ async fn participants_see_each_other_and_leave() {
 async fn signals_reach_exactly_their_recipients() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-    let mut b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
-    let mut c = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "C").await;
+    let mut a = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "A").await;
+    let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut c = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "C").await;
     let broadcast = json!({"to": [], "data": "hi all", "type": "signal:chat"}).to_string();
     a.call("sendMessage", json!({"message": broadcast}))
         .await
@@ -190,9 +192,9 @@ async fn signals_reach_exactly_their_recipients() {
 async fn moderation_and_rest_evictions() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut m = RpcClient::join(&t, &t.token(&sid, "MODERATOR").await, "M").await;
+    let mut m = RpcClient::join(&t.ws_url(), &t.token(&sid, "MODERATOR").await, "M").await;
     let (mut p, stream_p, _bp) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
-    let mut s = RpcClient::join(&t, &t.token(&sid, "SUBSCRIBER").await, "S").await;
+    let mut s = RpcClient::join(&t.ws_url(), &t.token(&sid, "SUBSCRIBER").await, "S").await;
 
     // Only moderators moderate.
     let e = p
@@ -264,18 +266,19 @@ async fn reconnection_within_and_after_the_grace_period() {
     config.reconnection_grace = Duration::from_millis(800);
     let t = TestServer::start_with(config).await;
     let sid = t.new_session(json!({})).await;
-    let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
-    let b = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "B").await;
+    let mut a = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "A").await;
+    let b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let b_id = b.connection_id.clone();
     let b_rpc = b.rpc_session_id.clone();
+    // Once the server has answered B's close, it has let the socket go (B is detached):
+    // it answers only after dropping the participant's outbox.
     b.close().await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
     // While B is away, a signal is sent to it: kept and delivered on reconnection.
     let to_b = json!({"to": [b_id], "data": "while away"}).to_string();
     a.call("sendMessage", json!({"message": to_b}))
         .await
         .unwrap();
-    let mut b2 = RpcClient::open(&t).await;
+    let mut b2 = RpcClient::open(&t.ws_url()).await;
     let r = b2
         .call("connect", json!({"sessionId": b_rpc, "reconnect": true}))
         .await
@@ -290,7 +293,7 @@ async fn reconnection_within_and_after_the_grace_period() {
         left,
         json!({"connectionId": b_id, "reason": "networkDisconnect"})
     );
-    let mut b3 = RpcClient::open(&t).await;
+    let mut b3 = RpcClient::open(&t.ws_url()).await;
     let e = b3
         .fail("connect", json!({"sessionId": b_rpc, "reconnect": true}))
         .await;
@@ -302,7 +305,7 @@ async fn reconnection_within_and_after_the_grace_period() {
 async fn a_patched_role_applies_to_the_live_connection() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut p = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "P").await;
+    let mut p = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "P").await;
     let (mut q, stream_q, _b) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "Q").await;
     assert_eq!(
         p.fail("forceUnpublish", json!({"streamId": stream_q}))
@@ -341,7 +344,7 @@ async fn a_patched_role_applies_to_the_live_connection() {
 async fn oversized_signals_are_refused() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
-    let mut a = RpcClient::join(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let mut a = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "A").await;
     let big = "x".repeat(64 * 1024 + 1);
     let message = json!({"to": [], "data": big, "type": "signal"}).to_string();
     let e = a.fail("sendMessage", json!({"message": message})).await;

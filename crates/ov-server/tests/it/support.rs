@@ -1,6 +1,8 @@
 //! Booting a server in-process and talking to its REST API.
 
 use ov_server::{Config, RunningServer};
+use ov_testkit::BrowserPeer;
+use ov_testkit::rpc::{RpcClient, publish_params};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -23,6 +25,11 @@ impl TestServer {
             server,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The signaling WebSocket, `ws://<bound address>/openvidu`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/openvidu", self.server.local_addr)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -137,4 +144,24 @@ impl TestServer {
         assert_eq!(status, StatusCode::OK, "{json}");
         json
     }
+}
+
+/// Joins with `token` and publishes a camera (audio and video); returns the client, its
+/// stream id and the browser peer that published.
+pub async fn join_and_publish(
+    t: &TestServer,
+    token: &str,
+    name: &str,
+) -> (RpcClient, String, BrowserPeer) {
+    let mut c = RpcClient::join(&t.ws_url(), token, name).await;
+    let mut browser = BrowserPeer::default();
+    let offer = browser.publish_offer().expect("an offer");
+    let result = c
+        .call("publishVideo", publish_params(&offer, 30, 640, 480))
+        .await
+        .expect("publishVideo succeeds");
+    browser
+        .accept_answer(result["sdpAnswer"].as_str().unwrap())
+        .expect("the answer fits the offer");
+    (c, result["id"].as_str().unwrap().to_owned(), browser)
 }
