@@ -9,12 +9,11 @@ use axum::routing::post;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use ov_testkit::BrowserPeer;
 use ov_testkit::rpc::RpcClient;
 use ov_testkit::wait::until;
 
-use crate::support::join_and_publish;
 use crate::support::{SECRET, TestServer};
+use crate::support::{join_and_publish, subscribe};
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
 
@@ -81,19 +80,7 @@ async fn a_whole_call_in_webhooks_and_the_cdr() {
     let sid = t.new_session(json!({"customSessionId": "hooked"})).await;
     let (mut a, stream_a, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
-    let offer = b
-        .call("prepareReceiveVideoFrom", json!({"sender": stream_a}))
-        .await
-        .unwrap();
-    let answer = BrowserPeer::default()
-        .answer(offer["sdpOffer"].as_str().unwrap())
-        .unwrap();
-    b.call(
-        "receiveVideoFrom",
-        json!({"sender": stream_a, "sdpAnswer": answer}),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut b, &stream_a).await;
     let signal = json!({"to": [], "data": "hello", "type": "signal:chat"}).to_string();
     a.call("sendMessage", json!({"message": signal}))
         .await
@@ -335,19 +322,7 @@ async fn unsubscribing_and_unpublishing_end_the_right_connections() {
     let mut subscribers = Vec::new();
     for name in ["B", "C"] {
         let mut s = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, name).await;
-        let offer = s
-            .call("prepareReceiveVideoFrom", json!({"sender": stream}))
-            .await
-            .unwrap();
-        let answer = BrowserPeer::default()
-            .answer(offer["sdpOffer"].as_str().unwrap())
-            .unwrap();
-        s.call(
-            "receiveVideoFrom",
-            json!({"sender": stream, "sdpAnswer": answer}),
-        )
-        .await
-        .unwrap();
+        subscribe(&mut s, &stream).await;
         subscribers.push(s);
     }
     subscribers[0]

@@ -12,7 +12,7 @@ use ov_testkit::BrowserPeer;
 use ov_testkit::rpc::RpcClient;
 use ov_testkit::wait::until;
 
-use crate::support::{SECRET, TestServer, join_and_publish};
+use crate::support::{SECRET, TestServer, join_and_publish, subscribe};
 
 const PEER_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -45,19 +45,7 @@ async fn connections_that_never_complete_end_their_subscription_then_their_strea
     let (mut a, stream_a, _pa) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
     let started = Instant::now();
-    let offer = b
-        .call("prepareReceiveVideoFrom", json!({"sender": stream_a}))
-        .await
-        .unwrap();
-    let answer = BrowserPeer::default()
-        .answer(offer["sdpOffer"].as_str().unwrap())
-        .unwrap();
-    b.call(
-        "receiveVideoFrom",
-        json!({"sender": stream_a, "sdpAnswer": answer}),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut b, &stream_a).await;
     assert_eq!(
         t.connection(&sid, &b.connection_id).await["subscribers"][0]["streamId"],
         stream_a.as_str()

@@ -7,7 +7,7 @@ use ov_testkit::BrowserPeer;
 use ov_testkit::rpc::RpcClient;
 
 use crate::support::TestServer;
-use crate::support::join_and_publish;
+use crate::support::{join_and_publish, subscribe};
 
 #[tokio::test]
 async fn publish_subscribe_and_rest_reflection() {
@@ -305,19 +305,7 @@ async fn media_reconnection_keeps_the_stream_and_its_subscribers() {
     let sid = t.new_session(json!({})).await;
     let (mut a, stream, _old) = join_and_publish(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let mut b = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "B").await;
-    let offer = b
-        .call("prepareReceiveVideoFrom", json!({"sender": stream}))
-        .await
-        .unwrap();
-    let answer = BrowserPeer::default()
-        .answer(offer["sdpOffer"].as_str().unwrap())
-        .unwrap();
-    b.call(
-        "receiveVideoFrom",
-        json!({"sender": stream, "sdpAnswer": answer}),
-    )
-    .await
-    .unwrap();
+    subscribe(&mut b, &stream).await;
 
     // The publisher reconnects from a new peer connection: same id and creation time.
     let before = t

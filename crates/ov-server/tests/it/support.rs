@@ -4,7 +4,7 @@ use ov_server::{Config, RunningServer};
 use ov_testkit::BrowserPeer;
 use ov_testkit::rpc::{RpcClient, publish_params};
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub const SECRET: &str = "TEST_SECRET";
 
@@ -164,4 +164,24 @@ pub async fn join_and_publish(
         .accept_answer(result["sdpAnswer"].as_str().unwrap())
         .expect("the answer fits the offer");
     (c, result["id"].as_str().unwrap().to_owned(), browser)
+}
+
+/// Subscribes `c` to `stream` as openvidu-browser does with `mediaServer: "mediasoup"`: the
+/// server offers, a browser-like peer answers; returns that peer.
+pub async fn subscribe(c: &mut RpcClient, stream: &str) -> BrowserPeer {
+    let offer = c
+        .call("prepareReceiveVideoFrom", json!({"sender": stream}))
+        .await
+        .expect("prepareReceiveVideoFrom succeeds");
+    let mut peer = BrowserPeer::default();
+    let answer = peer
+        .answer(offer["sdpOffer"].as_str().unwrap())
+        .expect("the server's offer is acceptable");
+    c.call(
+        "receiveVideoFrom",
+        json!({"sender": stream, "sdpAnswer": answer}),
+    )
+    .await
+    .expect("receiveVideoFrom succeeds");
+    peer
 }
