@@ -27,8 +27,8 @@ impl Binding {
     }
 
     /// The services of the participant's session.
-    pub(crate) fn services(&self) -> Arc<Services> {
-        self.lock().services.clone()
+    pub(crate) fn services(&self) -> &Arc<Services> {
+        &self.session.services
     }
 
     /// Whether the participant is still in its session.

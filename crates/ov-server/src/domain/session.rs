@@ -20,6 +20,8 @@ use super::{DomainError, SignalingError};
 pub struct SessionHandle {
     /// Session id.
     pub id: SessionId,
+    /// The shared services (also in the state, for its methods).
+    pub(crate) services: Arc<Services>,
     state: Mutex<SessionState>,
 }
 
@@ -55,13 +57,14 @@ impl SessionHandle {
         SessionHandle {
             state: Mutex::new(SessionState {
                 id: id.clone(),
-                services,
+                services: services.clone(),
                 closed: false,
                 created_at,
                 was_active: false,
                 settings,
                 connections: Vec::new(),
             }),
+            services,
             id,
         }
     }
