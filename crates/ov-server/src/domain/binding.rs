@@ -33,9 +33,7 @@ impl Binding {
 
     /// Whether the participant is still in its session.
     pub fn is_joined(&self) -> bool {
-        self.lock()
-            .connection(&self.connection_id)
-            .is_some_and(|c| c.is_active())
+        self.lock().joined(&self.connection_id).is_ok()
     }
 }
 

@@ -188,10 +188,7 @@ impl SessionState {
         if let Some(frame) = joined {
             self.notify_all(Some(&connection_id), &frame);
             let session = self.session_ref();
-            if let Some(p) = self
-                .connection(&connection_id)
-                .and_then(|c| c.participant.as_ref())
-            {
+            if let Some(p) = self.participant(&connection_id) {
                 self.services.events.participant_joined(
                     &session,
                     &connection_id,
@@ -277,8 +274,8 @@ impl SessionState {
     }
 
     /// Whether `connection_id` is still detached since the detach of `generation`.
-    pub fn is_detached(&mut self, connection_id: &ConnectionId, generation: u64) -> bool {
-        self.participant_mut(connection_id).is_some_and(
+    pub fn is_detached(&self, connection_id: &ConnectionId, generation: u64) -> bool {
+        self.participant(connection_id).is_some_and(
             |p| matches!(p.delivery, Delivery::Detached { generation: g, .. } if g == generation),
         )
     }

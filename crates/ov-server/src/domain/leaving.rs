@@ -4,28 +4,30 @@
 use ov_protocol::ids::ConnectionId;
 use ov_protocol::rpc::{ConnectionReason, notification, notify};
 
-use super::events::{SessionRef, WebrtcRef};
-use super::participant::{PublishedStream, StreamOptions, Subscription};
+use super::events::WebrtcRef;
+use super::participant::{PublishedStream, Subscription};
 use super::reason::Reason;
-use super::services::Services;
 use super::session::SessionState;
 
 impl SessionState {
     /// Removes the participant of `connection_id`, telling the others as OpenVidu does:
     /// `participantLeft` to those remaining, and for evictions `participantEvicted` to
     /// everybody who was there (the evicted one included). `before_notices` is sent to
-    /// the leaver first (its own `leaveRoom` reply).
+    /// the leaver first (its own `leaveRoom` reply). Its subscriptions and its stream end
+    /// first, while they are still in the session.
     pub fn remove_participant(
         &mut self,
         connection_id: &ConnectionId,
         reason: Reason,
         before_notices: Option<String>,
     ) {
+        self.end_subscriptions(connection_id, |_| true, reason);
+        self.release_stream(connection_id, reason);
         let Some(at) = self.connections.iter().position(|c| c.id == *connection_id) else {
             return;
         };
-        let mut connection = self.connections.remove(at);
-        let Some(mut participant) = connection.participant.take() else {
+        let connection = self.connections.remove(at);
+        let Some(mut participant) = connection.participant else {
             return;
         };
         if let Some(frame) = before_notices {
@@ -43,27 +45,9 @@ impl SessionState {
             participant.send(evicted.clone());
             self.notify_all(None, &evicted);
         }
-        let session = self.session_ref();
-        for sub in &participant.subscriptions {
-            let options = sub
-                .established
-                .then(|| self.stream_options(&sub.stream_id))
-                .flatten();
-            end_subscription(
-                &self.services,
-                &session,
-                connection_id,
-                sub,
-                options.as_ref(),
-                reason,
-            );
-        }
-        if let Some(stream) = &participant.publisher {
-            self.release_stream(connection_id, stream, reason);
-        }
         if !participant.hidden {
             self.services.events.participant_left(
-                &session,
+                &self.session_ref(),
                 connection_id,
                 &participant,
                 &connection.settings.data,
@@ -79,10 +63,9 @@ impl SessionState {
     /// `participantUnpublished` (to the others for `unpublish`, to everyone otherwise, so
     /// that the owner's browser drops its publisher).
     pub fn end_stream(&mut self, owner: &ConnectionId, reason: Reason) {
-        let Some(stream) = self.participant_mut(owner).and_then(|p| p.publisher.take()) else {
+        let Some(stream) = self.release_stream(owner, reason) else {
             return;
         };
-        self.release_stream(owner, &stream, reason);
         let frame = notify(
             notification::PARTICIPANT_UNPUBLISHED,
             ConnectionReason {
@@ -95,34 +78,28 @@ impl SessionState {
         tracing::info!(session_id = %self.id, connection_id = %owner, stream_id = %stream.id, reason = reason.as_str(), "stream ended");
     }
 
-    /// Closes the media of a stream that ended: its subscriptions first, then the
-    /// publication itself, with their `webrtcConnectionDestroyed` events.
-    fn release_stream(&mut self, owner: &ConnectionId, stream: &PublishedStream, reason: Reason) {
-        let session = self.session_ref();
-        let services = self.services.clone();
-        for c in &mut self.connections {
-            let subscriber = c.id.clone();
-            let Some(p) = c.participant.as_mut() else {
-                continue;
-            };
-            p.subscriptions.retain(|s| {
-                if s.stream_id != stream.id {
-                    return true;
-                }
-                end_subscription(
-                    &services,
-                    &session,
-                    &subscriber,
-                    s,
-                    Some(&stream.options),
-                    reason,
-                );
-                false
-            });
+    /// Takes the stream of `owner` out of the session and closes its media: the
+    /// subscriptions to it first, then the publication, each with its
+    /// `webrtcConnectionDestroyed`. Nobody is notified here.
+    fn release_stream(&mut self, owner: &ConnectionId, reason: Reason) -> Option<PublishedStream> {
+        let stream_id = self.participant(owner)?.publisher.as_ref()?.id.clone();
+        let subscribers: Vec<ConnectionId> = self
+            .connections
+            .iter()
+            .filter(|c| {
+                c.participant
+                    .as_ref()
+                    .is_some_and(|p| p.subscriptions.iter().any(|s| s.stream_id == stream_id))
+            })
+            .map(|c| c.id.clone())
+            .collect();
+        for subscriber in &subscribers {
+            self.end_subscriptions(subscriber, |s| s.stream_id == stream_id, reason);
         }
-        services.release_peer(stream.peer);
-        services.events.webrtc_destroyed(
-            &session,
+        let stream = self.participant_mut(owner)?.publisher.take()?;
+        self.services.release_peer(stream.peer);
+        self.services.events.webrtc_destroyed(
+            &self.session_ref(),
             WebrtcRef {
                 stream_id: &stream.id,
                 connection_id: owner,
@@ -132,6 +109,47 @@ impl SessionState {
             },
             reason.as_str(),
         );
+        Some(stream)
+    }
+
+    /// Ends the subscriptions of `subscriber` that `which` selects: their media is
+    /// released and, for those whose creation was reported (they were answered), their
+    /// end too. Returns how many ended.
+    pub(super) fn end_subscriptions(
+        &mut self,
+        subscriber: &ConnectionId,
+        which: impl Fn(&Subscription) -> bool,
+        reason: Reason,
+    ) -> usize {
+        let Some(p) = self.participant_mut(subscriber) else {
+            return 0;
+        };
+        let (ended, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut p.subscriptions)
+            .into_iter()
+            .partition(|s| which(s));
+        p.subscriptions = kept;
+        let session = self.session_ref();
+        for sub in &ended {
+            self.services.release_peer(sub.peer);
+            let Some(options) = self
+                .stream_options(&sub.stream_id)
+                .filter(|_| sub.established)
+            else {
+                continue;
+            };
+            self.services.events.webrtc_destroyed(
+                &session,
+                WebrtcRef {
+                    stream_id: &sub.stream_id,
+                    connection_id: subscriber,
+                    receiving_from: Some(&sub.publisher_connection),
+                    options: &options,
+                    created_at: sub.created_at,
+                },
+                reason.as_str(),
+            );
+        }
+        ended.len()
     }
 
     /// Evicts everybody and marks the session closed (the caller took it out of the map).
@@ -147,31 +165,5 @@ impl SessionState {
         }
         self.connections.clear();
         self.closed = true;
-    }
-}
-
-/// Closes a subscription's media and, if its creation was reported (it was answered),
-/// reports its end with `options`, the options of the stream received.
-pub(super) fn end_subscription(
-    services: &Services,
-    session: &SessionRef,
-    subscriber: &ConnectionId,
-    sub: &Subscription,
-    options: Option<&StreamOptions>,
-    reason: Reason,
-) {
-    services.release_peer(sub.peer);
-    if let (true, Some(options)) = (sub.established, options) {
-        services.events.webrtc_destroyed(
-            session,
-            WebrtcRef {
-                stream_id: &sub.stream_id,
-                connection_id: subscriber,
-                receiving_from: Some(&sub.publisher_connection),
-                options,
-                created_at: sub.created_at,
-            },
-            reason.as_str(),
-        );
     }
 }

@@ -6,9 +6,6 @@
 //! ([`Services::peer_owner`](super::services::Services::peer_owner)); events of peers the
 //! domain already let go of are ignored.
 
-use ov_protocol::ids::StreamId;
-
-use super::leaving::end_subscription;
 use super::reason::Reason;
 use super::services::{PeerOwner, PeerSide};
 use super::{Registry, SessionState};
@@ -50,8 +47,7 @@ impl SessionState {
         match owner.side {
             PeerSide::Publication => {
                 let carried = self
-                    .connection(&owner.connection)
-                    .and_then(|c| c.participant.as_ref())
+                    .participant(&owner.connection)
                     .and_then(|p| p.publisher.as_ref())
                     .is_some_and(|s| s.peer == peer);
                 if carried {
@@ -62,29 +58,11 @@ impl SessionState {
         }
     }
 
-    /// Removes the subscription carried by `peer` and reports its end. The browser is not
-    /// told: OpenVidu has no notification for it, and its peer connection is gone anyway.
+    /// Ends the subscription carried by `peer`. The browser is not told: OpenVidu has no
+    /// notification for it, and its peer connection is gone anyway.
     fn end_subscription_of(&mut self, peer: PeerId, owner: &PeerOwner, reason: Reason) {
-        let stream: &StreamId = &owner.stream;
-        let options = self.stream_options(stream);
-        let session = self.session_ref();
-        let services = self.services.clone();
-        let Some(p) = self.participant_mut(&owner.connection) else {
-            return;
-        };
-        let Some(at) = p.subscriptions.iter().position(|s| s.peer == peer) else {
-            return;
-        };
-        let sub = p.subscriptions.remove(at);
-        let options = options.filter(|_| sub.established);
-        end_subscription(
-            &services,
-            &session,
-            &owner.connection,
-            &sub,
-            options.as_ref(),
-            reason,
-        );
-        tracing::info!(session_id = %self.id, connection_id = %owner.connection, stream_id = %stream, reason = reason.as_str(), "subscription ended");
+        if self.end_subscriptions(&owner.connection, |s| s.peer == peer, reason) > 0 {
+            tracing::info!(session_id = %self.id, connection_id = %owner.connection, stream_id = %owner.stream, reason = reason.as_str(), "subscription ended");
+        }
     }
 }

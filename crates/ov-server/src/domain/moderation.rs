@@ -32,7 +32,8 @@ impl Registry {
     ) -> Result<(), DomainError> {
         self.with_open_session(session_id, |state| {
             let owner = state
-                .owner_of(stream_id)
+                .published(stream_id)
+                .map(|(owner, _)| owner.clone())
                 .ok_or_else(|| DomainError::StreamNotFound {
                     session: state.id.clone(),
                     stream: stream_id.clone(),
@@ -97,7 +98,8 @@ impl SessionState {
     ) -> Result<(), SignalingError> {
         self.require_moderator(moderator, "force unpublish")?;
         let owner = self
-            .owner_of(stream)
+            .published(stream)
+            .map(|(owner, _)| owner.clone())
             .ok_or_else(|| SignalingError::StreamNotInSession {
                 session: self.id.clone(),
                 stream: stream.clone(),

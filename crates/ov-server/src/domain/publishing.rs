@@ -78,10 +78,7 @@ impl SessionState {
         &self,
         connection_id: &ConnectionId,
     ) -> Result<VideoCodecChoice, SignalingError> {
-        let c = self
-            .connection(connection_id)
-            .filter(|c| c.is_active())
-            .ok_or(SignalingError::Gone)?;
+        let c = self.joined(connection_id)?;
         if !c.settings.role.can_publish() {
             return Err(SignalingError::PublishNotAllowed);
         }
@@ -107,12 +104,8 @@ impl SessionState {
     ) -> Result<(), SignalingError> {
         let session = self.session_ref();
         let services = self.services.clone();
-        let c = self
-            .connection_mut(connection_id)
-            .filter(|c| c.is_active())
-            .ok_or(SignalingError::Gone)?;
-        let owner = c.id.clone();
-        let p = c.participant.as_mut().ok_or(SignalingError::Gone)?;
+        let owner = connection_id.clone();
+        let p = self.joined_mut(connection_id)?;
         if p.publisher.is_some() {
             return Err(SignalingError::AlreadyPublishing);
         }
@@ -175,8 +168,7 @@ impl SessionState {
         stream_id: &StreamId,
     ) -> Result<(PeerId, VideoCodecChoice), SignalingError> {
         let stream = self
-            .connection(connection_id)
-            .and_then(|c| c.participant.as_ref())
+            .participant(connection_id)
             .ok_or(SignalingError::Gone)?
             .publisher
             .as_ref()

@@ -196,34 +196,33 @@ impl Registry {
         view: impl FnOnce(&ConnectionState, &SessionId) -> T,
     ) -> Result<T, DomainError> {
         // An unknown session is reported before bad properties, as OpenVidu does.
-        self.session_or_not_found(session_id)?;
+        let handle = self.session_or_not_found(session_id)?;
         let settings = ConnectionSettings::resolve(props, self.config())?;
-        self.with_open_session(session_id, |state| {
-            let id = loop {
-                let id = ids::connection_id();
-                if state.connection(&id).is_none() {
-                    break id;
-                }
-            };
-            let token_id = ids::token_id();
-            let token = TokenUrl::build(
-                self.token_secure,
-                &self.token_authority,
-                &state.id,
-                &token_id,
-            );
-            tracing::info!(%session_id, connection_id = %id, role = settings.role.as_str(), "connection created");
-            state.connections.push(ConnectionState {
-                id,
-                token_id,
-                token,
-                created_at: now_ms(),
-                settings,
-                participant: None,
-            });
-            let connection = state.connections.last().expect("just pushed");
-            Ok(view(connection, &state.id))
-        })
+        let mut state = handle.lock_open()?;
+        let id = loop {
+            let id = ids::connection_id();
+            if state.connection(&id).is_none() {
+                break id;
+            }
+        };
+        let token_id = ids::token_id();
+        let token = TokenUrl::build(
+            self.token_secure,
+            &self.token_authority,
+            &state.id,
+            &token_id,
+        );
+        tracing::info!(%session_id, connection_id = %id, role = settings.role.as_str(), "connection created");
+        state.connections.push(ConnectionState {
+            id,
+            token_id,
+            token,
+            created_at: now_ms(),
+            settings,
+            participant: None,
+        });
+        let connection = state.connections.last().expect("just pushed");
+        Ok(view(connection, &state.id))
     }
 
     /// The REST Connection `connection_id` of session `session_id`.

@@ -10,7 +10,7 @@ use ov_protocol::rest::{self, Page};
 
 use super::connection::ConnectionState;
 use super::events::SessionRef;
-use super::participant::{Participant, StreamOptions};
+use super::participant::{Participant, PublishedStream, StreamOptions};
 use super::services::Services;
 use super::settings::SessionSettings;
 use super::{DomainError, SignalingError};
@@ -97,8 +97,20 @@ impl SessionState {
     }
 
     /// The participant of connection `id`.
+    pub fn participant(&self, id: &ConnectionId) -> Option<&Participant> {
+        self.connection(id)?.participant.as_ref()
+    }
+
+    /// The participant of connection `id`, mutably.
     pub fn participant_mut(&mut self, id: &ConnectionId) -> Option<&mut Participant> {
         self.connection_mut(id)?.participant.as_mut()
+    }
+
+    /// The connection of the joined participant `id`, or [`SignalingError::Gone`].
+    pub fn joined(&self, id: &ConnectionId) -> Result<&ConnectionState, SignalingError> {
+        self.connection(id)
+            .filter(|c| c.is_active())
+            .ok_or(SignalingError::Gone)
     }
 
     /// The participant of connection `id`, or [`SignalingError::Gone`].
@@ -122,36 +134,17 @@ impl SessionState {
         }
     }
 
+    /// The stream `stream_id` and the connection publishing it, if it is published.
+    pub fn published(&self, stream_id: &StreamId) -> Option<(&ConnectionId, &PublishedStream)> {
+        self.connections.iter().find_map(|c| {
+            let stream = c.participant.as_ref()?.publisher.as_ref()?;
+            (stream.id == *stream_id).then_some((&c.id, stream))
+        })
+    }
+
     /// The options of the stream `stream_id`, if it is published.
     pub fn stream_options(&self, stream_id: &StreamId) -> Option<StreamOptions> {
-        self.connections
-            .iter()
-            .filter_map(|c| c.participant.as_ref()?.publisher.as_ref())
-            .find(|s| s.id == *stream_id)
-            .map(|s| s.options.clone())
-    }
-
-    /// The connection publishing `stream_id`.
-    pub fn owner_of(&self, stream_id: &StreamId) -> Option<ConnectionId> {
-        self.connections
-            .iter()
-            .find(|c| {
-                c.participant
-                    .as_ref()
-                    .and_then(|p| p.publisher.as_ref())
-                    .is_some_and(|s| s.id == *stream_id)
-            })
-            .map(|c| c.id.clone())
-    }
-
-    /// Whether `stream_id` is still published by the connection its id names.
-    pub fn is_published(&self, stream_id: &StreamId) -> bool {
-        stream_id
-            .publisher()
-            .and_then(|owner| self.connection(&owner))
-            .and_then(|c| c.participant.as_ref())
-            .and_then(|p| p.publisher.as_ref())
-            .is_some_and(|s| s.id == *stream_id)
+        self.published(stream_id).map(|(_, s)| s.options.clone())
     }
 
     /// Queues `frame` for the participant of `connection_id`, if it is still there.
@@ -167,11 +160,7 @@ impl SessionState {
         connection_id: &ConnectionId,
         action: &'static str,
     ) -> Result<(), SignalingError> {
-        let me = self
-            .connection(connection_id)
-            .filter(|c| c.is_active())
-            .ok_or(SignalingError::Gone)?;
-        if me.settings.role.can_moderate() {
+        if self.joined(connection_id)?.settings.role.can_moderate() {
             Ok(())
         } else {
             Err(SignalingError::NotModerator { action })

@@ -11,7 +11,6 @@ use serde_json::json;
 
 use super::binding::{Binding, Reply};
 use super::events::WebrtcRef;
-use super::leaving::end_subscription;
 use super::participant::Subscription;
 use super::reason::Reason;
 use super::services::{PeerOwner, PeerSide};
@@ -101,24 +100,18 @@ impl SessionState {
         connection_id: &ConnectionId,
         stream_id: &StreamId,
     ) -> Result<PeerId, SignalingError> {
-        if !self
-            .connection(connection_id)
-            .is_some_and(|c| c.is_active())
-        {
-            return Err(SignalingError::Gone);
+        self.joined(connection_id)?;
+        if let Some((_, stream)) = self.published(stream_id) {
+            return Ok(stream.peer);
         }
-        let owner = stream_id
+        let publisher_here = stream_id
             .publisher()
-            .and_then(|id| self.connection(&id))
-            .filter(|c| c.is_active())
-            .ok_or_else(|| SignalingError::PublisherNotInSession(stream_id.clone()))?;
-        owner
-            .participant
-            .as_ref()
-            .and_then(|p| p.publisher.as_ref())
-            .filter(|s| s.id == *stream_id)
-            .map(|s| s.peer)
-            .ok_or_else(|| SignalingError::StreamNotPublished(stream_id.clone()))
+            .is_some_and(|owner| self.joined(&owner).is_ok());
+        Err(if publisher_here {
+            SignalingError::StreamNotPublished(stream_id.clone())
+        } else {
+            SignalingError::PublisherNotInSession(stream_id.clone())
+        })
     }
 
     /// Records a new subscription (replacing an older one to the same stream) and answers
@@ -131,7 +124,7 @@ impl SessionState {
         offer: String,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
-        if !self.is_published(stream_id) {
+        if self.published(stream_id).is_none() {
             return Err(SignalingError::StreamNotPublished(stream_id.clone()));
         }
         let session = self.id.clone();
@@ -237,30 +230,16 @@ impl SessionState {
         publisher: &ConnectionId,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
-        let p = self.joined_mut(connection_id)?;
-        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut p.subscriptions)
-            .into_iter()
-            .partition(|s| s.publisher_connection == *publisher);
-        p.subscriptions = kept;
-        if gone.is_empty() {
+        self.joined_mut(connection_id)?;
+        let ended = self.end_subscriptions(
+            connection_id,
+            |s| s.publisher_connection == *publisher,
+            Reason::Unsubscribe,
+        );
+        if ended == 0 {
             return Err(SignalingError::NotSubscribed(publisher.clone()));
         }
-        p.send(reply.ok(rpc::empty()));
-        let session = self.session_ref();
-        for s in &gone {
-            let options = s
-                .established
-                .then(|| self.stream_options(&s.stream_id))
-                .flatten();
-            end_subscription(
-                &self.services,
-                &session,
-                connection_id,
-                s,
-                options.as_ref(),
-                Reason::Unsubscribe,
-            );
-        }
+        self.send_to(connection_id, reply.ok(rpc::empty()));
         Ok(())
     }
 
