@@ -53,6 +53,15 @@ pub enum Event {
     Closed(PeerId, CloseReason),
 }
 
+impl Event {
+    /// The peer the event is about.
+    pub fn peer(&self) -> PeerId {
+        match self {
+            Event::Connected(p) | Event::Disconnected(p) | Event::Closed(p, _) => *p,
+        }
+    }
+}
+
 /// What [`Engine::poll_output`](crate::Engine::poll_output) returns.
 #[derive(Debug)]
 pub enum Output {

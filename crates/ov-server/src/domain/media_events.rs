@@ -14,9 +14,7 @@ use crate::media::{MediaEvent, PeerId};
 impl Registry {
     /// Handles one event of a media worker.
     pub fn on_media_event(&self, event: MediaEvent) {
-        let peer = match event {
-            MediaEvent::Connected(p) | MediaEvent::Disconnected(p) | MediaEvent::Closed(p, _) => p,
-        };
+        let peer = event.peer();
         let Some(owner) = self.services().peer_owner(peer) else {
             tracing::debug!(%peer, ?event, "media event of a peer no longer in use");
             return;
