@@ -22,6 +22,7 @@ fn defaults_work_on_a_laptop() {
     assert_eq!(c.rtc_advertised_ips, vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]);
     assert_eq!(c.garbage_interval, Duration::from_secs(900));
     assert_eq!(c.garbage_threshold, Duration::from_secs(3600));
+    assert_eq!(c.rtc_peer_timeout, Duration::from_secs(30));
     assert!(c.webhook.is_none());
     assert!(c.tls.is_none());
     assert_eq!(c.http_scheme(), "http");
@@ -194,4 +195,18 @@ fn media_workers() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("ports"), "{err}");
+}
+
+#[test]
+fn the_peer_timeout_is_whole_seconds_and_at_least_one() {
+    let c = load(&["--rtc-peer-timeout", "3"], &[]).unwrap();
+    assert_eq!(c.rtc_peer_timeout, Duration::from_secs(3));
+    let e = load(&[], &[("OPENVIDU_RTC_PEER_TIMEOUT", "0")])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("OPENVIDU_RTC_PEER_TIMEOUT") && e.contains("at least 1 second"),
+        "{e}"
+    );
+    assert!(load(&["--rtc-peer-timeout", "soon"], &[]).is_err());
 }
