@@ -267,7 +267,7 @@ impl SessionState {
         static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let generation = GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         p.delivery = Delivery::Detached {
-            buffer: Vec::new(),
+            kept: Default::default(),
             generation,
         };
         Some(generation)
@@ -293,9 +293,14 @@ impl SessionState {
             .participant_mut(connection_id)
             .filter(|p| p.rpc_session_id == rpc_session_id)
             .ok_or(SignalingError::ReconnectionFailed)?;
+        if matches!(&p.delivery, Delivery::Detached { kept, .. } if kept.overflowed()) {
+            // Too much happened while it was away; it is evicted when its grace ends.
+            tracing::info!(session_id = %self.id, %connection_id, "reconnection refused: the frames kept for it overflowed");
+            return Err(SignalingError::ReconnectionFailed);
+        }
         let buffered = match std::mem::replace(&mut p.delivery, Delivery::Attached(outbox.clone()))
         {
-            Delivery::Detached { buffer, .. } => buffer,
+            Delivery::Detached { kept, .. } => kept.into_frames().unwrap_or_default(),
             Delivery::Attached(_) => Vec::new(),
         };
         outbox.send(rpc::response(

@@ -1,6 +1,7 @@
 //! A client that never reads its socket cannot make the server hold unbounded memory: once
-//! its outbox is full (4096 frames) its socket is closed, it gets the reconnection grace
-//! period, and then the others hear `participantLeft` with `networkDisconnect`.
+//! its outbox is full (4096 frames, or 4 MiB) its socket is closed, it gets the
+//! reconnection grace period, and then the others hear `participantLeft` with
+//! `networkDisconnect`.
 
 use std::time::Duration;
 
@@ -13,26 +14,40 @@ use crate::support::{SECRET, TestServer};
 
 /// Frames the server queues for one socket before it closes it (`domain::outbox`).
 const OUTBOX: usize = 4096;
+/// Bytes the server queues for one socket before it closes it (`domain::outbox`).
+const OUTBOX_BYTES: usize = 4 * 1024 * 1024;
 /// The reconnection grace period of the test's server.
 const GRACE: Duration = Duration::from_millis(1500);
 /// Signals sent before waiting for the server to have handled them.
-const BATCH: usize = 500;
-/// Bytes of `data` in each signal of the flood.
-const SIGNAL_BYTES: usize = 1000;
+const BATCH: usize = 100;
 
-/// Signals to send so that, whatever the kernel buffers on the way hold, the outbox
-/// fills: the most the server's send buffer can grow to, in signals, plus the outbox, plus
-/// a margin.
-fn flood_size() -> usize {
-    let wmem_max = std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
+/// The most the server's send buffer can grow to, in bytes.
+fn send_buffer_max() -> usize {
+    std::fs::read_to_string("/proc/sys/net/ipv4/tcp_wmem")
         .ok()
         .and_then(|s| s.split_whitespace().nth(2)?.parse::<usize>().ok())
-        .unwrap_or(4 << 20);
-    wmem_max / SIGNAL_BYTES + OUTBOX + 1000
+        .unwrap_or(4 << 20)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_never_reads_is_closed_then_evicted_after_the_grace() {
+    // Small signals: the frame count fills first.
+    let size = 1000;
+    flood_a_stuck_client(size, send_buffer_max() / size + OUTBOX + 1000).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_outbox_is_bounded_in_bytes_not_only_in_frames() {
+    // Large signals: far fewer than 4096 frames must be enough.
+    let size = 60_000;
+    let count = (send_buffer_max() + OUTBOX_BYTES) / size + 50;
+    assert!(count < OUTBOX / 4, "{count} signals");
+    flood_a_stuck_client(size, count).await;
+}
+
+/// Sends `count` signals of `size` bytes of data to a client that never reads, and checks
+/// that it is closed, then evicted after the grace.
+async fn flood_a_stuck_client(size: usize, count: usize) {
     let mut config = ov_server::Config::for_loopback(SECRET);
     config.reconnection_grace = GRACE;
     let t = TestServer::start_with(config).await;
@@ -56,12 +71,11 @@ async fn a_client_that_never_reads_is_closed_then_evicted_after_the_grace() {
         .unwrap()
         .to_owned();
 
-    let signal =
-        json!({"to": [stuck_id], "data": "x".repeat(SIGNAL_BYTES), "type": "signal"}).to_string();
+    let signal = json!({"to": [stuck_id], "data": "x".repeat(size), "type": "signal"}).to_string();
     let flood_started = std::time::Instant::now();
     // In batches, each followed by a ping: requests are handled in order, so its answer
     // means the batch is done, and the flooder's own outbox (its answers) stays small.
-    for _ in 0..flood_size().div_ceil(BATCH) {
+    for _ in 0..count.div_ceil(BATCH) {
         for _ in 0..BATCH {
             flooder
                 .requester
