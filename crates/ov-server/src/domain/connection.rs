@@ -22,6 +22,9 @@ pub struct ConnectionState {
     pub created_at: u64,
     /// Properties.
     pub settings: ConnectionSettings,
+    /// Minted for a join with the server secret: its role stays SUBSCRIBER, as OpenVidu
+    /// reports it, yet it passes every permission check.
+    pub insecure: bool,
     /// The participant, once joined.
     pub participant: Option<Participant>,
 }
@@ -30,6 +33,16 @@ impl ConnectionState {
     /// Whether a participant joined with this connection's token.
     pub fn is_active(&self) -> bool {
         self.participant.is_some()
+    }
+
+    /// Whether this connection may publish (its role allows it, or it is insecure).
+    pub fn may_publish(&self) -> bool {
+        self.insecure || self.settings.role.can_publish()
+    }
+
+    /// Whether this connection may moderate (its role allows it, or it is insecure).
+    pub fn may_moderate(&self) -> bool {
+        self.insecure || self.settings.role.can_moderate()
     }
 
     /// Whether REST and other participants see this connection (not the recorder bot).

@@ -207,7 +207,8 @@ impl SessionState {
     }
 
     /// A join with the server secret (the recording bot, tools): a connection is minted on
-    /// the spot, with every permission.
+    /// the spot. As in OpenVidu its role is SUBSCRIBER, but it passes every permission
+    /// check (spec §1.5).
     fn mint_secret_connection(
         &mut self,
         request: &JoinRequest,
@@ -231,9 +232,10 @@ impl SessionState {
             token: request.token.clone(),
             created_at: now_ms(),
             settings: ConnectionSettings {
-                role: Role::Moderator,
+                role: Role::Subscriber,
                 ..settings
             },
+            insecure: true,
             participant: None,
         });
         Ok(id)

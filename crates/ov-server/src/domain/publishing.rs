@@ -79,7 +79,7 @@ impl SessionState {
         connection_id: &ConnectionId,
     ) -> Result<VideoCodecChoice, SignalingError> {
         let c = self.joined(connection_id)?;
-        if !c.settings.role.can_publish() {
+        if !c.may_publish() {
             return Err(SignalingError::PublishNotAllowed);
         }
         if c.participant

@@ -219,6 +219,7 @@ impl Registry {
             token,
             created_at: now_ms(),
             settings,
+            insecure: false,
             participant: None,
         });
         let connection = state.connections.last().expect("just pushed");

@@ -160,7 +160,7 @@ impl SessionState {
         connection_id: &ConnectionId,
         action: &'static str,
     ) -> Result<(), SignalingError> {
-        if self.joined(connection_id)?.settings.role.can_moderate() {
+        if self.joined(connection_id)?.may_moderate() {
             Ok(())
         } else {
             Err(SignalingError::NotModerator { action })
