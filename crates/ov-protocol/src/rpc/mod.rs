@@ -3,6 +3,7 @@
 //! ([`requests`]), and the results and notifications openvidu-browser 2.32 reads.
 
 mod codes;
+pub mod limits;
 mod messages;
 pub mod requests;
 

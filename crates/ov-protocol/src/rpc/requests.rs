@@ -37,6 +37,17 @@ pub enum ParamsError {
         /// What it should be, e.g. `a string`.
         expected: String,
     },
+    /// An element is larger than its cap ([`super::limits`]).
+    TooLong {
+        /// The method.
+        method: &'static str,
+        /// The element.
+        key: String,
+        /// Its size in bytes.
+        size: usize,
+        /// The cap.
+        max: usize,
+    },
 }
 
 /// Parses the `params` of a request into `P`.
@@ -46,6 +57,22 @@ pub fn parse<P: Params>(params: Option<&Value>) -> Result<P, ParamsError> {
         Some(v @ Value::Object(_)) => v,
         _ => &empty,
     };
+    if let Value::Object(elements) = value {
+        for (key, element) in elements {
+            let (size, max) = (
+                super::limits::element_len(element),
+                super::limits::max_len(P::METHOD, key),
+            );
+            if size > max {
+                return Err(ParamsError::TooLong {
+                    method: P::METHOD,
+                    key: key.clone(),
+                    size,
+                    max,
+                });
+            }
+        }
+    }
     serde_path_to_error::deserialize::<_, P>(value).map_err(|e| {
         let inner = e.inner().to_string();
         let key = e
@@ -384,5 +411,36 @@ mod tests {
         assert_eq!(p.new_value, Value::Null);
         let e = parse::<StreamPropertyChangedParams>(Some(&json!({"property": "x"}))).unwrap_err();
         assert!(matches!(e, ParamsError::Missing { key, .. } if key == "newValue"));
+    }
+
+    #[test]
+    fn an_element_over_its_cap_is_refused_by_name() {
+        let platform = "p".repeat(super::super::limits::MAX_PLATFORM + 1);
+        let e = parse::<JoinRoomParams>(Some(
+            &json!({"token": "t", "session": "s", "platform": platform}),
+        ))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            ParamsError::TooLong {
+                method: "joinRoom",
+                key: "platform".into(),
+                size: 1025,
+                max: 1024
+            }
+        );
+        let fits = "p".repeat(super::super::limits::MAX_PLATFORM);
+        assert!(
+            parse::<JoinRoomParams>(Some(
+                &json!({"token": "t", "session": "s", "platform": fits})
+            ))
+            .is_ok()
+        );
+        // An unknown key is capped too: it would otherwise ride along for free.
+        let e = parse::<JoinRoomParams>(Some(
+            &json!({"token": "t", "session": "s", "extra": "x".repeat(20_000)}),
+        ))
+        .unwrap_err();
+        assert!(matches!(e, ParamsError::TooLong { key, .. } if key == "extra"));
     }
 }

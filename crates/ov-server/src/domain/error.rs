@@ -71,6 +71,20 @@ pub enum SignalingError {
         /// Parameter.
         key: String,
     },
+    /// A parameter over its size cap (`ov_protocol::rpc::limits`).
+    #[error(
+        "Request element '{key}' of RPC method '{method}' is too large: {size} bytes, at most {max}"
+    )]
+    ParamTooLong {
+        /// Method.
+        method: &'static str,
+        /// Parameter.
+        key: String,
+        /// Its size in bytes.
+        size: usize,
+        /// The cap.
+        max: usize,
+    },
     /// A parameter of the wrong JSON type.
     #[error("Request element '{key}' of RPC method '{method}' must be {expected}")]
     WrongParamType {
@@ -207,9 +221,11 @@ pub enum SignalingError {
     /// `to` is not an array of strings.
     #[error("Signal 'to' must be an array of connection ids")]
     SignalRecipientsNotArray,
-    /// `data` is over the limit.
-    #[error("Signal data is too large: {size} bytes, at most {max}")]
+    /// `data` or `type` is over its cap.
+    #[error("Signal {field} is too large: {size} bytes, at most {max}")]
     SignalTooLarge {
+        /// `data` or `type`.
+        field: &'static str,
         /// Its size.
         size: usize,
         /// The limit.
@@ -239,6 +255,14 @@ impl SignalingError {
             MissingParam { .. } | WrongParamType { .. } | PropertyValueType(_) => {
                 ErrorCode::Uncaught
             }
+            // The code OpenVidu gives a bad element of the same kind.
+            ParamTooLong { method, key, .. } => match (*method, key.as_str()) {
+                (ov_protocol::rpc::method::JOIN_ROOM, "metadata") => {
+                    ErrorCode::UserMetadataFormatInvalid
+                }
+                (ov_protocol::rpc::method::SEND_MESSAGE, _) => ErrorCode::SignalFormatInvalid,
+                _ => ErrorCode::Uncaught,
+            },
             NotJoined => ErrorCode::TransportError,
             AlreadyJoined | ConnectionInUse { .. } => ErrorCode::ExistingUserInRoom,
             SessionNotFound(_) => ErrorCode::RoomNotFound,
@@ -286,6 +310,17 @@ impl From<ParamsError> for SignalingError {
                 method,
                 key,
                 expected,
+            },
+            ParamsError::TooLong {
+                method,
+                key,
+                size,
+                max,
+            } => SignalingError::ParamTooLong {
+                method,
+                key,
+                size,
+                max,
             },
         }
     }

@@ -2,15 +2,27 @@
 //! delivered to chosen connections or to everyone.
 
 use ov_protocol::ids::{ConnectionId, SessionId};
+use ov_protocol::rpc::limits::{MAX_SIGNAL_DATA, MAX_SIGNAL_TYPE};
 use ov_protocol::rpc::{self, SignalDelivery, notification, notify};
 use serde_json::Value;
 
 use super::binding::{Binding, Reply};
 use super::{DomainError, Registry, SessionState, SignalingError};
 
-/// Largest signal `data`, in bytes. Signals travel to every recipient's socket; 64 KiB is
-/// far above chat-like use and keeps one sender from flooding a session.
-pub const MAX_SIGNAL_DATA: usize = 64 * 1024;
+/// A signal's element over its cap: `(element, size, cap)`. Signals travel to every
+/// recipient's socket; the caps are far above chat-like use and keep one sender from
+/// flooding a session. The same caps hold over RPC and REST.
+fn oversized(delivery: &SignalDelivery) -> Option<(&'static str, usize, usize)> {
+    [
+        ("data", delivery.data.as_deref(), MAX_SIGNAL_DATA),
+        ("type", delivery.signal_type.as_deref(), MAX_SIGNAL_TYPE),
+    ]
+    .into_iter()
+    .find_map(|(field, value, max)| {
+        let size = value.map_or(0, str::len);
+        (size > max).then_some((field, size, max))
+    })
+}
 
 impl Binding {
     /// `sendMessage`: delivers a signal to its recipients (everyone, sender included, when
@@ -28,19 +40,14 @@ impl Binding {
             Some(_) => return Err(SignalingError::SignalRecipientsNotArray),
         };
         let text = |key: &str| parsed.get(key).and_then(Value::as_str).map(str::to_owned);
-        if let Some(data) = parsed.get("data").and_then(Value::as_str)
-            && data.len() > MAX_SIGNAL_DATA
-        {
-            return Err(SignalingError::SignalTooLarge {
-                size: data.len(),
-                max: MAX_SIGNAL_DATA,
-            });
-        }
         let delivery = SignalDelivery {
             data: text("data"),
             signal_type: text("type"),
             from: Some(self.connection_id.clone()),
         };
+        if let Some((field, size, max)) = oversized(&delivery) {
+            return Err(SignalingError::SignalTooLarge { field, size, max });
+        }
         let mut state = self.lock();
         state.joined_mut(&self.connection_id)?;
         let recipients = state
@@ -66,22 +73,19 @@ impl Registry {
         signal: &ov_protocol::rest::SignalRequest,
     ) -> Result<(), DomainError> {
         self.with_open_session(session_id, |state| {
-            if let Some(data) = &signal.data
-                && data.len() > MAX_SIGNAL_DATA
-            {
-                return Err(DomainError::InvalidParameter(format!(
-                    "Parameter 'data' is too large: {} bytes, at most {MAX_SIGNAL_DATA}",
-                    data.len()
-                )));
-            }
-            if !state.has_participants() {
-                return Err(DomainError::NoParticipants(state.id.clone()));
-            }
             let delivery = SignalDelivery {
                 data: signal.data.clone(),
                 signal_type: signal.signal_type.clone(),
                 from: None,
             };
+            if let Some((field, size, max)) = oversized(&delivery) {
+                return Err(DomainError::InvalidParameter(format!(
+                    "Parameter '{field}' is too large: {size} bytes, at most {max}"
+                )));
+            }
+            if !state.has_participants() {
+                return Err(DomainError::NoParticipants(state.id.clone()));
+            }
             let recipients = state
                 .deliver_signal(signal.to.as_deref().unwrap_or_default(), &delivery)
                 .map_err(DomainError::UnknownRecipients)?;
