@@ -128,8 +128,9 @@ impl Engine {
         if line.is_empty() {
             return Ok(());
         }
-        let c =
-            Candidate::from_sdp_string(line).map_err(|e| MediaError::Candidate(e.to_string()))?;
+        let c = Candidate::from_sdp_string(line).map_err(|e| {
+            MediaError::Candidate(crate::sdp_error::strip_addresses(&e.to_string()))
+        })?;
         let p = self.table.peer_mut(peer)?;
         p.rtc.add_remote_candidate(c);
         self.table.drive(peer, now);

@@ -44,6 +44,7 @@ pub mod keyframe;
 mod peer;
 mod rewrite;
 mod sdp;
+mod sdp_error;
 mod speaking;
 pub mod stun;
 mod timers;

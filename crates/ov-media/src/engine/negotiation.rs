@@ -12,6 +12,7 @@ use crate::config::{self, VideoCodecChoice};
 use crate::contract::PeerId;
 use crate::error::MediaError;
 use crate::peer::{MediaKind, Peer, PeerKind, PeerStats, PubTrack, SubTrack};
+use crate::sdp_error;
 
 /// A publisher's new `Rtc`, its SDP answer, and its receiving media lines.
 type Negotiated = (Rtc, String, Vec<(Mid, MediaKind)>);
@@ -202,8 +203,8 @@ impl Engine {
         answer: &str,
     ) -> Result<(), MediaError> {
         self.table.last_now = now;
-        let answer =
-            SdpAnswer::from_sdp_string(answer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let answer = SdpAnswer::from_sdp_string(answer)
+            .map_err(|e| MediaError::Sdp(sdp_error::describe(answer, &e.to_string())))?;
         let p = self.table.peer_mut(peer)?;
         let PeerKind::Subscriber { pending, .. } = &mut p.kind else {
             return Err(MediaError::WrongPeerKind);
@@ -212,7 +213,7 @@ impl Engine {
         p.rtc
             .sdp_api()
             .accept_answer(pending, answer)
-            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+            .map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
         self.table.map_payload_types(peer);
         self.table.drive(peer, now);
         self.table.flush(now);
@@ -228,13 +229,14 @@ impl Engine {
         video: VideoCodecChoice,
     ) -> Result<Negotiated, MediaError> {
         let sending = crate::sdp::sending_media(offer);
-        let offer = SdpOffer::from_sdp_string(offer).map_err(|e| MediaError::Sdp(e.to_string()))?;
+        let offer = SdpOffer::from_sdp_string(offer)
+            .map_err(|e| MediaError::Sdp(sdp_error::describe(offer, &e.to_string())))?;
         let mut rtc = config::publisher(&self.table.config, &self.cert, video, now);
         self.add_candidates(&mut rtc)?;
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
-            .map_err(|e| MediaError::Sdp(e.to_string()))?;
+            .map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
         let lines: Vec<(Mid, MediaKind)> = sending
             .into_iter()
             .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
