@@ -7,6 +7,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod ids;
+pub mod logging;
 pub mod media;
 pub mod rest;
 pub mod rpc;

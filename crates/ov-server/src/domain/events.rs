@@ -298,32 +298,11 @@ mod tests {
         );
     }
 
-    /// A tracing writer keeping what is logged, for assertions.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
-    impl Captured {
-        fn text(&self) -> String {
-            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-        }
-    }
-
     #[test]
     fn a_full_queue_drops_with_a_warning_instead_of_blocking() {
-        let log = Captured::default();
-        let writer = log.clone();
+        let log = crate::logging::MemoryLog::default();
         let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
+            .with_writer(log.clone())
             .with_ansi(false)
             .finish();
         let (tx, mut rx) = mpsc::channel(1);

@@ -165,7 +165,9 @@ impl RpcSocket {
             method::SUBSCRIBE_TO_SPEECH_TO_TEXT | method::UNSUBSCRIBE_FROM_SPEECH_TO_TEXT => {
                 Err(SignalingError::SpeechToTextUnavailable)
             }
-            other => Err(SignalingError::UnknownMethod(other.to_owned())),
+            other => Err(SignalingError::UnknownMethod(crate::logging::sanitize(
+                other, 100,
+            ))),
         }
     }
 
