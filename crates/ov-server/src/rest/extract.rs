@@ -25,13 +25,12 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let path = request_path(req.uri(), req.extensions());
+        // Oversized bodies were refused before (`body_limit`).
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            let message = if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                format!("Request body is larger than the limit of {MAX_BODY_BYTES} bytes")
-            } else {
-                format!("Request body could not be read: {}", e.body_text())
-            };
-            ApiError::bad_request(message, &path)
+            ApiError::bad_request(
+                format!("Request body could not be read: {}", e.body_text()),
+                &path,
+            )
         })?;
         parse_json(&bytes, &path).map(JsonBody)
     }
@@ -114,7 +113,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListFlags {
 }
 
 /// The full path of a request, also inside nested routers (which strip their prefix).
-fn request_path(uri: &axum::http::Uri, extensions: &axum::http::Extensions) -> String {
+pub(super) fn request_path(uri: &axum::http::Uri, extensions: &axum::http::Extensions) -> String {
     let original = extensions
         .get::<axum::extract::OriginalUri>()
         .map(|o| o.0.path().to_owned())

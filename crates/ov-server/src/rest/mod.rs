@@ -1,6 +1,7 @@
 //! The REST API under `/openvidu/api` (and its deprecated alias `/api`).
 
 mod auth;
+mod body_limit;
 mod connections;
 mod error;
 pub mod extract;
@@ -87,6 +88,7 @@ fn api_routes(state: AppState) -> Router {
         .route("/broadcast/start", post(misc::broadcast_unavailable))
         .route("/broadcast/stop", post(misc::broadcast_unavailable))
         .fallback(misc::not_found)
+        .layer(middleware::from_fn(body_limit::limit_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_basic_auth,

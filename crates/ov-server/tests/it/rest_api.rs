@@ -172,7 +172,7 @@ async fn bad_session_bodies_get_400_naming_the_field() {
         .await
         .unwrap();
     let (status, json) = crate::support::read(res).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
         json["message"].as_str().unwrap().contains("limit"),
         "{json}"
