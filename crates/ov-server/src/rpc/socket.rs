@@ -4,9 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use futures_util::{SinkExt, StreamExt};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite;
 
+use super::MAX_FRAME_BYTES;
 use super::dispatch::RpcSocket;
 use crate::domain::{Outbox, Registry};
 
@@ -17,10 +20,24 @@ const IDLE_LIMIT: Duration = Duration::from_secs(20);
 pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
     let (mut sink, mut stream) = socket.split();
     let (outbox, mut frames, stuck) = Outbox::new();
+    let (close_tx, mut close_rx) = oneshot::channel::<CloseFrame>();
+    let mut close_tx = Some(close_tx);
     let mut writer = tokio::spawn(async move {
-        while let Some(frame) = frames.recv().await {
-            if sink.send(Message::Text(frame.into())).await.is_err() {
-                break;
+        loop {
+            tokio::select! {
+                biased;
+                close = &mut close_rx => {
+                    if let Ok(frame) = close {
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                    }
+                    break;
+                }
+                frame = frames.recv() => {
+                    let Some(frame) = frame else { break };
+                    if sink.send(Message::Text(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
             }
         }
         let _ = sink.close().await;
@@ -33,7 +50,19 @@ pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
         };
         let message = match next {
             Ok(Some(Ok(m))) => m,
-            Ok(Some(Err(_)) | None) => break,
+            Ok(Some(Err(e))) => {
+                if is_too_large(e)
+                    && let Some(tx) = close_tx.take()
+                {
+                    tracing::info!("closing a WebSocket that sent a frame over the limit");
+                    let _ = tx.send(CloseFrame {
+                        code: close_code::SIZE,
+                        reason: format!("frame larger than {MAX_FRAME_BYTES} bytes").into(),
+                    });
+                }
+                break;
+            }
+            Ok(None) => break,
             Err(_) => {
                 tracing::info!("closing a silent WebSocket");
                 break;
@@ -57,4 +86,11 @@ pub async fn serve(socket: WebSocket, registry: Arc<Registry>, ip: String) {
     {
         writer.abort();
     }
+}
+
+/// Whether a read failed because the frame or message exceeded the size limit.
+fn is_too_large(e: axum::Error) -> bool {
+    e.into_inner()
+        .downcast::<tungstenite::Error>()
+        .is_ok_and(|e| matches!(*e, tungstenite::Error::Capacity(_)))
 }
