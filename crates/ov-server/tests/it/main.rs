@@ -4,6 +4,7 @@ mod binary;
 mod bodies;
 mod events;
 mod garbage;
+mod hardening;
 mod ice_servers;
 mod media_events;
 mod rest_api;
