@@ -9,6 +9,7 @@ pub mod domain;
 pub mod ids;
 pub mod logging;
 pub mod media;
+pub mod rate;
 pub mod rest;
 pub mod rpc;
 pub mod webhooks;

@@ -5,6 +5,7 @@
 //! bad value yields one line naming the key, where it came from and what is wrong.
 
 mod layers;
+mod limits;
 mod settings;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
@@ -14,6 +15,7 @@ use std::time::Duration;
 use ov_protocol::rest::{IceServer, VideoCodec};
 
 pub use layers::{Origin, RawConfig};
+pub use limits::{Limit, Limits};
 pub use settings::{SETTINGS, Setting};
 
 /// The secret used when none is configured, as in the `openvidu-dev` container.
@@ -153,6 +155,8 @@ pub struct Config {
     pub webrtc_ice_servers: Vec<IceServer>,
     /// Grace period for WebSocket reconnection.
     pub reconnection_grace: Duration,
+    /// Capacity and rate limits.
+    pub limits: Limits,
     /// Log filter.
     pub log: String,
 }
@@ -348,6 +352,7 @@ impl RawConfig {
             streams,
             webrtc_ice_servers: self.ice_servers()?,
             reconnection_grace: Duration::from_secs(self.number("OPENVIDU_RECONNECTION_GRACE")?),
+            limits: self.limits()?,
             log: self.text("OPENVIDU_LOG")?,
         })
     }

@@ -89,6 +89,18 @@ settings! {
         "JSON array of \"url=turn:host:port,username=u,credential=c\" given to connections without customIceServers";
     "OPENVIDU_RECONNECTION_GRACE", "reconnection-grace", Some("10"),
         "Seconds a participant whose WebSocket dropped is kept for it to reconnect";
+    "OPENVIDU_LIMIT_SESSIONS", "limit-sessions", Some("10000"),
+        "Most sessions at once; POST /sessions answers 429 beyond it; 0 = unlimited";
+    "OPENVIDU_LIMIT_SESSION_CONNECTIONS", "limit-session-connections", Some("1000"),
+        "Most connections (pending and active) per session; POST /connection answers 429 beyond it; 0 = unlimited";
+    "OPENVIDU_LIMIT_SESSION_PUBLISHERS", "limit-session-publishers", Some("250"),
+        "Most published streams per session; publishVideo is refused (401) beyond it; 0 = unlimited";
+    "OPENVIDU_LIMIT_SESSION_SUBSCRIPTIONS", "limit-session-subscriptions", Some("10000"),
+        "Most subscriptions per session (subscribers x streams); a subscription is refused (401) beyond it; 0 = unlimited";
+    "OPENVIDU_LIMIT_SIGNALS_PER_SECOND", "limit-signals-per-second", Some("100"),
+        "Signals a connection may send per second, in bursts of up to twice that; beyond it sendMessage is refused (401); 0 = unlimited";
+    "OPENVIDU_LIMIT_REST_REQUESTS_PER_SECOND", "limit-rest-requests-per-second", Some("1000"),
+        "REST requests a client address may make per second, in bursts of up to twice that; beyond it they get 429; 0 = unlimited";
     "OPENVIDU_LOG", "log", Some("info"),
         "Log filter (tracing EnvFilter syntax, e.g. info,ov_media=debug)";
 }

@@ -6,6 +6,7 @@ use ov_protocol::ids::{ConnectionId, SessionId, StreamId};
 use ov_protocol::rpc::ErrorCode;
 use ov_protocol::rpc::requests::ParamsError;
 
+use crate::config::Limit;
 use crate::media::{MediaError, MediaRequestError};
 
 /// What went wrong in a session operation of the REST API.
@@ -42,6 +43,9 @@ pub enum DomainError {
     /// A request parameter is not acceptable.
     #[error("{0}")]
     InvalidParameter(String),
+    /// A capacity limit of the deployment.
+    #[error("{0}")]
+    LimitReached(Limit),
 }
 
 /// A signaling (JSON-RPC) failure. The variant names the failure; [`SignalingError::code`]
@@ -239,6 +243,9 @@ pub enum SignalingError {
     /// Kurento filters.
     #[error("Media filters are a Kurento feature and are not available in openvidu-rs")]
     FiltersUnavailable,
+    /// A capacity or rate limit of the deployment.
+    #[error("{0}")]
+    LimitReached(Limit),
     /// OpenVidu Pro's speech to text.
     #[error("Speech to text is an OpenVidu Pro feature, not available in openvidu-rs")]
     SpeechToTextUnavailable,
@@ -293,6 +300,8 @@ impl SignalingError {
             }
             SignalRecipientsUnknown(_) => ErrorCode::SignalToInvalid,
             FiltersUnavailable => ErrorCode::FilterNotApplied,
+            // Refused as an operation the participant may not do now.
+            LimitReached(_) => ErrorCode::UserUnauthorized,
             SpeechToTextUnavailable => ErrorCode::WrongOpenviduEdition,
         }
     }

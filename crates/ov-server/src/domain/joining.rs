@@ -16,6 +16,7 @@ use super::settings::ConnectionSettings;
 use super::{ConnectionState, Registry, SignalingError};
 use crate::clock::now_ms;
 use crate::ids;
+use crate::rate::TokenBucket;
 
 /// The parameters of `joinRoom` the server uses.
 #[derive(Debug, Clone)]
@@ -144,6 +145,12 @@ impl SessionState {
             })
             .collect();
         let session_id = self.id.clone();
+        let signal_rate = self
+            .services
+            .config
+            .limits
+            .signals_per_second
+            .map(|rate| TokenBucket::new(rate, std::time::Instant::now()));
         let connection = self.connection_mut(&connection_id).expect("found above");
         let settings = connection.settings.clone();
         let mut participant = Participant {
@@ -157,6 +164,7 @@ impl SessionState {
             publisher: None,
             subscriptions: Vec::new(),
             client_candidates: Vec::new(),
+            signal_rate,
         };
         let result = JoinRoomResult {
             id: connection_id.clone(),
@@ -224,6 +232,11 @@ impl SessionState {
                 connection: id,
             });
         }
+        self.services
+            .config
+            .limits
+            .check_session_connections(self.connections.len())
+            .map_err(SignalingError::LimitReached)?;
         let settings = ConnectionSettings::resolve(&Default::default(), &self.services.config)
             .map_err(|e| SignalingError::ConnectionSettings(e.to_string()))?;
         self.connections.push(ConnectionState {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::outbox::Delivery;
 use crate::media::PeerId;
+use crate::rate::TokenBucket;
 
 /// What a participant adds to its connection once it joined.
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub struct Participant {
     pub subscriptions: Vec<Subscription>,
     /// Candidates the client trickled, for `webRtcStats`.
     pub client_candidates: Vec<Value>,
+    /// Its signal rate, when limited.
+    pub signal_rate: Option<TokenBucket>,
 }
 
 /// A stream published by a participant.

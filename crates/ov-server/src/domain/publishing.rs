@@ -82,6 +82,20 @@ impl SessionState {
         if !c.may_publish() {
             return Err(SignalingError::PublishNotAllowed);
         }
+        let publishers = self
+            .connections
+            .iter()
+            .filter(|c| {
+                c.participant
+                    .as_ref()
+                    .is_some_and(|p| p.publisher.is_some())
+            })
+            .count();
+        self.services
+            .config
+            .limits
+            .check_session_publishers(publishers)
+            .map_err(SignalingError::LimitReached)?;
         if c.participant
             .as_ref()
             .is_some_and(|p| p.publisher.is_some())

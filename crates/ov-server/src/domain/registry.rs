@@ -100,6 +100,10 @@ impl Registry {
     pub fn create_session(&self, props: &SessionProperties) -> Result<rest::Session, DomainError> {
         let settings = SessionSettings::resolve(props, self.config())?;
         let mut map = self.map_write();
+        self.config()
+            .limits
+            .check_sessions(map.len())
+            .map_err(DomainError::LimitReached)?;
         let id = if settings.custom_session_id.is_empty() {
             loop {
                 let id = ids::session_id();
@@ -199,6 +203,10 @@ impl Registry {
         let handle = self.session_or_not_found(session_id)?;
         let settings = ConnectionSettings::resolve(props, self.config())?;
         let mut state = handle.lock_open()?;
+        self.config()
+            .limits
+            .check_session_connections(state.connections.len())
+            .map_err(DomainError::LimitReached)?;
         let id = loop {
             let id = ids::connection_id();
             if state.connection(&id).is_none() {

@@ -49,7 +49,13 @@ impl Binding {
             return Err(SignalingError::SignalTooLarge { field, size, max });
         }
         let mut state = self.lock();
-        state.joined_mut(&self.connection_id)?;
+        let limit = state.services.config.limits.signal_rate();
+        let sender = state.joined_mut(&self.connection_id)?;
+        if let (Some(bucket), Some(limit)) = (sender.signal_rate.as_mut(), limit)
+            && !bucket.take(std::time::Instant::now())
+        {
+            return Err(SignalingError::LimitReached(limit));
+        }
         let recipients = state
             .deliver_signal(&to, &delivery)
             .map_err(SignalingError::SignalRecipientsUnknown)?;

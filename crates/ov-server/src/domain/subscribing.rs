@@ -100,7 +100,24 @@ impl SessionState {
         connection_id: &ConnectionId,
         stream_id: &StreamId,
     ) -> Result<PeerId, SignalingError> {
-        self.joined(connection_id)?;
+        let subscriber = self.joined(connection_id)?;
+        let resubscribing = subscriber
+            .participant
+            .as_ref()
+            .is_some_and(|p| p.subscriptions.iter().any(|s| &s.stream_id == stream_id));
+        if !resubscribing {
+            let subscriptions = self
+                .connections
+                .iter()
+                .filter_map(|c| c.participant.as_ref())
+                .map(|p| p.subscriptions.len())
+                .sum();
+            self.services
+                .config
+                .limits
+                .check_session_subscriptions(subscriptions)
+                .map_err(SignalingError::LimitReached)?;
+        }
         if let Some((_, stream)) = self.published(stream_id) {
             return Ok(stream.peer);
         }

@@ -26,10 +26,7 @@ pub async fn create(
     match state.registry.create_connection(&session_id, &props) {
         Ok(connection) => Ok(Json(connection).into_response()),
         Err(DomainError::SessionNotFound(_)) => Err(ApiError::empty(StatusCode::NOT_FOUND)),
-        Err(e) => Err(ApiError::bad_request(
-            e.to_string(),
-            &connection_path(&session_id),
-        )),
+        Err(e) => Err(ApiError::refused(e, &connection_path(&session_id))),
     }
 }
 

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use ov_protocol::rest::ErrorBody;
 
 use crate::clock::now_ms;
+use crate::domain::DomainError;
 
 /// An error answer of the REST API.
 #[derive(Debug)]
@@ -38,6 +39,16 @@ impl ApiError {
     /// 400 with a message.
     pub fn bad_request(message: impl Into<String>, path: &str) -> Self {
         Self::with_body(StatusCode::BAD_REQUEST, message, path)
+    }
+
+    /// A refused creation: 429 for a capacity limit (as LiveKit answers a resource
+    /// exhausted), otherwise 400, both with a message.
+    pub fn refused(e: DomainError, path: &str) -> Self {
+        let status = match e {
+            DomainError::LimitReached(_) => StatusCode::TOO_MANY_REQUESTS,
+            _ => StatusCode::BAD_REQUEST,
+        };
+        Self::with_body(status, e.to_string(), path)
     }
 
     /// The status code.

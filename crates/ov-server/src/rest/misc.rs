@@ -56,7 +56,7 @@ pub async fn create_token(
             format!("Session {session_id} not found"),
             PATH,
         )),
-        Err(e) => Err(ApiError::bad_request(e.to_string(), PATH)),
+        Err(e) => Err(ApiError::refused(e, PATH)),
     }
 }
 

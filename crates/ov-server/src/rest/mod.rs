@@ -6,6 +6,7 @@ mod connections;
 mod error;
 pub mod extract;
 mod misc;
+mod rate_limit;
 mod sessions;
 
 use std::sync::Arc;
@@ -93,10 +94,15 @@ fn api_routes(state: AppState) -> Router {
             state.clone(),
             auth::require_basic_auth,
         ));
-    public
+    let rate = rate_limit::RestRate::new(state.registry.config().limits.rest_rate());
+    let api = public
         .merge(protected)
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
-        .with_state(state)
+        .with_state(state);
+    match rate {
+        Some(rate) => api.layer(middleware::from_fn_with_state(rate, rate_limit::limit_rate)),
+        None => api,
+    }
 }
 
 /// The REST router, mounted at `/openvidu/api` and `/api`, with permissive CORS (as

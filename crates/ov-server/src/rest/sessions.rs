@@ -21,10 +21,7 @@ pub async fn create(
     match state.registry.create_session(&props) {
         Ok(session) => Ok(Json(session).into_response()),
         Err(DomainError::SessionExists(_)) => Err(ApiError::empty(StatusCode::CONFLICT)),
-        Err(e) => Err(ApiError::bad_request(
-            e.to_string(),
-            "/openvidu/api/sessions",
-        )),
+        Err(e) => Err(ApiError::refused(e, "/openvidu/api/sessions")),
     }
 }
 

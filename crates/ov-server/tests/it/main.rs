@@ -6,6 +6,7 @@ mod events;
 mod garbage;
 mod hardening;
 mod ice_servers;
+mod limits;
 mod media_events;
 mod rest_api;
 mod rest_connections;

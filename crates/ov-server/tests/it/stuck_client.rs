@@ -50,6 +50,8 @@ async fn the_outbox_is_bounded_in_bytes_not_only_in_frames() {
 async fn flood_a_stuck_client(size: usize, count: usize) {
     let mut config = ov_server::Config::for_loopback(SECRET);
     config.reconnection_grace = GRACE;
+    // The flood is far over the signal rate limit, which is not what this test is about.
+    config.limits.signals_per_second = None;
     let t = TestServer::start_with(config).await;
     let sid = t.new_session(json!({})).await;
     let mut observer = RpcClient::join(&t.ws_url(), &t.token(&sid, "PUBLISHER").await, "O").await;
