@@ -1,5 +1,6 @@
 //! What a hostile client used to get away with, one test per defect: oversized elements,
-//! oversized bodies, oversized frames, unparsable SDPs, secret joins, and log injection.
+//! oversized bodies, oversized frames, unparsable SDPs and secret joins. (Log injection
+//! has its own test binary, `tests/logs.rs`: it needs the process's logger to itself.)
 
 use std::time::Duration;
 
@@ -297,41 +298,4 @@ async fn what_is_kept_during_the_grace_is_bounded() {
         .await;
     assert_eq!(e.code, 40007, "{e:?}");
     t.stop().await;
-}
-
-// A current-thread runtime: the server's tasks run on this thread, under its subscriber.
-#[tokio::test(flavor = "current_thread")]
-async fn client_values_cannot_forge_or_flood_log_lines() {
-    let logs = ov_server::logging::MemoryLog::default();
-    let _guard = tracing::subscriber::set_default(ov_server::logging::subscriber(
-        "debug",
-        logs.clone(),
-        false,
-    ));
-    let t = TestServer::start().await;
-    let sid = t.new_session(json!({})).await;
-    let token = t.token(&sid, "PUBLISHER").await;
-    let mut c = RpcClient::open(&t.ws_url()).await;
-    let forged = "Chrome\n2026-12-01T00:00:00.000000Z  INFO ov_server: FORGED \u{1b}[31mred";
-    c.call(
-        "joinRoom",
-        json!({"token": token, "session": sid, "platform": forged}),
-    )
-    .await
-    .unwrap();
-    let method = "m".repeat(900_000);
-    c.fail(&method, json!({})).await;
-    t.stop().await;
-    let text = logs.text();
-    assert!(text.contains("participant joined"), "{text}");
-    assert!(text.contains("FORGED"), "the value is logged, escaped");
-    assert!(
-        !text
-            .lines()
-            .any(|l| l.trim_start().starts_with("2026-12-01T00:00:00")),
-        "a forged line: {text}"
-    );
-    assert!(!text.contains('\u{1b}'), "an ANSI escape reached the log");
-    let longest = text.lines().map(str::len).max().unwrap_or(0);
-    assert!(longest < 4096, "a log line of {longest} bytes");
 }
