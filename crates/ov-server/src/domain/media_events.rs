@@ -6,14 +6,40 @@
 //! ([`Services::peer_owner`](super::services::Services::peer_owner)); events of peers the
 //! domain already let go of are ignored.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use super::reason::Reason;
 use super::services::{PeerOwner, PeerSide};
 use super::{Registry, SessionState};
-use crate::media::{MediaEvent, PeerId};
+use crate::media::{CloseReason, MediaEvent, PeerId};
+
+/// How long a subscription whose browser closed its DTLS is kept before it is ended. A
+/// leaving browser sends `leaveRoom` (or `unsubscribeFromVideo`) and closes its peer
+/// connections at once; the close can overtake the request, and the subscription must
+/// then end for the request's reason (`disconnect`), not as a media failure.
+const CLOSED_SUBSCRIPTION_GRACE: Duration = Duration::from_secs(2);
 
 impl Registry {
     /// Handles one event of a media worker.
-    pub fn on_media_event(&self, event: MediaEvent) {
+    pub fn on_media_event(self: &Arc<Self>, event: MediaEvent) {
+        if let MediaEvent::Closed(peer, CloseReason::Failed) = event
+            && self
+                .services()
+                .peer_owner(peer)
+                .is_some_and(|o| o.side == PeerSide::Subscription)
+        {
+            let registry = self.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(CLOSED_SUBSCRIPTION_GRACE).await;
+                registry.handle_media_event(event);
+            });
+            return;
+        }
+        self.handle_media_event(event);
+    }
+
+    fn handle_media_event(&self, event: MediaEvent) {
         let peer = event.peer();
         let Some(owner) = self.services().peer_owner(peer) else {
             tracing::debug!(%peer, ?event, "media event of a peer no longer in use");

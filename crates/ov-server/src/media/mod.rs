@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
-pub use ov_media::{Event as MediaEvent, MediaError, PeerId, PeerStats, VideoCodecChoice};
+pub use ov_media::{
+    CloseReason, Event as MediaEvent, MediaError, PeerId, PeerStats, VideoCodecChoice,
+};
 
 pub use driver::start;
 
