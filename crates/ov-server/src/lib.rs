@@ -10,6 +10,7 @@ pub mod ids;
 pub mod media;
 pub mod rest;
 pub mod rpc;
+pub mod serve;
 pub mod webhooks;
 
 pub use app::{RunningServer, StartError, start};

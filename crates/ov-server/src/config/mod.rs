@@ -4,6 +4,7 @@
 //! Every value is first collected as text with its origin, then parsed in one place, so a
 //! bad value yields one line naming the key, where it came from and what is wrong.
 
+mod connections;
 mod layers;
 mod settings;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use ov_protocol::rest::{IceServer, VideoCodec};
 
+pub use connections::ConnectionConfig;
 pub use layers::{Origin, RawConfig};
 pub use settings::{SETTINGS, Setting};
 
@@ -155,6 +157,8 @@ pub struct Config {
     pub reconnection_grace: Duration,
     /// Log filter.
     pub log: String,
+    /// Timeouts and caps of HTTP connections.
+    pub connections: ConnectionConfig,
 }
 
 impl Config {
@@ -349,6 +353,7 @@ impl RawConfig {
             webrtc_ice_servers: self.ice_servers()?,
             reconnection_grace: Duration::from_secs(self.number("OPENVIDU_RECONNECTION_GRACE")?),
             log: self.text("OPENVIDU_LOG")?,
+            connections: self.connections()?,
         })
     }
 
