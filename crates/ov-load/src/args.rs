@@ -14,8 +14,15 @@ const MAX_FRAME_BYTES: u64 = 256 * 1024;
 /// sessions of a running openvidu-rs, publish synthetic audio and video, and subscribe to
 /// each other, while the server's CPU and memory are sampled.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "openvidu-load", version)]
+#[command(
+    name = "openvidu-load",
+    version,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Args {
+    /// A mode other than the load run.
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// OpenVidu URL (http://host:port); the WebSocket is ws://host:port/openvidu.
     #[arg(long, default_value = "http://127.0.0.1:4443")]
     pub url: String,
@@ -58,6 +65,14 @@ pub struct Args {
     /// Worker threads of the load tester (they compete with the server for the cores).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+}
+
+/// The modes besides the default load run.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Many joins and leaves, then an idle-connection flood, sampling the server's memory,
+    /// file descriptors and tasks (a leak check; see docs/soak.md).
+    Soak(crate::soak::SoakArgs),
 }
 
 /// Validated arguments.
@@ -161,6 +176,27 @@ impl Args {
             light: self.light,
         })
     }
+}
+
+/// Where a server is reached, for the soak (which has no rooms or media).
+#[derive(Debug, Clone)]
+pub(crate) struct Endpoints {
+    /// `http://host:port`.
+    pub url: String,
+    /// `ws://host:port/openvidu`.
+    pub ws_url: String,
+}
+
+/// The endpoints of `url`, which must be on loopback.
+pub(crate) fn loopback_endpoints(url: &str) -> Result<Endpoints, LoadError> {
+    let base = BaseUrl::parse(url)?;
+    if !base.is_loopback() {
+        return Err(LoadError::RemoteRefused(url.to_owned()));
+    }
+    Ok(Endpoints {
+        url: format!("http://{}", base.authority),
+        ws_url: format!("ws://{}/openvidu", base.authority),
+    })
 }
 
 /// `http://authority[/…]`, split enough to find the host.
@@ -299,6 +335,20 @@ mod tests {
             let p = args(&["--url", remote, "--allow-remote"]).plan().unwrap();
             assert!(!p.loopback);
         }
+    }
+
+    #[test]
+    fn soak_is_a_subcommand_with_its_defaults() {
+        let a = args(&["soak", "--server-pid", "42"]);
+        let Some(Command::Soak(s)) = a.command else {
+            panic!("soak parsed")
+        };
+        assert_eq!((s.server_pid, s.joins, s.flood), (42, 10_000, 2_000));
+        assert!(
+            Args::try_parse_from(["openvidu-load", "soak"]).is_err(),
+            "needs the pid"
+        );
+        assert!(args(&[]).command.is_none());
     }
 
     #[test]

@@ -25,11 +25,12 @@ mod procstat;
 mod report;
 mod rtp_header;
 mod run;
+pub mod soak;
 mod source;
 mod stats;
 mod summary;
 
-pub use args::{Args, Plan};
+pub use args::{Args, Command, Plan};
 pub use error::LoadError;
 pub use report::{Sample, Targets, Usage};
 pub use run::run;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use ov_load::{Args, run};
+use ov_load::{Args, Command, run};
 
 fn main() -> ExitCode {
     let args = Args::parse();
@@ -13,6 +13,9 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .init();
+    if let Some(Command::Soak(soak)) = &args.command {
+        return soak_main(soak);
+    }
     let plan = match args.plan() {
         Ok(p) => p,
         Err(e) => {
@@ -55,6 +58,37 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Err(e) => {
+            eprintln!("openvidu-load: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `openvidu-load soak`: one current-thread runtime (the server is what is measured).
+fn soak_main(args: &ov_load::soak::SoakArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("openvidu-load: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(ov_load::soak::run(args, |line| println!("{line}"))) {
+        Ok(report) => {
+            println!("{}", report.render());
+            if let Some(path) = &args.json {
+                let json = serde_json::to_string_pretty(&report).unwrap_or_default();
+                if let Err(e) = std::fs::write(path, json) {
+                    eprintln!("openvidu-load: cannot write {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            }
+            ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("openvidu-load: {e}");

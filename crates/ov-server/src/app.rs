@@ -13,6 +13,8 @@ use crate::domain::Registry;
 use crate::media::{self, MediaEvent};
 use crate::rest::{self, AppState};
 use crate::rpc;
+use crate::serve::limiter::{ConnectionLimiter, ConnectionStats};
+use crate::serve::{self, fd_limit};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Why a deployment could not start.
@@ -49,6 +51,7 @@ pub struct RunningServer {
     pub registry: Arc<Registry>,
     /// Local address of the media UDP socket.
     pub media_addr: SocketAddr,
+    connections: Arc<ConnectionLimiter>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -73,6 +76,11 @@ impl RunningServer {
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
+    }
+
+    /// The HTTP listener's counters: connections open, refused by each cap, timed out.
+    pub fn connection_stats(&self) -> ConnectionStats {
+        self.connections.stats()
     }
 
     /// A handle that stops the server when `true` is sent.
@@ -137,8 +145,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
     let app = rest::router(state).merge(rpc::router(registry.clone()));
 
-    tasks.push(match &config.tls {
-        None => tokio::spawn(serve_plain(listener, app, stopped.clone())),
+    let connections = connection_limiter(&config);
+    let tls = match &config.tls {
+        None => None,
         Some(files) => {
             let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(
                 &files.certificate,
@@ -146,9 +155,22 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             )
             .await
             .map_err(StartError::Tls)?;
-            tokio::spawn(serve_tls(listener, tls, app, stopped.clone()))
+            Some(tokio_rustls::TlsAcceptor::from(tls.get_inner()))
         }
-    });
+    };
+    tasks.push(tokio::spawn({
+        let (connections, stopped) = (connections.clone(), stopped.clone());
+        let limits = config.connections.clone();
+        async move { serve::serve(listener, tls, app, connections, &limits, stopped).await }
+    }));
+    let stats_interval = config.connections.runtime_stats_interval;
+    if !stats_interval.is_zero() {
+        tasks.push(tokio::spawn(serve::stats::log_every(
+            stats_interval,
+            connections.clone(),
+            stopped.clone(),
+        )));
+    }
     if !config.garbage_interval.is_zero() {
         tasks.push(tokio::spawn(collect_garbage(
             registry.clone(),
@@ -160,55 +182,29 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         public_url,
         registry,
         media_addr,
+        connections,
         stop,
         tasks,
     })
 }
 
-async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {
-    let _ = stopped.wait_for(|s| *s).await;
-}
-
-async fn serve_plain(listener: TcpListener, app: axum::Router, stopped: watch::Receiver<bool>) {
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    if let Err(e) = axum::serve(listener, service)
-        .with_graceful_shutdown(wait_for_stop(stopped))
-        .await
-    {
-        tracing::error!(error = %e, "HTTP server failed");
-    }
-}
-
-async fn serve_tls(
-    listener: TcpListener,
-    tls: axum_server::tls_rustls::RustlsConfig,
-    app: axum::Router,
-    stopped: watch::Receiver<bool>,
-) {
-    let handle = axum_server::Handle::new();
-    let on_stop = handle.clone();
-    tokio::spawn(async move {
-        wait_for_stop(stopped).await;
-        on_stop.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
-    });
-    let std_listener = match listener.into_std() {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(error = %e, "HTTPS listener setup failed");
-            return;
-        }
-    };
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = match axum_server::from_tcp_rustls(std_listener, tls) {
-        Ok(server) => server,
-        Err(e) => {
-            tracing::error!(error = %e, "HTTPS listener setup failed");
-            return;
-        }
-    };
-    if let Err(e) = server.handle(handle).serve(service).await {
-        tracing::error!(error = %e, "HTTPS server failed");
-    }
+/// Raises the file-descriptor limit and sets the connection caps, the global one derived
+/// from that limit unless configured.
+fn connection_limiter(config: &Config) -> Arc<ConnectionLimiter> {
+    let fds = fd_limit::raise();
+    let per_address = config.connections.max_connections_per_address;
+    let total = config
+        .connections
+        .max_connections
+        .unwrap_or_else(|| fd_limit::default_max_connections(fds.map_or(1024, |l| l.soft)));
+    tracing::info!(
+        fd_soft_limit = fds.map(|l| l.soft),
+        fd_hard_limit = fds.map(|l| l.hard),
+        max_connections = total,
+        max_connections_per_ip = per_address,
+        "file-descriptor limit and HTTP connection caps"
+    );
+    ConnectionLimiter::new(total, per_address)
 }
 
 /// OpenVidu's garbage collector: every `OPENVIDU_SESSIONS_GARBAGE_INTERVAL`, remove

@@ -12,6 +12,7 @@ pub mod media;
 pub mod rate;
 pub mod rest;
 pub mod rpc;
+pub mod serve;
 pub mod webhooks;
 
 pub use app::{RunningServer, StartError, start};

@@ -4,6 +4,7 @@
 //! Every value is first collected as text with its origin, then parsed in one place, so a
 //! bad value yields one line naming the key, where it came from and what is wrong.
 
+mod connections;
 mod layers;
 mod limits;
 mod settings;
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use ov_protocol::rest::{IceServer, VideoCodec};
 
+pub use connections::ConnectionConfig;
 pub use layers::{Origin, RawConfig};
 pub use limits::{Limit, Limits};
 pub use settings::{SETTINGS, Setting};
@@ -159,6 +161,8 @@ pub struct Config {
     pub limits: Limits,
     /// Log filter.
     pub log: String,
+    /// Timeouts and caps of HTTP connections.
+    pub connections: ConnectionConfig,
 }
 
 impl Config {
@@ -354,6 +358,7 @@ impl RawConfig {
             reconnection_grace: Duration::from_secs(self.number("OPENVIDU_RECONNECTION_GRACE")?),
             limits: self.limits()?,
             log: self.text("OPENVIDU_LOG")?,
+            connections: self.connections()?,
         })
     }
 

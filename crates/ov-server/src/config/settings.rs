@@ -103,6 +103,16 @@ settings! {
         "REST requests a client address may make per second, in bursts of up to twice that; beyond it they get 429; 0 = unlimited";
     "OPENVIDU_LOG", "log", Some("info"),
         "Log filter (tracing EnvFilter syntax, e.g. info,ov_media=debug)";
+    "OPENVIDU_HTTP_HEADER_TIMEOUT", "http-header-timeout", Some("10"),
+        "Seconds a new HTTP(S) connection has to finish its TLS handshake and the headers of its first request before it is closed";
+    "OPENVIDU_HTTP_IDLE_TIMEOUT", "http-idle-timeout", Some("60"),
+        "Seconds a keep-alive HTTP connection may stay without a request in progress before it is closed (WebSockets and requests in progress are not affected)";
+    "OPENVIDU_HTTP_MAX_CONNECTIONS", "http-max-connections", None,
+        "Most HTTP/WebSocket connections open at once; more are closed on accept; default: the file-descriptor limit (raised to the hard limit at start-up) less 1/8 of it (at least 128, at most 4096) for media, TURN and files";
+    "OPENVIDU_HTTP_MAX_CONNECTIONS_PER_IP", "http-max-connections-per-ip", Some("500"),
+        "Most HTTP/WebSocket connections open at once from one source address (IPv6: one /64); more are closed on accept; 0 = no per-address cap (behind a reverse proxy every connection comes from the proxy)";
+    "OPENVIDU_RUNTIME_STATS_INTERVAL", "runtime-stats-interval", Some("0"),
+        "Seconds between log lines (target ov_server::stats) of the async runtime's alive tasks and the open, refused and timed-out HTTP connections; 0 = never";
 }
 
 /// Finds a setting by its environment name.

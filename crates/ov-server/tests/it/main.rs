@@ -2,6 +2,8 @@
 
 mod binary;
 mod bodies;
+mod connection_flood;
+mod connection_limits;
 mod events;
 mod garbage;
 mod hardening;

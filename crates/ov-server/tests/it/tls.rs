@@ -12,7 +12,7 @@ use crate::support::SECRET;
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, written as PEM files in a
 /// fresh folder.
-struct Certificate {
+pub(crate) struct Certificate {
     dir: PathBuf,
     cert: PathBuf,
     key: PathBuf,
@@ -20,7 +20,7 @@ struct Certificate {
 }
 
 impl Certificate {
-    fn new(name: &str) -> Certificate {
+    pub(crate) fn new(name: &str) -> Certificate {
         let dir = std::env::temp_dir().join(format!("ovrs-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let key = rcgen::KeyPair::generate().unwrap();
@@ -39,7 +39,7 @@ impl Certificate {
         }
     }
 
-    fn config(&self) -> ov_server::Config {
+    pub(crate) fn config(&self) -> ov_server::Config {
         let mut config = ov_server::Config::for_loopback(SECRET);
         config.tls = Some(ov_server::config::TlsFiles {
             certificate: self.cert.clone(),
