@@ -5,6 +5,7 @@ mod bodies;
 mod events;
 mod garbage;
 mod ice_servers;
+mod ice_tcp;
 mod media_events;
 mod rest_api;
 mod rest_connections;
