@@ -107,7 +107,7 @@ fn run_over_tcp(mut peer: BrowserPeer, publish: bool) -> Arc<Counts> {
                     let now = Instant::now();
                     if publish && c.connected.load(Ordering::SeqCst) > 0 {
                         let ms = (now - start).as_millis() as u64;
-                        let key = frames_sent % 30 == 0;
+                        let key = frames_sent.is_multiple_of(30);
                         frames_sent += 1;
                         let video = MediaTime::new(ms * 90, Frequency::NINETY_KHZ);
                         let audio = MediaTime::new(ms * 48, Frequency::FORTY_EIGHT_KHZ);
