@@ -26,6 +26,11 @@ pub struct EngineConfig {
     /// Addresses announced as ICE host candidates (the server's UDP socket as clients
     /// reach it). Datagrams are reported as received on the first one of their family.
     pub candidates: Vec<SocketAddr>,
+    /// Addresses announced as passive TCP host candidates (ICE-TCP, RFC 6544: the server
+    /// accepts, browsers connect), for clients that cannot use UDP. Empty: UDP only.
+    /// Packets of [`Transport::Tcp`](crate::Transport) are reported as received on the
+    /// first one of their family.
+    pub tcp_candidates: Vec<SocketAddr>,
     /// A peer that has not connected after this long is closed.
     pub connect_timeout: Duration,
     /// A peer whose ICE stays disconnected this long is closed.
@@ -47,6 +52,7 @@ impl EngineConfig {
     pub fn new(candidates: Vec<SocketAddr>) -> Self {
         EngineConfig {
             candidates,
+            tcp_candidates: Vec::new(),
             connect_timeout: Duration::from_secs(30),
             disconnect_timeout: Duration::from_secs(30),
             park_timeout: Duration::from_secs(30),

@@ -16,10 +16,28 @@ impl fmt::Display for PeerId {
     }
 }
 
-/// A datagram to send.
+/// The transport a packet travels on. Over TCP (ICE-TCP, RFC 6544) each packet is one
+/// RFC 4571 frame of a connection the driver accepted; the engine only sees the packets,
+/// the framing and the connections are the driver's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Transport {
+    /// A UDP datagram.
+    #[default]
+    Udp,
+    /// One framed packet of a TCP connection, identified by its remote address.
+    Tcp,
+}
+
+/// Where a remote peer's packets come from: a UDP address, or a TCP connection (known by
+/// its remote address). The same address on the two transports is two routes.
+pub(crate) type Route = (Transport, SocketAddr);
+
+/// A packet to send: a UDP datagram, or a frame on the TCP connection from `destination`.
 #[derive(Debug)]
 pub struct Transmit {
-    /// Local address (one of the configured candidates).
+    /// UDP, or the TCP connection whose remote address is `destination`.
+    pub transport: Transport,
+    /// Local address (one of the configured candidates of `transport`).
     pub source: SocketAddr,
     /// Remote address.
     pub destination: SocketAddr,

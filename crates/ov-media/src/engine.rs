@@ -14,7 +14,7 @@ use str0m::Candidate;
 use str0m::net::{DatagramRecv, Protocol, Receive};
 
 use crate::config::EngineConfig;
-use crate::contract::{Output, PeerId};
+use crate::contract::{Output, PeerId, Route, Transport};
 use crate::error::MediaError;
 use crate::peer::PeerStats;
 use crate::stun;
@@ -67,7 +67,7 @@ impl Engine {
         })
     }
 
-    /// A datagram arrived from `source` on the socket bound to `destination`.
+    /// A UDP datagram arrived from `source` on the socket bound to `destination`.
     pub fn handle_datagram(
         &mut self,
         now: Instant,
@@ -75,22 +75,42 @@ impl Engine {
         destination: SocketAddr,
         datagram: &[u8],
     ) {
+        self.handle_packet(now, Transport::Udp, source, destination, datagram);
+    }
+
+    /// A packet arrived over `transport`: a UDP datagram from `source` on the socket bound
+    /// to `destination`, or one de-framed packet of the TCP connection from `source`
+    /// accepted on `destination`. Returns whether it reached a peer (a STUN message naming
+    /// a known peer, or anything from an address a STUN message taught): a TCP connection
+    /// whose first packet does not is a stranger the driver should close.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        transport: Transport,
+        source: SocketAddr,
+        destination: SocketAddr,
+        packet: &[u8],
+    ) -> bool {
         self.table.last_now = now;
-        let Some(peer) = self.route(source, datagram) else {
-            return;
+        let Some(peer) = self.route((transport, source), packet) else {
+            return false;
         };
-        let Ok(contents) = DatagramRecv::try_from(datagram) else {
-            return;
+        let Ok(contents) = DatagramRecv::try_from(packet) else {
+            return false;
         };
-        let destination = self.local_address_for(destination);
+        let destination = self.local_address_for(transport, destination);
         let receive = Receive {
-            proto: Protocol::Udp,
+            proto: match transport {
+                Transport::Udp => Protocol::Udp,
+                Transport::Tcp => Protocol::Tcp,
+            },
             source,
             destination,
             contents,
         };
         self.table.receive(peer, now, receive);
         self.table.flush(now);
+        true
     }
 
     /// Time passed: wake the peers whose deadline is due.
@@ -152,13 +172,13 @@ impl Engine {
     /// The peer a datagram from `source` is for: a STUN request names it by its local ICE
     /// user fragment (and teaches the engine the address it comes from); anything else
     /// (DTLS, SRTP) is known only by that address.
-    fn route(&mut self, source: SocketAddr, datagram: &[u8]) -> Option<PeerId> {
+    fn route(&mut self, source: Route, datagram: &[u8]) -> Option<PeerId> {
         if stun::is_stun(datagram) {
             let Some(peer) = stun::local_ufrag(datagram)
                 .and_then(|u| self.table.by_ufrag.get(u))
                 .copied()
             else {
-                tracing::trace!(%source, "STUN for no known peer dropped");
+                tracing::trace!(source = %source.1, transport = ?source.0, "STUN for no known peer dropped");
                 return None;
             };
             self.table.learn_address(peer, source);
@@ -166,16 +186,19 @@ impl Engine {
         }
         let peer = self.table.by_addr.get(&source).copied();
         if peer.is_none() {
-            tracing::trace!(%source, "datagram from an unknown address dropped");
+            tracing::trace!(source = %source.1, transport = ?source.0, "packet from an unknown address dropped");
         }
         peer
     }
 
-    /// The configured candidate address a datagram received on `destination` belongs to:
-    /// the socket may be bound to a wildcard or private address while a public one is
-    /// announced.
-    fn local_address_for(&self, destination: SocketAddr) -> SocketAddr {
-        let candidates = &self.table.config.candidates;
+    /// The configured candidate address (of `transport`) a packet received on
+    /// `destination` belongs to: the socket may be bound to a wildcard or private address
+    /// while a public one is announced.
+    fn local_address_for(&self, transport: Transport, destination: SocketAddr) -> SocketAddr {
+        let candidates = match transport {
+            Transport::Udp => &self.table.config.candidates,
+            Transport::Tcp => &self.table.config.tcp_candidates,
+        };
         if candidates.contains(&destination) {
             return destination;
         }

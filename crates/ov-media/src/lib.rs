@@ -50,7 +50,7 @@ pub mod stun;
 mod timers;
 
 pub use config::{EngineConfig, VideoCodecChoice};
-pub use contract::{CloseReason, Event, Output, PeerId, Transmit};
+pub use contract::{CloseReason, Event, Output, PeerId, Transmit, Transport};
 pub use engine::Engine;
 pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};

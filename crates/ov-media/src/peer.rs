@@ -1,6 +1,5 @@
 //! One WebRTC peer connection: a str0m `Rtc` plus what the engine knows about its tracks.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use str0m::Rtc;
@@ -8,7 +7,7 @@ use str0m::change::SdpPendingOffer;
 use str0m::media::{Mid, Pt};
 use str0m::rtp::Ssrc;
 
-use crate::contract::{CloseReason, PeerId};
+use crate::contract::{CloseReason, PeerId, Route};
 use crate::keyframe::VideoCodec;
 use crate::rewrite::Rewriter;
 
@@ -96,8 +95,8 @@ pub(crate) struct Peer {
     pub rtc: Rtc,
     pub kind: PeerKind,
     pub ufrag: String,
-    /// Remote addresses routed to this peer.
-    pub addrs: Vec<SocketAddr>,
+    /// Remote addresses (with their transport) routed to this peer.
+    pub addrs: Vec<Route>,
     pub created: Instant,
     pub connected: bool,
     /// Since when ICE is disconnected, if it is.

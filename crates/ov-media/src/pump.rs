@@ -8,11 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use str0m::net::Receive;
+use str0m::net::{Protocol, Receive};
 use str0m::rtp::RtpPacket;
 use str0m::{IceConnectionState, Input};
 
-use crate::contract::{CloseReason, Event, Output, PeerId, Transmit};
+use crate::contract::{CloseReason, Event, Output, PeerId, Transmit, Transport};
 use crate::peer::{MediaKind, PeerKind, PubTrack, TrackStats};
 use crate::table::PeerTable;
 
@@ -132,6 +132,11 @@ impl PeerTable {
                     return Some(t);
                 }
                 str0m::Output::Transmit(t) => self.out.push_back(Output::Transmit(Transmit {
+                    transport: match t.proto {
+                        Protocol::Udp => Transport::Udp,
+                        // Only passive TCP candidates are announced: TCP is plain TCP.
+                        _ => Transport::Tcp,
+                    },
                     source: t.source,
                     destination: t.destination,
                     contents: t.contents.into(),

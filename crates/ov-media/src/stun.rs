@@ -13,6 +13,12 @@ pub fn is_stun(datagram: &[u8]) -> bool {
     datagram.len() >= HEADER_LEN && datagram[0] < 2 && datagram[4..8] == MAGIC_COOKIE
 }
 
+/// Whether `datagram` is a STUN Binding request (what ICE connectivity checks are): the
+/// first packet a browser sends on an ICE-TCP connection.
+pub fn is_binding_request(datagram: &[u8]) -> bool {
+    is_stun(datagram) && datagram[0..2] == [0x00, 0x01]
+}
+
 /// The local user fragment of a STUN message's USERNAME attribute, if it has one.
 pub fn local_ufrag(datagram: &[u8]) -> Option<&str> {
     if !is_stun(datagram) {

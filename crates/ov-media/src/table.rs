@@ -9,14 +9,13 @@
 //! direction: engine → forward → pump → table.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::time::Instant;
 
 use str0m::Rtc;
 use str0m::rtp::RtpPacket;
 
 use crate::config::EngineConfig;
-use crate::contract::{CloseReason, Event, Output, PeerId};
+use crate::contract::{CloseReason, Event, Output, PeerId, Route};
 use crate::error::MediaError;
 use crate::peer::{Peer, PeerKind, PeerStats};
 use crate::timers::Timers;
@@ -28,8 +27,9 @@ pub(crate) struct PeerTable {
     next_id: u64,
     /// Local ICE user fragment → peer: how a STUN request finds its peer.
     pub by_ufrag: HashMap<String, PeerId>,
-    /// Remote address → peer, learned from STUN: how every other datagram finds its peer.
-    pub by_addr: HashMap<SocketAddr, PeerId>,
+    /// Remote address (per transport) → peer, learned from STUN: how every other packet
+    /// finds its peer.
+    pub by_addr: HashMap<Route, PeerId>,
     pub timers: Timers,
     /// What [`Engine::poll_output`](crate::Engine::poll_output) hands out, in order.
     pub out: VecDeque<Output>,
@@ -149,9 +149,9 @@ impl PeerTable {
             .push_back(Output::Event(Event::Closed(peer, reason)));
     }
 
-    /// Routes datagrams from `addr` to `peer` (a STUN request from there named it). An
+    /// Routes packets from `addr` to `peer` (a STUN request from there named it). An
     /// address belongs to one peer: the previous owner loses it.
-    pub fn learn_address(&mut self, peer: PeerId, addr: SocketAddr) {
+    pub fn learn_address(&mut self, peer: PeerId, addr: Route) {
         match self.by_addr.insert(addr, peer) {
             Some(old) if old == peer => {}
             other => {
@@ -168,7 +168,7 @@ impl PeerTable {
     }
 
     /// Stops routing `ufrag` and those of `addrs` that still lead to `peer`.
-    pub fn unroute(&mut self, peer: PeerId, ufrag: &str, addrs: &[SocketAddr]) {
+    pub fn unroute(&mut self, peer: PeerId, ufrag: &str, addrs: &[Route]) {
         self.by_ufrag.remove(ufrag);
         for addr in addrs {
             if self.by_addr.get(addr) == Some(&peer) {

@@ -119,6 +119,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         media_bind,
         config.rtc_workers,
         &config.rtc_advertised_ips,
+        config.rtc_tcp,
         config.rtc_peer_timeout,
         media_events,
         stopped.clone(),

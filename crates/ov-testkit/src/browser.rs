@@ -15,7 +15,7 @@ use std::time::Instant;
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::Codec;
 use str0m::media::{Direction, KeyframeRequestKind, MediaKind, MediaTime, Mid, Pt};
-use str0m::net::{Protocol, Receive, Transmit};
+use str0m::net::{Protocol, Receive, TcpType, Transmit};
 use str0m::{Candidate, IceConnectionState, Input, Output, Rtc, RtcConfig};
 
 use crate::frames::ReceivedFrame;
@@ -109,6 +109,20 @@ impl BrowserPeer {
     pub fn with_host_candidate(addr: SocketAddr, now: Instant) -> Result<BrowserPeer, PeerError> {
         let mut peer = Self::new(now);
         peer.rtc.add_local_candidate(Candidate::host(addr, "udp")?);
+        Ok(peer)
+    }
+
+    /// A peer whose only candidate is an active TCP host candidate at `addr` (ICE-TCP, RFC
+    /// 6544), as a browser that cannot use UDP has: it can only reach passive TCP
+    /// candidates, over connections its caller carries (see [`BrowserPeer::handle_packet`]).
+    pub fn with_tcp_candidate(addr: SocketAddr, now: Instant) -> Result<BrowserPeer, PeerError> {
+        let mut peer = Self::new(now);
+        let candidate = Candidate::builder()
+            .tcp()
+            .host(addr)
+            .tcptype(TcpType::Active)
+            .build()?;
+        peer.rtc.add_local_candidate(candidate);
         Ok(peer)
     }
 
@@ -225,7 +239,21 @@ impl BrowserPeer {
         destination: SocketAddr,
         contents: &[u8],
     ) -> Result<(), PeerError> {
-        let Ok(receive) = Receive::new(Protocol::Udp, source, destination, contents) else {
+        self.handle_packet(now, Protocol::Udp, source, destination, contents)
+    }
+
+    /// A packet arrived over `proto`: a UDP datagram, or one de-framed packet of a TCP
+    /// connection between `source` and `destination`. Dropped like
+    /// [`BrowserPeer::handle_datagram`]'s when it is no WebRTC packet.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        proto: Protocol,
+        source: SocketAddr,
+        destination: SocketAddr,
+        contents: &[u8],
+    ) -> Result<(), PeerError> {
+        let Ok(receive) = Receive::new(proto, source, destination, contents) else {
             return Ok(());
         };
         self.rtc.handle_input(Input::Receive(now, receive))?;

@@ -4,7 +4,7 @@
 
 import { chromium } from 'playwright-core';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -65,18 +65,21 @@ export function assertLoopbackOnlyNetwork() {
 
 /**
  * Launches Chromium. Every HTTP(S) request that is not for 127.0.0.1/localhost
- * is aborted (and listed in `blocked`).
+ * is aborted (and listed in `blocked`). `executablePath` replaces the binary (a
+ * wrapper, lib/no-udp.mjs); `profileOwner` ({uid, gid}) owns the fresh profile, for
+ * a browser that runs as another user.
  */
-export async function launchBrowser({ extraArgs = [] } = {}) {
+export async function launchBrowser({ extraArgs = [], executablePath = CHROMIUM_BIN, profileOwner } = {}) {
     assertLoopbackOnlyNetwork();
     if (!existsSync(CHROMIUM_BIN)) {
         throw new Error(`Chromium not found at ${CHROMIUM_BIN}: apt-get install -y chromium (or set CHROMIUM_BIN)`);
     }
     const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-chromium-'));
+    if (profileOwner) await chown(userDataDir, profileOwner.uid, profileOwner.gid);
     let context;
     try {
         context = await chromium.launchPersistentContext(userDataDir, {
-            executablePath: CHROMIUM_BIN,
+            executablePath,
             headless: true,
             args: [...CHROMIUM_ARGS, ...extraArgs],
             viewport: { width: 720, height: 540 },

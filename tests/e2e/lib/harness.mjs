@@ -198,12 +198,13 @@ export function useHarness(fileName, { serverOptions, browserArgs = [], testPage
         },
 
         /**
-         * Opens a page (the browser's first, unused tab, else a new one) on `url`, with
-         * `initScripts` run in the page before its own scripts; `dumpState` as for Participant.
+         * Opens a page (an unused tab of `browser`, default the file's Chromium, else a new
+         * one) on `url`, with `initScripts` run in the page before its own scripts; `dumpState`
+         * as for Participant.
          */
-        async openPage(name, url, { initScripts = [], dumpState } = {}) {
-            const unused = h.participants.length === 0 ? h.browser.context.pages()[0] : undefined;
-            const page = unused ?? (await h.browser.context.newPage());
+        async openPage(name, url, { initScripts = [], dumpState, browser = h.browser } = {}) {
+            const unused = browser.context.pages().find((pg) => !h.participants.some((p) => p.page === pg));
+            const page = unused ?? (await browser.context.newPage());
             const p = new Participant(page, name, { dumpState });
             h.participants.push(p);
             for (const script of initScripts) await page.addInitScript(script);
@@ -231,9 +232,12 @@ export function useHarness(fileName, { serverOptions, browserArgs = [], testPage
             return { conn, r };
         },
 
-        /** Opens a new page on the test page; the ovtest helpers are ready when this resolves. */
-        async participant(name) {
-            const p = await h.openPage(name, h.pages.url);
+        /**
+         * Opens a new page on the test page (in `browser`, default the file's Chromium, e.g.
+         * one from lib/no-udp.mjs); the ovtest helpers are ready when this resolves.
+         */
+        async participant(name, { browser } = {}) {
+            const p = await h.openPage(name, h.pages.url, { browser });
             await p.page.waitForFunction(() => window.ovtest && window.ovtest.ready === true, undefined, {
                 timeout: 10_000
             });

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer};
 use str0m::media::{Direction, Mid};
+use str0m::net::TcpType;
 use str0m::{Candidate, Rtc};
 
 use super::Engine;
@@ -253,12 +254,24 @@ impl Engine {
         Ok((rtc, answer.to_sdp_string(), lines))
     }
 
+    /// Announces the server's UDP host candidates and its passive TCP ones (ICE-TCP).
     fn add_candidates(&self, rtc: &mut Rtc) -> Result<(), MediaError> {
+        let config = &self.table.config;
+        let udp = config
+            .candidates
+            .iter()
+            .filter_map(|addr| Candidate::host(*addr, "udp").ok());
+        let tcp = config.tcp_candidates.iter().filter_map(|addr| {
+            Candidate::builder()
+                .tcp()
+                .host(*addr)
+                .tcptype(TcpType::Passive)
+                .build()
+                .ok()
+        });
         let mut added = false;
-        for addr in &self.table.config.candidates {
-            if let Ok(c) = Candidate::host(*addr, "udp") {
-                added |= rtc.add_local_candidate(c).is_some();
-            }
+        for c in udp.chain(tcp) {
+            added |= rtc.add_local_candidate(c).is_some();
         }
         if added {
             Ok(())

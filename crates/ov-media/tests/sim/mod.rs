@@ -10,17 +10,19 @@ use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use ov_media::{Engine, EngineConfig, Event, Output, PeerId, VideoCodecChoice};
+use ov_media::{Engine, EngineConfig, Event, Output, PeerId, Transport, VideoCodecChoice};
 use ov_testkit::frames::{opus_frame, vp8_frame};
 use ov_testkit::{BrowserPeer, PeerEvent};
 use str0m::media::{Frequency, MediaKind, MediaTime};
+use str0m::net::Protocol;
 
 pub const SERVER: &str = "127.0.0.1:5000";
 pub const STEP: Duration = Duration::from_millis(5);
 const LATENCY: Duration = Duration::from_millis(10);
 
-/// A datagram on its way: (arrival, from, to, contents).
-type InFlight = Vec<(Instant, SocketAddr, SocketAddr, Vec<u8>)>;
+/// A packet on its way: (arrival, from, to, contents, transport). Over TCP a packet is
+/// one frame of the connection between `from` and `to`; the simulation does not frame.
+type InFlight = Vec<(Instant, SocketAddr, SocketAddr, Vec<u8>, Transport)>;
 
 /// A tiny deterministic random generator (xorshift), so that loss patterns repeat.
 pub struct Rng(pub u64);
@@ -38,6 +40,11 @@ impl Rng {
 /// It dereferences to its [`BrowserPeer`], so tests reach the str0m peer as `client.rtc`.
 pub struct Client {
     pub addr: SocketAddr,
+    /// How this client reaches the server: UDP, or TCP only (an active TCP candidate).
+    pub transport: Transport,
+    /// Packets the engine sent to this client, per transport (delivered or not: a
+    /// TCP-only client never gets a datagram).
+    pub received_over: HashMap<Transport, usize>,
     pub peer: BrowserPeer,
     /// Frames received, per media kind: (keyframe?, contiguous?, arrival).
     pub received: HashMap<MediaKind, Vec<(bool, bool, Instant)>>,
@@ -65,10 +72,16 @@ impl DerefMut for Client {
 }
 
 impl Client {
-    fn new(addr: SocketAddr, now: Instant) -> Client {
+    fn new(addr: SocketAddr, transport: Transport, now: Instant) -> Client {
+        let peer = match transport {
+            Transport::Udp => BrowserPeer::with_host_candidate(addr, now),
+            Transport::Tcp => BrowserPeer::with_tcp_candidate(addr, now),
+        };
         Client {
             addr,
-            peer: BrowserPeer::with_host_candidate(addr, now).expect("a host candidate"),
+            transport,
+            received_over: HashMap::new(),
+            peer: peer.expect("a host candidate"),
             received: HashMap::new(),
             keyframe_requested: false,
             keyframe_requests: Vec::new(),
@@ -98,6 +111,8 @@ pub struct Sim {
     rng: Rng,
     /// Extra datagrams injected towards the server.
     pub garbage: Vec<(SocketAddr, Vec<u8>)>,
+    /// Transport of the clients added next.
+    transport: Transport,
 }
 
 impl Sim {
@@ -120,14 +135,27 @@ impl Sim {
             engine_deadline: now,
             rng: Rng(0x9E37_79B9_7F4A_7C15),
             garbage: Vec::new(),
+            transport: Transport::Udp,
         }
+    }
+
+    /// A simulation whose engine also announces passive TCP candidates, on the same
+    /// address as its UDP ones (as the server does: one port number, two transports).
+    pub fn with_tcp() -> Sim {
+        Self::with_config(|c| c.tcp_candidates = vec![SERVER.parse().unwrap()])
+    }
+
+    /// How the next clients reach the server (UDP by default).
+    pub fn clients_use(&mut self, transport: Transport) {
+        self.transport = transport;
     }
 
     fn add_client(&mut self) -> usize {
         let addr: SocketAddr = format!("127.0.0.2:{}", 6000 + self.clients.len())
             .parse()
             .unwrap();
-        self.clients.push(Client::new(addr, self.now));
+        self.clients
+            .push(Client::new(addr, self.transport, self.now));
         self.clients.len() - 1
     }
 
@@ -152,7 +180,7 @@ impl Sim {
     /// str0m peer and address), as a browser's media reconnection does.
     pub fn replace_publisher(&mut self, c: usize, peer: PeerId) {
         let addr: SocketAddr = format!("127.0.0.3:{}", 7000 + c).parse().unwrap();
-        let mut client = Client::new(addr, self.now);
+        let mut client = Client::new(addr, self.clients[c].transport, self.now);
         let offer = client.peer.publish_offer().unwrap();
         let answer = self
             .engine
@@ -257,8 +285,8 @@ impl Sim {
             drain_client(client, &mut out, now, &mut Rng(1));
             captured.extend(
                 out.into_iter()
-                    .filter(|(_, _, to, _)| *to == server)
-                    .map(|(_, _, _, d)| d),
+                    .filter(|(_, _, to, _, _)| *to == server)
+                    .map(|(_, _, _, d, _)| d),
             );
         }
         captured
@@ -268,9 +296,9 @@ impl Sim {
         let now = self.now;
         // Deliver datagrams that are due.
         let mut due = Vec::new();
-        self.in_flight.retain(|(at, from, to, data)| {
+        self.in_flight.retain(|(at, from, to, data, transport)| {
             if *at <= now {
-                due.push((*from, *to, data.clone()));
+                due.push((*from, *to, data.clone(), *transport));
                 false
             } else {
                 true
@@ -280,11 +308,19 @@ impl Sim {
         for (from, data) in std::mem::take(&mut self.garbage) {
             self.engine.handle_datagram(now, from, server, &data);
         }
-        for (from, to, data) in due {
+        for (from, to, data, transport) in due {
             if to == server {
-                self.engine.handle_datagram(now, from, to, &data);
+                self.engine.handle_packet(now, transport, from, to, &data);
             } else if let Some(client) = self.clients.iter_mut().find(|c| c.addr == to) {
-                let _ = client.peer.handle_datagram(now, from, to, &data);
+                // A TCP-only client has no UDP socket: datagrams never reach it.
+                if transport != client.transport {
+                    continue;
+                }
+                let proto = match transport {
+                    Transport::Udp => Protocol::Udp,
+                    Transport::Tcp => Protocol::Tcp,
+                };
+                let _ = client.peer.handle_packet(now, proto, from, to, &data);
                 drain_client(client, &mut self.in_flight, now, &mut self.rng);
             }
         }
@@ -302,17 +338,18 @@ impl Sim {
         loop {
             match self.engine.poll_output() {
                 Output::Transmit(t) => {
-                    let loss = self
-                        .clients
-                        .iter()
-                        .find(|c| c.addr == t.destination)
-                        .map_or(0.0, |c| c.loss);
+                    let client = self.clients.iter_mut().find(|c| c.addr == t.destination);
+                    let loss = client.map_or(0.0, |c| {
+                        *c.received_over.entry(t.transport).or_default() += 1;
+                        c.loss
+                    });
                     if self.rng.next_f64() >= loss {
                         self.in_flight.push((
                             self.now + LATENCY,
                             t.source,
                             t.destination,
                             t.contents,
+                            t.transport,
                         ));
                     }
                 }
@@ -340,6 +377,7 @@ impl Sim {
 fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng: &mut Rng) {
     let Client {
         peer,
+        transport,
         received,
         keyframe_requested,
         keyframe_requests,
@@ -348,8 +386,20 @@ fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng
     } = client;
     let _ = peer.drain(
         |t| {
-            if rng.next_f64() >= *loss {
-                in_flight.push((now + LATENCY, t.source, t.destination, t.contents.into()));
+            let sent_over = match t.proto {
+                Protocol::Udp => Transport::Udp,
+                _ => Transport::Tcp,
+            };
+            // A client that may not use UDP cannot send a datagram (the browser's socket
+            // call fails).
+            if sent_over == *transport && rng.next_f64() >= *loss {
+                in_flight.push((
+                    now + LATENCY,
+                    t.source,
+                    t.destination,
+                    t.contents.into(),
+                    sent_over,
+                ));
             }
         },
         |e| match e {

@@ -117,6 +117,17 @@ pub struct StreamsConfig {
     pub allow_transcoding: bool,
 }
 
+/// Where ICE-TCP media listens (`OPENVIDU_RTC_TCP`, `OPENVIDU_RTC_TCP_PORT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RtcTcp {
+    /// No TCP candidates: media over UDP only.
+    Off,
+    /// Each worker listens on the number of its own UDP port.
+    SameAsUdp,
+    /// Worker `i` listens on this port + `i` (0: a free port each).
+    Port(u16),
+}
+
 /// The complete, validated configuration of a deployment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -136,6 +147,8 @@ pub struct Config {
     pub rtc_port: u16,
     /// Number of media workers.
     pub rtc_workers: usize,
+    /// ICE-TCP: off, or the TCP port(s) of the media workers.
+    pub rtc_tcp: RtcTcp,
     /// Addresses announced as ICE host candidates.
     pub rtc_advertised_ips: Vec<IpAddr>,
     /// How long a media connection may fail to connect, stay disconnected, or (a
@@ -280,6 +293,7 @@ impl RawConfig {
                 "needs more ports above OPENVIDU_RTC_PORT than there are",
             ));
         }
+        let rtc_tcp = self.rtc_tcp(listen_port, rtc_port, rtc_workers)?;
         let rtc_advertised_ips = match self.optional_text("OPENVIDU_RTC_ADVERTISED_IPS") {
             Some(list) => list
                 .split(',')
@@ -342,6 +356,7 @@ impl RawConfig {
             tls,
             rtc_port,
             rtc_workers,
+            rtc_tcp,
             rtc_advertised_ips,
             rtc_peer_timeout,
             garbage_interval: Duration::from_secs(
@@ -360,6 +375,44 @@ impl RawConfig {
             log: self.text("OPENVIDU_LOG")?,
             connections: self.connections()?,
         })
+    }
+
+    /// `OPENVIDU_RTC_TCP` and `OPENVIDU_RTC_TCP_PORT`. By default TCP media shares the
+    /// UDP port numbers, except where the HTTP server already listens on that TCP port
+    /// (the default setup, where the media port is the listen port): then it takes the
+    /// ports right after the workers' UDP ports.
+    fn rtc_tcp(&self, listen: u16, udp: u16, workers: usize) -> Result<RtcTcp, ConfigError> {
+        const PORT: &str = "OPENVIDU_RTC_TCP_PORT";
+        if !self.boolean("OPENVIDU_RTC_TCP")? {
+            return Ok(RtcTcp::Off);
+        }
+        let overlaps_listen = |first: u16| {
+            let first = usize::from(first);
+            listen != 0 && (first..first + workers).contains(&usize::from(listen))
+        };
+        let fits = |first: u16| usize::from(first) + workers - 1 <= usize::from(u16::MAX);
+        match self.optional_number::<u16>(PORT)? {
+            Some(0) => Ok(RtcTcp::Port(0)),
+            Some(p) if !fits(p) => {
+                Err(self.invalid(PORT, "needs more ports above it than there are"))
+            }
+            Some(p) if overlaps_listen(p) => Err(self.invalid(
+                PORT,
+                "must not overlap the HTTP listen port (SERVER_PORT / HTTPS_PORT)",
+            )),
+            Some(p) => Ok(RtcTcp::Port(p)),
+            None if udp != 0 && overlaps_listen(udp) => {
+                let after = usize::from(udp) + workers;
+                u16::try_from(after)
+                    .ok()
+                    .filter(|p| fits(*p))
+                    .map(RtcTcp::Port)
+                    .ok_or_else(|| {
+                        self.invalid(PORT, "no free port range after the UDP ports; set it")
+                    })
+            }
+            None => Ok(RtcTcp::SameAsUdp),
+        }
     }
 
     fn advertised_ips_of(&self, domain: &str) -> Result<Vec<IpAddr>, ConfigError> {

@@ -53,6 +53,10 @@ settings! {
         "Media workers (threads of forwarding, one per core at most); worker i uses OPENVIDU_RTC_PORT + i, each session stays on one worker";
     "OPENVIDU_RTC_ADVERTISED_IPS", "rtc-advertised-ips", None,
         "Comma-separated IP addresses announced as ICE candidates; default: DOMAIN_OR_PUBLIC_IP if it is an IP, 127.0.0.1 for localhost, else its DNS addresses";
+    "OPENVIDU_RTC_TCP", "rtc-tcp", Some("true"),
+        "Also accept WebRTC media over TCP (ICE-TCP, RFC 6544: passive TCP candidates) for browsers whose network blocks UDP";
+    "OPENVIDU_RTC_TCP_PORT", "rtc-tcp-port", None,
+        "TCP port of ICE-TCP media; worker i uses OPENVIDU_RTC_TCP_PORT + i; default: the number of each worker's UDP port, or the port after the workers' UDP ports when the first is the HTTP listen port";
     "OPENVIDU_RTC_PEER_TIMEOUT", "rtc-peer-timeout", Some("30"),
         "Seconds a WebRTC connection may take to connect, stay disconnected, or stay closed awaiting its browser's media reconnection before the server ends its stream or subscription";
     "OPENVIDU_SESSIONS_GARBAGE_INTERVAL", "sessions-garbage-interval", Some("900"),

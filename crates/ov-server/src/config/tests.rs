@@ -210,3 +210,36 @@ fn the_peer_timeout_is_whole_seconds_and_at_least_one() {
     );
     assert!(load(&["--rtc-peer-timeout", "soon"], &[]).is_err());
 }
+
+#[test]
+fn ice_tcp_is_on_by_default_beside_the_http_port() {
+    // The default setup: HTTP and UDP media both on 4443, so TCP media takes 4444.
+    assert_eq!(load(&[], &[]).unwrap().rtc_tcp, RtcTcp::Port(4444));
+    let c = load(&["--rtc-workers", "2"], &[]).unwrap();
+    assert_eq!(c.rtc_tcp, RtcTcp::Port(4445));
+    // A media port of its own: TCP on the same number.
+    let c = load(&["--rtc-port", "40000"], &[]).unwrap();
+    assert_eq!(c.rtc_tcp, RtcTcp::SameAsUdp);
+    assert_eq!(Config::for_loopback("S").rtc_tcp, RtcTcp::SameAsUdp);
+    // Off, or a port of its own.
+    let c = load(&[], &[("OPENVIDU_RTC_TCP", "false")]).unwrap();
+    assert_eq!(c.rtc_tcp, RtcTcp::Off);
+    let c = load(&["--rtc-tcp-port", "443"], &[]).unwrap();
+    assert_eq!(c.rtc_tcp, RtcTcp::Port(443));
+    for (args, wanted) in [
+        (&["--rtc-tcp-port", "4443"][..], "HTTP listen port"),
+        (
+            &["--rtc-tcp-port", "4442", "--rtc-workers", "2"][..],
+            "HTTP listen port",
+        ),
+        (
+            &["--rtc-tcp-port", "65535", "--rtc-workers", "2"][..],
+            "more ports",
+        ),
+        (&["--rtc-tcp-port", "x"][..], "OPENVIDU_RTC_TCP_PORT"),
+        (&["--rtc-tcp", "maybe"][..], "OPENVIDU_RTC_TCP"),
+    ] {
+        let e = load(args, &[]).unwrap_err().to_string();
+        assert!(e.contains(wanted), "{args:?}: {e}");
+    }
+}

@@ -145,12 +145,19 @@ fn webrtc_stats(
     client_candidates: &[serde_json::Value],
 ) -> WebRtcStats {
     let stats = media.stats(peer);
-    let server_candidates = media
+    let udp = media
         .candidates(peer)
         .iter()
+        .map(|addr| ("udp 2130706431", addr, ""));
+    let tcp = media
+        .tcp_candidates(peer)
+        .iter()
+        .map(|addr| ("tcp 1518280447", addr, " tcptype passive"));
+    let server_candidates = udp
+        .chain(tcp)
         .enumerate()
-        .map(|(i, addr)| {
-            json!({"candidate": format!("candidate:{} 1 udp 2130706431 {} {} typ host", i + 1, addr.ip(), addr.port()),
+        .map(|(i, (transport, addr, tail))| {
+            json!({"candidate": format!("candidate:{} 1 {transport} {} {} typ host{tail}", i + 1, addr.ip(), addr.port()),
                    "sdpMid": "0", "sdpMLineIndex": 0})
         })
         .collect();

@@ -1,17 +1,20 @@
-//! The media task: reads the UDP socket, feeds the engine, sends what it returns, wakes it
-//! on its deadlines, and executes commands. The only place media touches I/O.
+//! The media task: reads the UDP socket (and the packets of its ICE-TCP connections,
+//! [`super::tcp`]), feeds the engine, sends what it returns, wakes it on its deadlines, and
+//! executes commands. The only place media touches I/O.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ov_media::{Engine, EngineConfig, Output};
-use tokio::net::UdpSocket;
+use ov_media::{Engine, EngineConfig, Output, Transport};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::tcp::{self, TcpConnections, TcpEvent};
 use super::{Command, MediaEvent, MediaHandle, StatsBoard, Worker, candidate_addresses};
+use crate::config::RtcTcp;
 
 /// Datagrams read in one go before the engine's output is flushed.
 const READ_BATCH: usize = 64;
@@ -22,13 +25,18 @@ const MAX_DATAGRAM: usize = 2048;
 /// How often the statistics board is refreshed.
 const STATS_REFRESH: Duration = Duration::from_secs(1);
 
+/// Times a free UDP port is drawn again when its number is taken on TCP.
+const SAME_PORT_ATTEMPTS: usize = 20;
+
 /// Binds the media sockets and starts one driver task per worker: worker `i` on port
-/// `bind.port() + i` (or a free port each when `bind.port()` is 0). Events go to `events`;
-/// `peer_timeout` bounds how long a peer may stay unconnected, disconnected or parked.
+/// `bind.port() + i` (or a free port each when `bind.port()` is 0), with its ICE-TCP
+/// listener as `tcp` says. Events go to `events`; `peer_timeout` bounds how long a peer
+/// may stay unconnected, disconnected or parked.
 pub async fn start(
     bind: SocketAddr,
     workers: usize,
     advertised: &[std::net::IpAddr],
+    tcp: RtcTcp,
     peer_timeout: Duration,
     events: mpsc::UnboundedSender<MediaEvent>,
     stopped: watch::Receiver<bool>,
@@ -47,24 +55,44 @@ pub async fn start(
                 )
             })?
         };
-        let socket = UdpSocket::bind(SocketAddr::new(bind.ip(), port)).await?;
+        let (socket, listener) = bind_worker(bind.ip(), port, tcp, index).await?;
         let local_addr = socket.local_addr()?;
         let candidates = candidate_addresses(advertised, local_addr.port());
         let loopback_only = candidates.iter().all(|c| c.ip().is_loopback());
         let mut config = EngineConfig::new(candidates.clone());
+        let (tcp_events, tcp_rx) = mpsc::channel(tcp::INBOUND_QUEUE);
+        let tcp_rx = match listener {
+            Some(listener) => {
+                let tcp_addr = listener.local_addr()?;
+                config.tcp_candidates = candidate_addresses(advertised, tcp_addr.port());
+                tracing::info!(%tcp_addr, worker = index, "ICE-TCP media listener bound");
+                tasks.push(tokio::spawn(tcp::accept(
+                    listener,
+                    tcp_events,
+                    loopback_only,
+                    stopped.clone(),
+                )));
+                Some(tcp_rx)
+            }
+            None => None,
+        };
         config.first_peer_id = super::first_peer_id(index);
         config.connect_timeout = peer_timeout;
         config.disconnect_timeout = peer_timeout;
         config.park_timeout = peer_timeout;
+        let tcp_candidates = config.tcp_candidates.clone();
         let engine = Engine::new(config, Instant::now().into_std());
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         handles.push(Worker {
             commands: tx,
             local_addr,
             candidates,
+            tcp_candidates,
         });
         let driver = Driver {
             socket,
+            tcp_rx,
+            tcp: TcpConnections::default(),
             local_addr,
             engine,
             commands: rx,
@@ -78,8 +106,54 @@ pub async fn start(
     Ok((MediaHandle::new(handles, stats), tasks))
 }
 
+/// Worker `index`'s UDP socket on `port` and, unless TCP is off, its ICE-TCP listener. On
+/// the UDP port's number (`SameAsUdp`), a free UDP port (0) is drawn again until that
+/// number is free on TCP too.
+async fn bind_worker(
+    ip: std::net::IpAddr,
+    port: u16,
+    tcp: RtcTcp,
+    index: usize,
+) -> std::io::Result<(UdpSocket, Option<TcpListener>)> {
+    let tcp_port = |udp: u16| -> std::io::Result<Option<u16>> {
+        match tcp {
+            RtcTcp::Off => Ok(None),
+            RtcTcp::SameAsUdp => Ok(Some(udp)),
+            RtcTcp::Port(0) => Ok(Some(0)),
+            RtcTcp::Port(p) => u16::try_from(usize::from(p) + index)
+                .map(Some)
+                .map_err(|_| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        "TCP media port range overflows",
+                    )
+                }),
+        }
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let socket = UdpSocket::bind(SocketAddr::new(ip, port)).await?;
+        let Some(tcp_port) = tcp_port(socket.local_addr()?.port())? else {
+            return Ok((socket, None));
+        };
+        match TcpListener::bind(SocketAddr::new(ip, tcp_port)).await {
+            Ok(listener) => return Ok((socket, Some(listener))),
+            Err(e)
+                if port == 0
+                    && tcp == RtcTcp::SameAsUdp
+                    && e.kind() == std::io::ErrorKind::AddrInUse
+                    && attempt < SAME_PORT_ATTEMPTS => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 struct Driver {
     socket: UdpSocket,
+    /// Packets of the ICE-TCP connections (`None`: TCP is off).
+    tcp_rx: Option<mpsc::Receiver<TcpEvent>>,
+    tcp: TcpConnections,
     local_addr: SocketAddr,
     engine: Engine,
     commands: mpsc::Receiver<Command>,
@@ -114,6 +188,15 @@ impl Driver {
                         }
                     }
                 }
+                event = recv_tcp(&mut self.tcp_rx) => {
+                    self.tcp.on_event(&mut self.engine, event);
+                    for _ in 1..READ_BATCH {
+                        let Some(Ok(event)) = self.tcp_rx.as_mut().map(|rx| rx.try_recv()) else {
+                            break;
+                        };
+                        self.tcp.on_event(&mut self.engine, event);
+                    }
+                }
                 _ = tokio::time::sleep_until(wake) => {
                     let now = Instant::now();
                     if now >= next_stats {
@@ -138,6 +221,9 @@ impl Driver {
     fn flush(&mut self) -> Instant {
         loop {
             match self.engine.poll_output() {
+                Output::Transmit(t) if t.transport == Transport::Tcp => {
+                    self.tcp.send(t.destination, &t.contents);
+                }
                 Output::Transmit(t) => {
                     // UDP semantics: a full socket buffer drops the datagram.
                     if let Err(e) = self.socket.try_send_to(&t.contents, t.destination)
@@ -218,4 +304,15 @@ impl Driver {
             }
         }
     }
+}
+
+/// The next event of the ICE-TCP connections; never, when TCP is off (or its listener is
+/// gone: the driver goes on with UDP).
+async fn recv_tcp(rx: &mut Option<mpsc::Receiver<TcpEvent>>) -> TcpEvent {
+    if let Some(r) = rx
+        && let Some(event) = r.recv().await
+    {
+        return event;
+    }
+    std::future::pending().await
 }

@@ -1,5 +1,5 @@
-//! The media plane: media workers, each a UDP socket and an [`ov_media::Engine`] owned by
-//! a driver task. The rest of the server talks to them through a [`MediaHandle`]
+//! The media plane: media workers, each a UDP socket (and an ICE-TCP listener, `tcp`)
+//! and an [`ov_media::Engine`] owned by a driver task. The rest of the server talks to them through a [`MediaHandle`]
 //! (commands with replies) and hears from them through a channel of
 //! [`ov_media::Event`]s.
 //!
@@ -9,6 +9,7 @@
 //! sessions use different cores. A peer id carries its worker in its top bits.
 
 mod driver;
+mod tcp;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -84,6 +85,8 @@ pub(crate) struct Worker {
     pub commands: mpsc::Sender<Command>,
     pub local_addr: SocketAddr,
     pub candidates: Vec<SocketAddr>,
+    /// Passive ICE-TCP candidates (empty when TCP is off).
+    pub tcp_candidates: Vec<SocketAddr>,
 }
 
 /// A cloneable handle to the media workers.
@@ -106,6 +109,7 @@ impl MediaHandle {
                 commands,
                 local_addr,
                 candidates: Vec::new(),
+                tcp_candidates: Vec::new(),
             }],
             StatsBoard::default(),
         )
@@ -137,6 +141,12 @@ impl MediaHandle {
     /// The addresses announced as ICE candidates for `peer`.
     pub fn candidates(&self, peer: PeerId) -> &[SocketAddr] {
         &self.owner(peer).candidates
+    }
+
+    /// The addresses announced as passive ICE-TCP candidates for `peer` (none when TCP
+    /// is off).
+    pub fn tcp_candidates(&self, peer: PeerId) -> &[SocketAddr] {
+        &self.owner(peer).tcp_candidates
     }
 
     /// Local addresses of every worker's UDP socket.

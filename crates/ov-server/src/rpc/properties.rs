@@ -286,6 +286,7 @@ async fn run_case(
         "127.0.0.1:0".parse().unwrap(),
         1,
         &config.rtc_advertised_ips,
+        config.rtc_tcp,
         config.rtc_peer_timeout,
         events_tx,
         stopped,

@@ -8,6 +8,7 @@ mod events;
 mod garbage;
 mod hardening;
 mod ice_servers;
+mod ice_tcp;
 mod limits;
 mod media_events;
 mod rest_api;

@@ -106,6 +106,47 @@
                 out.error = String(e);
             }
             return out;
+        },
+
+        /**
+         * The selected ICE candidate pair of every live peer connection of this page (the
+         * publisher's and each subscriber's): [{streamId, role, state, local, remote}] where
+         * local/remote are {protocol, candidateType, address, port, tcpType, relayProtocol};
+         * local/remote are null while no pair is selected.
+         */
+        async selectedCandidatePairs() {
+            const pcs = [];
+            if (state.publisher && state.publisher.stream) pcs.push(['publisher', state.publisher.stream]);
+            for (const [, s] of state.subscribers) if (!s.destroyed) pcs.push(['subscriber', s.stream]);
+            const out = [];
+            for (const [role, stream] of pcs) {
+                const entry = { streamId: stream.streamId, role, state: null, local: null, remote: null };
+                try {
+                    const pc = stream.getRTCPeerConnection();
+                    entry.state = pc.iceConnectionState;
+                    const reports = new Map();
+                    (await pc.getStats()).forEach((r) => reports.set(r.id, r));
+                    const transport = [...reports.values()].find((r) => r.type === 'transport');
+                    const pair = transport && reports.get(transport.selectedCandidatePairId);
+                    const describe = (c) =>
+                        c && {
+                            protocol: c.protocol,
+                            candidateType: c.candidateType,
+                            address: c.address,
+                            port: c.port,
+                            tcpType: c.tcpType ?? null,
+                            relayProtocol: c.relayProtocol ?? null
+                        };
+                    if (pair) {
+                        entry.local = describe(reports.get(pair.localCandidateId));
+                        entry.remote = describe(reports.get(pair.remoteCandidateId));
+                    }
+                } catch (e) {
+                    entry.error = String(e);
+                }
+                out.push(entry);
+            }
+            return out;
         }
     });
 
