@@ -10,6 +10,7 @@ pub mod ids;
 pub mod media;
 pub mod rest;
 pub mod rpc;
+pub mod turn;
 pub mod webhooks;
 
 pub use app::{RunningServer, StartError, start};

@@ -6,6 +6,7 @@
 
 mod layers;
 mod settings;
+mod turn;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ use ov_protocol::rest::{IceServer, VideoCodec};
 
 pub use layers::{Origin, RawConfig};
 pub use settings::{SETTINGS, Setting};
+pub use turn::TurnConfig;
 
 /// The secret used when none is configured, as in the `openvidu-dev` container.
 pub const DEFAULT_SECRET: &str = "MY_SECRET";
@@ -155,6 +157,8 @@ pub struct Config {
     pub reconnection_grace: Duration,
     /// Log filter.
     pub log: String,
+    /// The embedded TURN server, when enabled.
+    pub turn: Option<TurnConfig>,
 }
 
 impl Config {
@@ -182,6 +186,8 @@ impl Config {
             "0",
             "--domain",
             "127.0.0.1",
+            "--turn",
+            "false",
         ];
         Config::load(args.map(Into::into), |_| None).expect("the loopback configuration is valid")
     }
@@ -325,6 +331,7 @@ impl RawConfig {
             forced_video_codec,
             allow_transcoding: self.boolean("OPENVIDU_STREAMS_ALLOW_TRANSCODING")?,
         };
+        let turn = self.turn(&domain, listen_port, &secret)?;
         Ok(Config {
             default_secret_in_use: secret == DEFAULT_SECRET,
             secret,
@@ -349,6 +356,7 @@ impl RawConfig {
             webrtc_ice_servers: self.ice_servers()?,
             reconnection_grace: Duration::from_secs(self.number("OPENVIDU_RECONNECTION_GRACE")?),
             log: self.text("OPENVIDU_LOG")?,
+            turn,
         })
     }
 

@@ -1,0 +1,134 @@
+// A Chromium that cannot send any UDP (../../shared/e2e/README.md, "A browser that cannot
+// use UDP"): inside the test's own network namespace, a routing rule prohibits UDP for
+// uid 1000, and this browser runs as uid 1000 through a setpriv wrapper given to
+// Playwright as its executable. Everything else (server, Node, the other pages) stays
+// root and keeps UDP. Used by turn.test.mjs; the ICE-TCP test has its own (lib/no-udp.mjs),
+// to be unified.
+
+import { chromium } from 'playwright-core';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { CHROMIUM_ARGS, CHROMIUM_BIN, assertLoopbackOnlyNetwork, isLoopbackUrl } from './browser.mjs';
+
+/** The uid (and gid) the UDP-less browser runs as. */
+export const NO_UDP_UID = 1000;
+
+/**
+ * Installs the rule: uid NO_UDP_UID may not send UDP (every send fails with EACCES).
+ * Only inside a loopback-only namespace (checked first): the rules die with it.
+ */
+export function prohibitUdpForUid(uid = NO_UDP_UID) {
+    assertLoopbackOnlyNetwork();
+    const rules = execFileSync('ip', ['rule', 'show'], { encoding: 'utf8' });
+    if (!rules.includes('lookup local') || rules.includes(`uidrange ${uid}-${uid} ipproto udp prohibit`)) return;
+    // Let a rule run before `local`: move `local` from pref 0 to 100.
+    execFileSync('ip', ['rule', 'add', 'pref', '100', 'lookup', 'local']);
+    execFileSync('ip', ['rule', 'del', 'pref', '0']);
+    execFileSync('ip', ['rule', 'add', 'pref', '10', 'uidrange', `${uid}-${uid}`, 'ipproto', 'udp', 'prohibit']);
+}
+
+/**
+ * Whether uid `uid` can send a UDP datagram to 127.0.0.1 (a Node child run through setpriv):
+ * the test checks the rule holds before it proves anything with it.
+ */
+export function uidCanSendUdp(uid = NO_UDP_UID) {
+    const script =
+        "const s=require('dgram').createSocket('udp4');" +
+        "s.send('x',9,'127.0.0.1',(e)=>{process.stdout.write(e?'blocked '+e.code:'sent');s.close();});";
+    const r = spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', process.execPath, '-e', script], {
+        encoding: 'utf8',
+        timeout: 10_000
+    });
+    return r.stdout.trim() === 'sent';
+}
+
+/**
+ * Launches Chromium as `uid` (same flags, same loopback-only route guard as
+ * lib/browser.mjs). Resolves {context, blocked, close()}.
+ */
+export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = {}) {
+    assertLoopbackOnlyNetwork();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-no-udp-'));
+    const home = path.join(dir, 'home');
+    const profile = path.join(dir, 'profile');
+    const wrapper = path.join(dir, 'chromium-as-uid.sh');
+    for (const d of [home, profile]) {
+        execFileSync('mkdir', ['-p', d]);
+        await chown(d, uid, uid);
+    }
+    await chmod(dir, 0o755);
+    await writeFile(
+        wrapper,
+        `#!/bin/sh\nexport HOME=${home}\nexec setpriv --reuid=${uid} --regid=${uid} --clear-groups ${CHROMIUM_BIN} "$@"\n`
+    );
+    await chmod(wrapper, 0o755);
+    let context;
+    try {
+        context = await chromium.launchPersistentContext(profile, {
+            executablePath: wrapper,
+            headless: true,
+            args: [...CHROMIUM_ARGS, ...extraArgs],
+            viewport: { width: 720, height: 540 },
+            timeout: 30_000
+        });
+    } catch (err) {
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+    }
+    context.setDefaultTimeout(20_000);
+    const blocked = [];
+    await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (isLoopbackUrl(url)) return route.continue();
+        blocked.push(url);
+        return route.abort('blockedbyclient');
+    });
+    return {
+        context,
+        blocked,
+        async close() {
+            let timer;
+            try {
+                await Promise.race([context.close(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
+            } finally {
+                clearTimeout(timer);
+                await rm(dir, { recursive: true, force: true });
+            }
+        }
+    };
+}
+
+/**
+ * In the page: for every live peer connection of ovtest (publisher and subscribers), the
+ * local candidate of its selected pair ({candidateType, protocol, relayProtocol}) and the
+ * TURN URL it came from.
+ */
+export async function selectedLocalCandidates() {
+    const { state } = window.__ovtest;
+    const pcs = [];
+    if (state.publisher?.stream) pcs.push(['publisher', state.publisher.stream.getRTCPeerConnection()]);
+    for (const [id, s] of state.subscribers) if (!s.destroyed) pcs.push([id, s.stream.getRTCPeerConnection()]);
+    const out = [];
+    for (const [id, pc] of pcs) {
+        if (!pc) continue;
+        const stats = await pc.getStats();
+        let pairId = null;
+        stats.forEach((r) => {
+            if (r.type === 'transport' && r.selectedCandidatePairId) pairId = r.selectedCandidatePairId;
+        });
+        const pair = pairId && stats.get(pairId);
+        const local = pair && stats.get(pair.localCandidateId);
+        out.push({
+            id,
+            iceConnectionState: pc.iceConnectionState,
+            candidateType: local?.candidateType ?? null,
+            protocol: local?.protocol ?? null,
+            relayProtocol: local?.relayProtocol ?? null,
+            url: local?.url ?? null
+        });
+    }
+    return out;
+}
