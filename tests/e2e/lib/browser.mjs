@@ -67,23 +67,24 @@ export function assertLoopbackOnlyNetwork() {
  * Launches Chromium. Every HTTP(S) request that is not for 127.0.0.1/localhost
  * is aborted (and listed in `blocked`).
  */
-export async function launchBrowser({ extraArgs = [] } = {}) {
+export async function launchBrowser({ extraArgs = [], executablePath = CHROMIUM_BIN, userDataDir: givenDir } = {}) {
     assertLoopbackOnlyNetwork();
     if (!existsSync(CHROMIUM_BIN)) {
         throw new Error(`Chromium not found at ${CHROMIUM_BIN}: apt-get install -y chromium (or set CHROMIUM_BIN)`);
     }
-    const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-chromium-'));
+    // A caller-made profile (e.g. owned by another uid, lib/no-udp-turn.mjs) is the caller's to remove.
+    const userDataDir = givenDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-chromium-')));
     let context;
     try {
         context = await chromium.launchPersistentContext(userDataDir, {
-            executablePath: CHROMIUM_BIN,
+            executablePath,
             headless: true,
             args: [...CHROMIUM_ARGS, ...extraArgs],
             viewport: { width: 720, height: 540 },
             timeout: 30_000
         });
     } catch (err) {
-        await rm(userDataDir, { recursive: true, force: true });
+        if (!givenDir) await rm(userDataDir, { recursive: true, force: true });
         throw err;
     }
     context.setDefaultTimeout(20_000);
@@ -106,7 +107,7 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
                 await Promise.race([context.close(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
             } finally {
                 clearTimeout(timer);
-                await rm(userDataDir, { recursive: true, force: true });
+                if (!givenDir) await rm(userDataDir, { recursive: true, force: true });
             }
         }
     };

@@ -5,13 +5,12 @@
 // root and keeps UDP. Used by turn.test.mjs; the ICE-TCP test has its own (lib/no-udp.mjs),
 // to be unified.
 
-import { chromium } from 'playwright-core';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { CHROMIUM_ARGS, CHROMIUM_BIN, assertLoopbackOnlyNetwork, isLoopbackUrl } from './browser.mjs';
+import { CHROMIUM_BIN, assertLoopbackOnlyNetwork, launchBrowser } from './browser.mjs';
 
 /** The uid (and gid) the UDP-less browser runs as. */
 export const NO_UDP_UID = 1000;
@@ -46,8 +45,8 @@ export function uidCanSendUdp(uid = NO_UDP_UID) {
 }
 
 /**
- * Launches Chromium as `uid` (same flags, same loopback-only route guard as
- * lib/browser.mjs). Resolves {context, blocked, close()}.
+ * Launches Chromium as `uid` (lib/browser.mjs's launch: same flags, same loopback-only
+ * route guard). Resolves {context, blocked, close()}.
  */
 export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = {}) {
     assertLoopbackOnlyNetwork();
@@ -56,7 +55,7 @@ export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = 
     const profile = path.join(dir, 'profile');
     const wrapper = path.join(dir, 'chromium-as-uid.sh');
     for (const d of [home, profile]) {
-        execFileSync('mkdir', ['-p', d]);
+        await mkdir(d, { recursive: true });
         await chown(d, uid, uid);
     }
     await chmod(dir, 0o755);
@@ -65,40 +64,22 @@ export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = 
         `#!/bin/sh\nexport HOME=${home}\nexec setpriv --reuid=${uid} --regid=${uid} --clear-groups ${CHROMIUM_BIN} "$@"\n`
     );
     await chmod(wrapper, 0o755);
-    let context;
     try {
-        context = await chromium.launchPersistentContext(profile, {
-            executablePath: wrapper,
-            headless: true,
-            args: [...CHROMIUM_ARGS, ...extraArgs],
-            viewport: { width: 720, height: 540 },
-            timeout: 30_000
-        });
+        const browser = await launchBrowser({ executablePath: wrapper, userDataDir: profile, extraArgs });
+        return {
+            ...browser,
+            async close() {
+                try {
+                    await browser.close();
+                } finally {
+                    await rm(dir, { recursive: true, force: true });
+                }
+            }
+        };
     } catch (err) {
         await rm(dir, { recursive: true, force: true });
         throw err;
     }
-    context.setDefaultTimeout(20_000);
-    const blocked = [];
-    await context.route('**/*', (route) => {
-        const url = route.request().url();
-        if (isLoopbackUrl(url)) return route.continue();
-        blocked.push(url);
-        return route.abort('blockedbyclient');
-    });
-    return {
-        context,
-        blocked,
-        async close() {
-            let timer;
-            try {
-                await Promise.race([context.close(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-            } finally {
-                clearTimeout(timer);
-                await rm(dir, { recursive: true, force: true });
-            }
-        }
-    };
 }
 
 /**

@@ -56,6 +56,15 @@ pub struct TurnServer {
     allocations: Mutex<Allocations>,
 }
 
+/// One authenticated request being handled.
+#[derive(Clone, Copy)]
+struct Request<'a> {
+    client: ClientKey,
+    message: &'a Message,
+    user: &'a Authenticated,
+    now: Instant,
+}
+
 /// Who authenticated a request.
 struct Authenticated {
     username: Username,
@@ -171,11 +180,17 @@ impl TurnServer {
                     Ok(user) => user,
                     Err(answer) => return Some(*answer),
                 };
+                let r = Request {
+                    client,
+                    message: &message,
+                    user: &user,
+                    now,
+                };
                 let outcome = match method {
                     ALLOCATE => self.allocate(client, sink, &message, &user, now),
-                    REFRESH => self.refresh(client, &message, &user, now),
-                    CREATE_PERMISSION => self.create_permission(client, &message, &user, now),
-                    _ => self.channel_bind(client, &message, &user, now),
+                    REFRESH => self.refresh(r),
+                    CREATE_PERMISSION => self.create_permission(r),
+                    _ => self.channel_bind(r),
                 };
                 let mut answer = match outcome {
                     Ok(ok) => ok,
@@ -315,13 +330,8 @@ impl TurnServer {
         Ok(allocation)
     }
 
-    fn refresh(
-        &self,
-        client: ClientKey,
-        request: &Message,
-        user: &Authenticated,
-        now: Instant,
-    ) -> Result<Message, ErrorCode> {
+    fn refresh(&self, r: Request<'_>) -> Result<Message, ErrorCode> {
+        let (client, request, user, now) = (r.client, r.message, r.user, r.now);
         let allocation = self.owned(client, user)?;
         let asked = request.get_attribute::<Lifetime>().map(|l| l.lifetime());
         let mut ok = reply(request, MessageClass::SuccessResponse);
@@ -336,13 +346,8 @@ impl TurnServer {
         Ok(ok)
     }
 
-    fn create_permission(
-        &self,
-        client: ClientKey,
-        request: &Message,
-        user: &Authenticated,
-        now: Instant,
-    ) -> Result<Message, ErrorCode> {
+    fn create_permission(&self, r: Request<'_>) -> Result<Message, ErrorCode> {
+        let (client, request, user, now) = (r.client, r.message, r.user, r.now);
         let allocation = self.owned(client, user)?;
         let peers: Vec<SocketAddr> = request
             .attributes()
@@ -364,13 +369,8 @@ impl TurnServer {
         Ok(reply(request, MessageClass::SuccessResponse))
     }
 
-    fn channel_bind(
-        &self,
-        client: ClientKey,
-        request: &Message,
-        user: &Authenticated,
-        now: Instant,
-    ) -> Result<Message, ErrorCode> {
+    fn channel_bind(&self, r: Request<'_>) -> Result<Message, ErrorCode> {
+        let (client, request, user, now) = (r.client, r.message, r.user, r.now);
         let allocation = self.owned(client, user)?;
         let (Some(channel), Some(peer)) = (
             request.get_attribute::<ChannelNumber>(),

@@ -80,18 +80,8 @@ async fn join_room_hands_out_the_embedded_turn_unless_the_connection_has_servers
         .await;
     assert_eq!(rest["customIceServers"], json!([]));
 
-    let own = json!([{"url": "stun:stun.example.com:19302"}]);
-    let c = t
-        .new_connection(&sid, json!({"customIceServers": own}))
-        .await;
-    let mut b = RpcClient::open(&t.ws_url()).await;
-    let joined = b
-        .join_with(c["token"].as_str().unwrap(), "B")
-        .await
-        .unwrap();
-    assert_eq!(joined["customIceServers"], own, "the connection's own win");
+    crate::ice_servers::the_connections_own_servers_win(&t, &sid).await;
     a.close().await;
-    b.close().await;
     t.stop().await;
 }
 
