@@ -30,10 +30,11 @@ export function prohibitUdpForUid(uid = NO_UDP_UID) {
 }
 
 /**
- * Whether uid `uid` can send a UDP datagram to 127.0.0.1 (a Node child run through setpriv):
- * the test checks the rule holds before it proves anything with it.
+ * What happens when uid `uid` sends a UDP datagram to 127.0.0.1 (a Node child run through
+ * setpriv): `sent`, or `blocked <code>`; the test checks the rule holds (`blocked EACCES`)
+ * before it proves anything with it.
  */
-export function uidCanSendUdp(uid = NO_UDP_UID) {
+export function udpSendAsUid(uid = NO_UDP_UID) {
     const script =
         "const s=require('dgram').createSocket('udp4');" +
         "s.send('x',9,'127.0.0.1',(e)=>{process.stdout.write(e?'blocked '+e.code:'sent');s.close();});";
@@ -41,7 +42,7 @@ export function uidCanSendUdp(uid = NO_UDP_UID) {
         encoding: 'utf8',
         timeout: 10_000
     });
-    return r.stdout.trim() === 'sent';
+    return r.stdout.trim() || `no answer (${r.error?.message ?? r.stderr.trim()})`;
 }
 
 /**

@@ -162,10 +162,15 @@ impl TurnClient {
         m
     }
 
-    /// A signed request, answered; the answer's integrity is checked when it has one.
+    /// A signed request, answered; every answer but a challenge (401, 438) must be signed
+    /// with our key.
     pub async fn signed(&mut self, m: Message) -> Message {
         let answer = self.transact(self.sign(m)).await;
-        if let Some(mi) = answer.get_attribute::<MessageIntegrity>() {
+        let challenged = matches!(code(&answer), Some(401 | 438));
+        if !challenged {
+            let mi = answer
+                .get_attribute::<MessageIntegrity>()
+                .expect("answers to authenticated requests are signed");
             mi.check_long_term_credential(
                 &Username::new(self.username.clone()).unwrap(),
                 &Realm::new(self.realm.clone()).unwrap(),
