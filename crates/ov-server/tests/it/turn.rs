@@ -307,3 +307,31 @@ async fn data_goes_both_ways_on_channels_and_indications() {
     }
     let _ = stop.send(true);
 }
+
+#[tokio::test]
+async fn tls_uses_the_deployment_certificate() {
+    let certificate = crate::tls::Certificate::new("turn-tls");
+    let mut config = ov_server::Config::for_loopback(SECRET);
+    config.tls = Some(ov_server::config::TlsFiles {
+        certificate: certificate.cert.clone(),
+        key: certificate.key.clone(),
+    });
+    config.turn = Some(TurnConfig {
+        port: 0,
+        tls_port: Some(0),
+        host: "localhost".into(),
+        secret: SECRET.into(),
+        user_quota: 5,
+        max_allocations: 5,
+    });
+    let t = TestServer::start_with(config).await;
+    let turn = t.server.turn.clone().unwrap();
+    let tls = turn.tls.expect("a TLS listener");
+    let (name, password) = user(600, "tls");
+    let trust = ov_testkit::rpc::trusting(&certificate.der).unwrap();
+    let mut client = TurnClient::tls(tls, trust, &name, &password).await;
+    client.allocate().await.expect("allocates over TLS");
+    assert_eq!(client.create_permission(t.server.media_addr).await, None);
+    t.stop().await;
+    let _ = std::fs::remove_dir_all(&certificate.dir);
+}

@@ -13,14 +13,18 @@ use stun_codec::rfc5766::attributes::{
 };
 use stun_codec::rfc5766::methods::{ALLOCATE, CHANNEL_BIND, CREATE_PERMISSION, REFRESH, SEND};
 use stun_codec::{MessageClass, Method, TransactionId};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 const WAIT: Duration = Duration::from_secs(5);
 
+/// A byte stream to the server: TCP or TLS.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
+
 enum Conn {
     Udp(UdpSocket, SocketAddr),
-    Tcp(TcpStream, Vec<u8>),
+    Tcp(Box<dyn Stream>, Vec<u8>),
 }
 
 /// Data received from the relay.
@@ -50,7 +54,23 @@ impl TurnClient {
 
     pub async fn tcp(server: SocketAddr, username: &str, password: &str) -> TurnClient {
         let stream = TcpStream::connect(server).await.unwrap();
-        Self::with(Conn::Tcp(stream, Vec::new()), username, password)
+        Self::with(Conn::Tcp(Box::new(stream), Vec::new()), username, password)
+    }
+
+    /// Over TLS, trusting `tls` (the server's name is `localhost`).
+    pub async fn tls(
+        server: SocketAddr,
+        tls: std::sync::Arc<rustls::ClientConfig>,
+        username: &str,
+        password: &str,
+    ) -> TurnClient {
+        let stream = TcpStream::connect(server).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let stream = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, stream)
+            .await
+            .expect("TLS handshake");
+        Self::with(Conn::Tcp(Box::new(stream), Vec::new()), username, password)
     }
 
     fn with(conn: Conn, username: &str, password: &str) -> TurnClient {
