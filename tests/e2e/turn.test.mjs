@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { Participant, useHarness } from './lib/harness.mjs';
 import { waitForDecoding } from './lib/media.mjs';
 import { waitFor } from './lib/wait.mjs';
-import { launchNoUdpBrowser, prohibitUdpForUid, selectedLocalCandidates, udpSendAsUid } from './lib/no-udp-turn.mjs';
+import { allowUdpForUid, launchNoUdpBrowser, prohibitUdpForUid, selectedLocalCandidates, udpSendAsUid } from './lib/no-udp-turn.mjs';
 
 const MEDIA_TIMEOUT_MS = 30_000;
 
@@ -25,6 +25,7 @@ const h = useHarness('turn', {
     },
     teardown: async (h) => {
         await h.noUdp?.close();
+        allowUdpForUid();
     }
 });
 

@@ -22,11 +22,23 @@ export const NO_UDP_UID = 1000;
 export function prohibitUdpForUid(uid = NO_UDP_UID) {
     assertLoopbackOnlyNetwork();
     const rules = execFileSync('ip', ['rule', 'show'], { encoding: 'utf8' });
-    if (!rules.includes('lookup local') || rules.includes(`uidrange ${uid}-${uid} ipproto udp prohibit`)) return;
-    // Let a rule run before `local`: move `local` from pref 0 to 100.
-    execFileSync('ip', ['rule', 'add', 'pref', '100', 'lookup', 'local']);
-    execFileSync('ip', ['rule', 'del', 'pref', '0']);
-    execFileSync('ip', ['rule', 'add', 'pref', '10', 'uidrange', `${uid}-${uid}`, 'ipproto', 'udp', 'prohibit']);
+    // Let a rule run before `local`: move `local` from pref 0 to 100 (once per namespace).
+    if (/^0:\s.*lookup local/m.test(rules)) {
+        execFileSync('ip', ['rule', 'add', 'pref', '100', 'lookup', 'local']);
+        execFileSync('ip', ['rule', 'del', 'pref', '0']);
+    }
+    if (!rules.includes(`uidrange ${uid}-${uid} ipproto udp prohibit`)) {
+        execFileSync('ip', ['rule', 'add', 'pref', '10', 'uidrange', `${uid}-${uid}`, 'ipproto', 'udp', 'prohibit']);
+    }
+}
+
+/** Removes the rule of prohibitUdpForUid (other test files share the namespace). */
+export function allowUdpForUid(uid = NO_UDP_UID) {
+    assertLoopbackOnlyNetwork();
+    const rules = execFileSync('ip', ['rule', 'show'], { encoding: 'utf8' });
+    if (rules.includes(`uidrange ${uid}-${uid} ipproto udp prohibit`)) {
+        execFileSync('ip', ['rule', 'del', 'pref', '10', 'uidrange', `${uid}-${uid}`, 'ipproto', 'udp', 'prohibit']);
+    }
 }
 
 /**
