@@ -31,6 +31,9 @@ pub enum StartError {
     /// The TLS certificate or key cannot be loaded.
     #[error("cannot load the TLS certificate/key: {0}")]
     Tls(std::io::Error),
+    /// The embedded TURN server cannot start.
+    #[error(transparent)]
+    Turn(#[from] crate::turn::TurnStartError),
     /// The media (UDP) port cannot be bound.
     #[error("cannot bind the media UDP port {addr}: {source}")]
     MediaBind {
@@ -52,6 +55,8 @@ pub struct RunningServer {
     /// Local address of the media UDP socket.
     pub media_addr: SocketAddr,
     connections: Arc<ConnectionLimiter>,
+    /// The embedded TURN server, when enabled.
+    pub turn: Option<crate::turn::TurnHandle>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -138,7 +143,36 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         crate::domain::EventSink::default()
     };
     tasks.extend(crate::webhooks::start(&config, event_rx, stopped.clone()));
+    let turn = match &config.turn {
+        Some(turn_config) => {
+            let relay_public = config
+                .rtc_advertised_ips
+                .first()
+                .copied()
+                .unwrap_or(config.listen.ip());
+            let (handle, turn_tasks) = crate::turn::start(
+                turn_config,
+                config.listen.ip(),
+                config.tls.as_ref(),
+                media.media_peers(),
+                relay_public,
+                stopped.clone(),
+            )
+            .await?;
+            tasks.extend(turn_tasks);
+            Some(handle)
+        }
+        None => None,
+    };
     let registry = Arc::new(Registry::new(config.clone(), authority, media, events));
+    if let (Some(turn_config), Some(handle)) = (&config.turn, &turn) {
+        registry
+            .services()
+            .set_embedded_turn(crate::domain::turn::EmbeddedTurn {
+                urls: crate::turn::urls(&turn_config.host, handle),
+                secret: turn_config.secret.clone(),
+            });
+    }
     tasks.push(tokio::spawn(deliver_media_events(
         registry.clone(),
         media_event_rx,
@@ -184,6 +218,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         registry,
         media_addr,
         connections,
+        turn,
         stop,
         tasks,
     })

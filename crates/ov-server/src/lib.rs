@@ -13,6 +13,7 @@ pub mod rate;
 pub mod rest;
 pub mod rpc;
 pub mod serve;
+pub mod turn;
 pub mod webhooks;
 
 pub use app::{RunningServer, StartError, start};

@@ -8,6 +8,7 @@ mod connections;
 mod layers;
 mod limits;
 mod settings;
+mod turn;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
@@ -19,6 +20,7 @@ pub use connections::ConnectionConfig;
 pub use layers::{Origin, RawConfig};
 pub use limits::{Limit, Limits};
 pub use settings::{SETTINGS, Setting};
+pub use turn::TurnConfig;
 
 /// The secret used when none is configured, as in the `openvidu-dev` container.
 pub const DEFAULT_SECRET: &str = "MY_SECRET";
@@ -176,6 +178,8 @@ pub struct Config {
     pub log: String,
     /// Timeouts and caps of HTTP connections.
     pub connections: ConnectionConfig,
+    /// The embedded TURN server, when enabled.
+    pub turn: Option<TurnConfig>,
 }
 
 impl Config {
@@ -203,6 +207,8 @@ impl Config {
             "0",
             "--domain",
             "127.0.0.1",
+            "--turn",
+            "false",
         ];
         Config::load(args.map(Into::into), |_| None).expect("the loopback configuration is valid")
     }
@@ -347,6 +353,7 @@ impl RawConfig {
             forced_video_codec,
             allow_transcoding: self.boolean("OPENVIDU_STREAMS_ALLOW_TRANSCODING")?,
         };
+        let turn = self.turn(&domain, listen_port, &secret)?;
         Ok(Config {
             default_secret_in_use: secret == DEFAULT_SECRET,
             secret,
@@ -374,6 +381,7 @@ impl RawConfig {
             limits: self.limits()?,
             log: self.text("OPENVIDU_LOG")?,
             connections: self.connections()?,
+            turn,
         })
     }
 

@@ -243,3 +243,43 @@ fn ice_tcp_is_on_by_default_beside_the_http_port() {
         assert!(e.contains(wanted), "{args:?}: {e}");
     }
 }
+
+#[test]
+fn the_embedded_turn_server_is_on_by_default_on_3478_without_tls() {
+    let c = load(&[], &[]).unwrap();
+    let turn = c.turn.expect("on by default");
+    assert_eq!(turn.port, 3478);
+    assert_eq!(turn.tls_port, None);
+    assert_eq!(turn.host, "localhost");
+    assert_eq!(turn.secret, "MY_SECRET");
+    assert_eq!((turn.user_quota, turn.max_allocations), (100, 1000));
+    // An ephemeral listen port makes the default TURN port ephemeral; an explicit one stays.
+    assert_eq!(load(&["--port", "0"], &[]).unwrap().turn.unwrap().port, 0);
+    assert_eq!(
+        load(&["--port", "0", "--turn-port", "5000"], &[])
+            .unwrap()
+            .turn
+            .unwrap()
+            .port,
+        5000
+    );
+    let c = load(
+        &["--turn-tls-port", "5349", "--turn-host", "turn.example.com"],
+        &[("COTURN_SHARED_SECRET_KEY", "other")],
+    )
+    .unwrap();
+    let turn = c.turn.unwrap();
+    assert_eq!(turn.tls_port, Some(5349));
+    assert_eq!(turn.host, "turn.example.com");
+    assert_eq!(turn.secret, "other");
+    assert!(load(&["--turn", "false"], &[]).unwrap().turn.is_none());
+    assert!(Config::for_loopback("s").turn.is_none(), "tests opt in");
+    let err = load(&["--turn-tls-port", "3478"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("OPENVIDU_TURN_TLS_PORT"), "{err}");
+    let err = load(&["--turn-user-quota", "0"], &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("OPENVIDU_TURN_USER_QUOTA"), "{err}");
+}

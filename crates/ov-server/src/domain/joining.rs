@@ -151,6 +151,7 @@ impl SessionState {
             .limits
             .signals_per_second
             .map(|rate| TokenBucket::new(rate, std::time::Instant::now()));
+        let services = self.services.clone();
         let connection = self.connection_mut(&connection_id).expect("found above");
         let settings = connection.settings.clone();
         let mut participant = Participant {
@@ -177,7 +178,13 @@ impl SessionState {
             video_simulcast: false,
             record: settings.record,
             role: settings.role.as_str().to_owned(),
-            custom_ice_servers: settings.custom_ice_servers.clone(),
+            // OpenVidu: the connection's own (or OPENVIDU_WEBRTC_ICE_SERVERS), else the
+            // deployment's TURN server with fresh credentials.
+            custom_ice_servers: if settings.custom_ice_servers.is_empty() {
+                services.default_ice_servers()
+            } else {
+                settings.custom_ice_servers.clone()
+            },
             final_user_id: rpc_session_id[..16].to_uppercase(),
         };
         participant.send(rpc::response(

@@ -32,7 +32,7 @@ mod settings;
 mod signals;
 mod stream_properties;
 mod subscribing;
-mod turn;
+pub mod turn;
 
 pub use binding::{Binding, Reply};
 pub use connection::ConnectionState;

@@ -3,11 +3,12 @@
 //! and JSON-RPC sessions). One instance, shared by the registry and every session.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ov_protocol::ids::{ConnectionId, SessionId, StreamId};
 
 use super::events::EventSink;
+use super::turn::EmbeddedTurn;
 use crate::config::Config;
 use crate::media::{MediaHandle, PeerId};
 
@@ -23,6 +24,7 @@ pub struct Services {
     pub events: EventSink,
     peers: Mutex<HashMap<PeerId, PeerOwner>>,
     rpc_sessions: Mutex<HashMap<String, (SessionId, ConnectionId)>>,
+    embedded_turn: OnceLock<EmbeddedTurn>,
 }
 
 /// Where an engine peer belongs in the domain.
@@ -57,7 +59,22 @@ impl Services {
             events,
             peers: Mutex::default(),
             rpc_sessions: Mutex::default(),
+            embedded_turn: OnceLock::new(),
         }
+    }
+
+    /// Announces the embedded TURN server (once, at start).
+    pub fn set_embedded_turn(&self, turn: EmbeddedTurn) {
+        let _ = self.embedded_turn.set(turn);
+    }
+
+    /// What `joinRoom` lists for a connection without ICE servers of its own: the
+    /// embedded TURN server with fresh credentials, or nothing.
+    pub fn default_ice_servers(&self) -> Vec<ov_protocol::rest::IceServer> {
+        self.embedded_turn
+            .get()
+            .map(EmbeddedTurn::ice_servers)
+            .unwrap_or_default()
     }
 
     /// Records that the domain now uses `peer` as `owner` says.

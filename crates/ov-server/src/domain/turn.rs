@@ -21,6 +21,36 @@ pub fn with_credentials(mut server: IceServer) -> IceServer {
     server
 }
 
+/// The embedded TURN server as participants are told: its URLs and the secret to mint
+/// their credentials from. Every `joinRoom` gets a fresh user name, valid
+/// `VALIDITY_SECS`, shared by the URLs (one participant = one user name = one quota).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedTurn {
+    /// `turn:`/`turns:` URLs.
+    pub urls: Vec<String>,
+    /// Shared secret of the credentials.
+    pub secret: String,
+}
+
+impl EmbeddedTurn {
+    /// The ICE servers for one participant, with freshly minted credentials.
+    pub fn ice_servers(&self) -> Vec<IceServer> {
+        let minted = with_credentials(IceServer {
+            url: String::new(),
+            username: None,
+            credential: None,
+            static_auth_secret: Some(self.secret.clone()),
+        });
+        self.urls
+            .iter()
+            .map(|url| IceServer {
+                url: url.clone(),
+                ..minted.clone()
+            })
+            .collect()
+    }
+}
+
 /// `base64(HMAC-SHA1(secret, username))`.
 pub fn credential(secret: &str, username: &str) -> String {
     let mut mac =
@@ -53,5 +83,31 @@ mod tests {
         let user = s.username.unwrap();
         assert_eq!(s.credential.unwrap(), credential("k", &user));
         assert!(s.static_auth_secret.is_none());
+    }
+
+    #[test]
+    fn embedded_turn_mints_one_fresh_user_per_participant() {
+        let turn = EmbeddedTurn {
+            urls: vec![
+                "turn:h:1?transport=udp".into(),
+                "turn:h:1?transport=tcp".into(),
+            ],
+            secret: "k".into(),
+        };
+        let a = turn.ice_servers();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].username, a[1].username);
+        let user = a[0].username.clone().unwrap();
+        assert_eq!(
+            a[1].credential.as_deref(),
+            Some(credential("k", &user).as_str())
+        );
+        let expiry: u64 = user.split(':').next().unwrap().parse().unwrap();
+        assert!(expiry > crate::clock::now_ms() / 1000);
+        assert_ne!(
+            turn.ice_servers()[0].username,
+            a[0].username,
+            "fresh per call"
+        );
     }
 }

@@ -149,6 +149,16 @@ impl MediaHandle {
         &self.owner(peer).tcp_candidates
     }
 
+    /// Every worker's local UDP address with the candidate addresses announced for it
+    /// (the only peers the embedded TURN server relays to).
+    pub fn media_peers(&self) -> crate::turn::MediaPeers {
+        crate::turn::MediaPeers::new(
+            self.workers
+                .iter()
+                .map(|w| (w.local_addr, w.candidates.as_slice())),
+        )
+    }
+
     /// Local addresses of every worker's UDP socket.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.workers.iter().map(|w| w.local_addr).collect()

@@ -35,9 +35,16 @@ async fn the_configured_ice_servers_reach_join_room_unless_the_connection_has_it
         ])
     );
 
+    the_connections_own_servers_win(&t, &sid).await;
+    a.close().await;
+    t.stop().await;
+}
+
+/// A connection created with its own `customIceServers` gets exactly those in `joinRoom`.
+pub async fn the_connections_own_servers_win(t: &TestServer, sid: &str) {
     let own = json!([{"url": "stun:stun.example.com:19302"}]);
     let connection = t
-        .new_connection(&sid, json!({"customIceServers": own}))
+        .new_connection(sid, json!({"customIceServers": own}))
         .await;
     let mut b = RpcClient::open(&t.ws_url()).await;
     let joined = b
@@ -45,7 +52,5 @@ async fn the_configured_ice_servers_reach_join_room_unless_the_connection_has_it
         .await
         .unwrap();
     assert_eq!(joined["customIceServers"], own, "the connection's own win");
-    a.close().await;
     b.close().await;
-    t.stop().await;
 }

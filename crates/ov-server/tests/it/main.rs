@@ -20,4 +20,6 @@ mod rpc_session;
 mod stuck_client;
 mod support;
 mod tls;
+mod turn;
+mod turn_client;
 mod webhook_delivery;

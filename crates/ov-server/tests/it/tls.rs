@@ -12,15 +12,15 @@ use crate::support::SECRET;
 
 /// A self-signed certificate for `localhost` and `127.0.0.1`, written as PEM files in a
 /// fresh folder.
-pub(crate) struct Certificate {
-    dir: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-    der: Vec<u8>,
+pub struct Certificate {
+    pub dir: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub der: Vec<u8>,
 }
 
 impl Certificate {
-    pub(crate) fn new(name: &str) -> Certificate {
+    pub fn new(name: &str) -> Certificate {
         let dir = std::env::temp_dir().join(format!("ovrs-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let key = rcgen::KeyPair::generate().unwrap();
