@@ -134,6 +134,20 @@ run_cargo_tests() {
   record_cargo "cargo test" "$log" "${PIPESTATUS[0]}"
 }
 
+# The short fuzz pass (scripts/fuzz.sh --short): a check, not counted as tests. It fails
+# the run on a crash, a timeout or a target that does not build.
+run_fuzz() {
+  local log=$LOG_DIR/fuzz.log
+  rm -f "$log"
+  step "Fuzzing, short pass (a check, not counted as tests)"
+  scripts/fuzz.sh --short 2>&1 | tee "$log"
+  if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    record check "fuzz (short)" passed "$(grep -c ': passed in' "$log") targets"
+  else
+    record check "fuzz (short)" failed "$(grep -c ': FAILED' "$log") target(s) crashed or did not build; see $log"
+  fi
+}
+
 node_suite() { # name dir [wrapper...]; NODE_TEST_ARGS adds runner options
   local name=$1 dir=$2; shift 2
   local tap=$LOG_DIR/$name.tap log=$LOG_DIR/$name.log
@@ -320,6 +334,9 @@ prepare "cargo build" cargo build --release --locked --workspace --all-targets |
 run_lints
 
 if [ $BUILT -eq 1 ]; then run_cargo_tests; else record suite "cargo test" notrun "cargo build failed"; fi
+
+# Its own instrumented build (fuzz/ is outside the workspace), so it does not need BUILT.
+run_fuzz
 
 export OPENVIDU_RS_BIN=$ROOT/target/release/openvidu-rs
 export APP_SERVER_BIN=$ROOT/target/release/app-server

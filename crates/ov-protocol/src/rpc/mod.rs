@@ -122,4 +122,24 @@ mod tests {
             json!({"value": "pong"})
         );
     }
+
+    /// Found by the `rpc_message` fuzz target: a request id too large for an integer is a
+    /// float, and serde_json's default float parsing is not exact, so the response carried
+    /// an id one unit in the last place away from the request's and the client could not
+    /// match it. With exact parsing (`float_roundtrip`) every id comes back unchanged.
+    #[test]
+    fn any_request_id_comes_back_unchanged() {
+        for text in [
+            r#"{"jsonrpc":"2.0","method":"leaveRoom","id":933333333333333333333333333333333333333333335}"#,
+            r#"{"jsonrpc":"2.0","method":"ping","id":0.1}"#,
+            r#"{"jsonrpc":"2.0","method":"ping","id":-1.7976931348623157e308}"#,
+            r#"{"jsonrpc":"2.0","method":"ping","id":18446744073709551616}"#,
+        ] {
+            let incoming: Incoming = serde_json::from_str(text).unwrap();
+            let id = incoming.id.unwrap();
+            let frame = error_response(&id, ErrorCode::Uncaught, "x");
+            let back: Value = serde_json::from_str(&frame).unwrap();
+            assert_eq!(back["id"], id, "{text} -> {frame}");
+        }
+    }
 }

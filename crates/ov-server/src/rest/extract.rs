@@ -88,18 +88,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ListFlags {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let path = request_path(&parts.uri, &parts.extensions);
+        ListFlags::parse(parts.uri.query().unwrap_or(""), &path)
+    }
+}
+
+impl ListFlags {
+    /// Reads the flags from a raw query string (public so the fuzzer reaches it without
+    /// an HTTP request); `path` is the request path the error body names.
+    pub fn parse(query: &str, path: &str) -> Result<ListFlags, ApiError> {
         let mut flags = ListFlags {
             pending: None,
             webrtc_stats: false,
         };
-        for pair in parts.uri.query().unwrap_or("").split('&') {
+        for pair in query.split('&') {
             let (key, value) = pair.split_once('=').unwrap_or((pair, "true"));
             let parse = |v: &str| match v {
                 "true" | "" => Ok(true),
                 "false" => Ok(false),
                 _ => Err(ApiError::bad_request(
                     format!("Query parameter '{key}' must be true or false, not '{v}'"),
-                    &path,
+                    path,
                 )),
             };
             match key {
