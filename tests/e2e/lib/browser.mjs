@@ -69,13 +69,12 @@ export function assertLoopbackOnlyNetwork() {
  * wrapper, lib/no-udp.mjs); `profileOwner` ({uid, gid}) owns the fresh profile, for
  * a browser that runs as another user.
  */
-export async function launchBrowser({ extraArgs = [], executablePath = CHROMIUM_BIN, profileOwner, userDataDir: givenDir } = {}) {
+export async function launchBrowser({ extraArgs = [], executablePath = CHROMIUM_BIN, profileOwner } = {}) {
     assertLoopbackOnlyNetwork();
     if (!existsSync(CHROMIUM_BIN)) {
         throw new Error(`Chromium not found at ${CHROMIUM_BIN}: apt-get install -y chromium (or set CHROMIUM_BIN)`);
     }
-    // A caller-made profile (e.g. lib/no-udp-turn.mjs) is the caller's to remove.
-    const userDataDir = givenDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-chromium-')));
+    const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-chromium-'));
     if (profileOwner) await chown(userDataDir, profileOwner.uid, profileOwner.gid);
     let context;
     try {
@@ -87,7 +86,7 @@ export async function launchBrowser({ extraArgs = [], executablePath = CHROMIUM_
             timeout: 30_000
         });
     } catch (err) {
-        if (!givenDir) await rm(userDataDir, { recursive: true, force: true });
+        await rm(userDataDir, { recursive: true, force: true });
         throw err;
     }
     context.setDefaultTimeout(20_000);
@@ -110,7 +109,7 @@ export async function launchBrowser({ extraArgs = [], executablePath = CHROMIUM_
                 await Promise.race([context.close(), new Promise((r) => (timer = setTimeout(r, 10_000)))]);
             } finally {
                 clearTimeout(timer);
-                if (!givenDir) await rm(userDataDir, { recursive: true, force: true });
+                await rm(userDataDir, { recursive: true, force: true });
             }
         }
     };
