@@ -3,7 +3,8 @@
 // a normal one. With the server's passive TCP candidates (OPENVIDU_RTC_TCP, on by
 // default) both publish and each decodes the other; bob's connections select a TCP pair,
 // so the call cannot have passed through UDP by accident, while alice stays on UDP.
-// With `--rtc-tcp false` bob gets no media and this file fails.
+// With `--rtc-tcp false` bob gets no media and this file fails. The embedded TURN server is
+// off here (turn.test.mjs proves that path), or bob could relay over TURN/TCP instead.
 
 import assert from 'node:assert/strict';
 
@@ -18,6 +19,7 @@ const MEDIA_TIMEOUT_MS = 25_000;
 const s = { sessionId: null, noUdp: null, p: {} };
 
 const h = useHarness('udp-blocked', {
+    serverOptions: async () => ({ env: { OPENVIDU_TURN: 'false' } }),
     setup: async () => {
         s.noUdp = await launchNoUdpBrowser();
         s.sessionId = await h.newSession('udpblocked');
