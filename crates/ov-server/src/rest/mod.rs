@@ -12,7 +12,6 @@ mod sessions;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use axum::routing::{delete, get, post};
 use tower_http::cors::{AllowHeaders, AllowMethods, Any, CorsLayer};
@@ -95,10 +94,8 @@ fn api_routes(state: AppState) -> Router {
             auth::require_basic_auth,
         ));
     let rate = rate_limit::RestRate::new(state.registry.config().limits.rest_rate());
-    let api = public
-        .merge(protected)
-        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
-        .with_state(state);
+    // Bodies are bounded by `body_limit` (protected routes; the public one reads none).
+    let api = public.merge(protected).with_state(state);
     match rate {
         Some(rate) => api.layer(middleware::from_fn_with_state(rate, rate_limit::limit_rate)),
         None => api,
