@@ -169,8 +169,8 @@ export class OpenVidu {
                 session.onRecoveredConnection();
             },
             () => {
-                session.onLostConnection('networkDisconnect');
                 client.close(4101, 'Reconnection fault: the user was already evicted');
+                session.onLostConnection('networkDisconnect');
             }
         );
     }

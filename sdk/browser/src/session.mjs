@@ -4,9 +4,10 @@
 
 import { Connection } from './connection.mjs';
 import { Subscriber } from './subscriber.mjs';
-import { EventDispatcher, ConnectionEvent, ConnectionPropertyChangedEvent, ExceptionEvent, NetworkQualityLevelChangedEvent, RecordingEvent, SessionDisconnectedEvent, SignalEvent, SpeechToTextEvent, StreamEvent } from './events.mjs';
+import { handleNotification } from './notifications.mjs';
+import { EventDispatcher, ConnectionEvent, RecordingEvent, SessionDisconnectedEvent, StreamEvent } from './events.mjs';
 import { OpenViduError, OpenViduErrorName, notConnected, permissionError } from './errors.mjs';
-import { ExceptionEventName, VideoInsertMode } from './enums.mjs';
+import { VideoInsertMode } from './enums.mjs';
 
 const SPEAKING = ['publisherStartSpeaking', 'publisherStopSpeaking'];
 
@@ -299,98 +300,11 @@ export class Session extends EventDispatcher {
     }
 
     /**
-     * A notification from the server (protocol spec §4).
-     * @param {string} method
-     * @param {any} p
-     */
-    onNotification(method, p) {
-        /** @type {Record<string, (p: any) => void>} */
-        const handlers = {
-            participantJoined: this.onParticipantJoined,
-            participantPublished: this.onParticipantPublished,
-            participantUnpublished: this.onParticipantUnpublished,
-            participantLeft: this.onParticipantLeft,
-            participantEvicted: this.onParticipantEvicted,
-            sendMessage: this.onNewMessage,
-            streamPropertyChanged: this.onStreamPropertyChanged,
-            connectionPropertyChanged: this.onConnectionPropertyChanged,
-            networkQualityLevelChanged: this.onNetworkQualityLevelChanged,
-            iceCandidate: this.recvIceCandidate,
-            recordingStarted: (e) => this.emitEvent('recordingStarted', [new RecordingEvent(this, 'recordingStarted', e.id, e.name)]),
-            recordingStopped: (e) => this.emitEvent('recordingStopped', [new RecordingEvent(this, 'recordingStopped', e.id, e.name, e.reason)]),
-            broadcastStarted: () => this.emitEvent('broadcastStarted', []),
-            broadcastStopped: () => this.emitEvent('broadcastStopped', []),
-            speechToTextMessage: (e) => {
-                const c = this.findConnection(e.connectionId);
-                if (c) this.emitEvent('speechToTextMessage', [new SpeechToTextEvent(this, c, e.text, String(e.reason).toLowerCase(), e.raw, e.lang)]);
-            },
-            speechToTextDisconnected: (e) =>
-                this.emitEvent('exception', [new ExceptionEvent(this, ExceptionEventName.SPEECH_TO_TEXT_DISCONNECTED, this, e.message)]),
-            masterNodeCrashedNotification: () => {
-                this.onLostConnection('nodeCrashed');
-                this.openvidu.closeWs(4103, 'Master Node has crashed');
-            }
-        };
-        const h = handlers[method];
-        if (h && this.connection) h.call(this, p);
-    }
-
-    /**
      * The local or a remote connection of that id.
      * @param {string} id
      */
     findConnection(id) {
         return this.remoteConnections.get(id) || (this.connection && this.connection.connectionId === id ? this.connection : undefined);
-    }
-
-    /** @param {any} e */
-    onParticipantJoined(e) {
-        if (this.findConnection(e.id)) return;
-        const c = new Connection(this, e);
-        this.remoteConnections.set(e.id, c);
-        this.emitEvent('connectionCreated', [new ConnectionEvent(false, this, 'connectionCreated', c, '')]);
-    }
-
-    /** @param {any} e */
-    onParticipantPublished(e) {
-        let c = this.remoteConnections.get(e.id);
-        if (c) {
-            e.metadata = c.data;
-            c.remoteOptions = e;
-            c.initRemoteStreams(e.streams);
-        } else {
-            c = new Connection(this, e);
-            this.remoteConnections.set(c.connectionId, c);
-        }
-        const stream = /** @type {any} */ (c.stream);
-        if (!this.remoteStreamsCreated.get(stream.streamId)) {
-            this.emitEvent('streamCreated', [new StreamEvent(false, this, 'streamCreated', stream, '')]);
-        }
-        this.remoteStreamsCreated.set(stream.streamId, true);
-    }
-
-    /** @param {{connectionId: string, reason: string}} e */
-    onParticipantUnpublished(e) {
-        if (e.connectionId === this.connection.connectionId) return this.stopPublisherStream(e.reason);
-        const c = this.remoteConnections.get(e.connectionId);
-        if (!c || !c.stream) return;
-        const stream = c.stream;
-        this.streamDestroyed(stream, e.reason);
-        this.remoteStreamsCreated.delete(stream.streamId);
-        c.removeStream();
-    }
-
-    /** @param {{connectionId: string, reason: string}} e */
-    onParticipantLeft(e) {
-        const c = this.remoteConnections.get(e.connectionId);
-        if (!c) return;
-        if (c.stream) {
-            this.streamDestroyed(c.stream, e.reason);
-            this.remoteStreamsCreated.delete(c.stream.streamId);
-        }
-        c.dispose();
-        this.remoteConnections.delete(c.connectionId);
-        this.emitEvent('connectionDestroyed', [new ConnectionEvent(false, this, 'connectionDestroyed', c, e.reason)]);
     }
 
     /**
@@ -410,91 +324,13 @@ export class Session extends EventDispatcher {
         event.callDefaultBehavior();
     }
 
-    /** @param {{connectionId: string, reason: string}} e */
-    onParticipantEvicted(e) {
-        if (e.connectionId === this.connection.connectionId && this.sessionId && !this.connection.disposed) this.leave(true, e.reason);
-    }
-
-    /** @param {{type?: string, data?: string, from?: string}} e */
-    onNewMessage(e) {
-        const type = e.type ? e.type.replace(/^signal:/, '') : undefined;
-        let from;
-        if (e.from) {
-            from = this.findConnection(e.from);
-            if (!from) return;
-        }
-        this.emitEvent('signal', [new SignalEvent(this, type, e.data, from)]);
-        if (e.type && e.type !== 'signal') this.emitEvent(e.type, [new SignalEvent(this, type, e.data, from)]);
-    }
-
-    /** @param {any} e */
-    onStreamPropertyChanged(e) {
-        const c = this.findConnection(e.connectionId);
-        const stream = c && c.stream;
-        if (!stream || stream.streamId !== e.streamId) return;
-        let oldValue;
-        let value = e.newValue;
-        switch (e.property) {
-            case 'audioActive':
-                oldValue = stream.audioActive;
-                value = value === 'true' || value === true;
-                stream.audioActive = value;
-                break;
-            case 'videoActive': {
-                oldValue = stream.videoActive;
-                value = value === 'true' || value === true;
-                stream.videoActive = value;
-                const track = stream.getMediaStream() && stream.getMediaStream().getVideoTracks()[0];
-                if (track && !track.enabled && value) track.enabled = true;
-                break;
-            }
-            case 'videoTrack':
-            case 'audioTrack':
-                value = typeof value === 'string' ? JSON.parse(value) : value;
-                break;
-            case 'videoDimensions':
-                oldValue = stream.videoDimensions;
-                value = JSON.parse(JSON.parse(value));
-                stream.videoDimensions = value;
-                break;
-            case 'filter':
-                oldValue = stream.filter;
-                stream.filter = value && Object.keys(value).length > 0 ? { ...value, stream } : undefined;
-                value = stream.filter;
-                break;
-        }
-        stream.propertyChanged(e.property, value, oldValue, e.reason);
-    }
-
-    /** @param {{property: string, newValue: any}} e */
-    onConnectionPropertyChanged(e) {
-        const c = this.connection;
-        let oldValue;
-        let value = e.newValue;
-        if (e.property === 'role') {
-            oldValue = c.role;
-            c.role = value;
-            if (c.localOptions) c.localOptions.role = value;
-        } else if (e.property === 'record') {
-            oldValue = c.record;
-            value = value === 'true' || value === true;
-            c.record = value;
-            if (c.localOptions) c.localOptions.record = value;
-        }
-        this.emitEvent('connectionPropertyChanged', [new ConnectionPropertyChangedEvent(this, c, e.property, value, oldValue)]);
-    }
-
-    /** @param {{connectionId: string, newValue: number, oldValue: number}} e */
-    onNetworkQualityLevelChanged(e) {
-        const c = this.findConnection(e.connectionId);
-        if (c) this.emitEvent('networkQualityLevelChanged', [new NetworkQualityLevelChangedEvent(this, e.newValue, e.oldValue, c)]);
-    }
-
-    /** @param {any} e an `iceCandidate` of the server, for the stream of `senderConnectionId` */
-    recvIceCandidate(e) {
-        const c = this.findConnection(e.senderConnectionId);
-        const peer = c && c.stream && c.stream.getWebRtcPeer();
-        if (peer) peer.addIceCandidate({ candidate: e.candidate, sdpMid: e.sdpMid, sdpMLineIndex: e.sdpMLineIndex }).catch(() => {});
+    /**
+     * A notification from the server (notifications.mjs).
+     * @param {string} method
+     * @param {any} params
+     */
+    onNotification(method, params) {
+        handleNotification(this, method, params);
     }
 
     /** @param {string} reason */
