@@ -6,10 +6,7 @@ import { ExceptionEvent } from './events.mjs';
 import { ExceptionEventName } from './enums.mjs';
 
 export class Connection {
-    /**
-     * @param {any} session
-     * @param {any} options the server's connection object
-     */
+    /** @param {any} session @param {any} options the server's connection object */
     constructor(session, options) {
         /** @private */
         this.session = session;
@@ -44,10 +41,7 @@ export class Connection {
         }
     }
 
-    /**
-     * The (one) stream of a remote connection, from the server's stream objects.
-     * @param {any[]} streams
-     */
+    /** The (one) stream of a remote connection, from the server's stream objects. @param {any[]} streams */
     initRemoteStreams(streams) {
         for (const o of streams) {
             const stream = new Stream(this.session, {

@@ -26,10 +26,7 @@ export const OpenViduErrorName = Object.freeze({
  * not an `Error` subclass (applications test `error.name`, some `instanceof OpenViduError`).
  */
 export class OpenViduError {
-    /**
-     * @param {string} name one of OpenViduErrorName
-     * @param {string} message
-     */
+    /** @param {string} name one of OpenViduErrorName @param {string} message */
     constructor(name, message) {
         this.name = name;
         this.message = message;

@@ -13,30 +13,17 @@ export class EventDispatcher {
         this.listeners = new Map();
     }
 
-    /**
-     * @param {string} type
-     * @param {Handler} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {Handler} handler @returns {this} */
     on(type, handler) {
         return this.addListener(type, handler, false);
     }
 
-    /**
-     * @param {string} type
-     * @param {Handler} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {Handler} handler @returns {this} */
     once(type, handler) {
         return this.addListener(type, handler, true);
     }
 
-    /**
-     * Removes `handler`, or every handler of `type` when none is given.
-     * @param {string} type
-     * @param {Handler} [handler]
-     * @returns {this}
-     */
+    /** Removes `handler`, or every handler of `type` when none is given. @param {string} type @param {Handler} [handler] @returns {this} */
     off(type, handler) {
         const list = this.listeners.get(type);
         if (list) {
@@ -47,12 +34,7 @@ export class EventDispatcher {
         return this;
     }
 
-    /**
-     * @param {string} type
-     * @param {Handler} handler
-     * @param {boolean} once
-     * @returns {this}
-     */
+    /** @param {string} type @param {Handler} handler @param {boolean} once @returns {this} */
     addListener(type, handler, once) {
         const list = this.listeners.get(type) || [];
         list.push({ handler, once });
@@ -60,10 +42,7 @@ export class EventDispatcher {
         return this;
     }
 
-    /**
-     * How many handlers `type` has.
-     * @param {string} type
-     */
+    /** How many handlers `type` has. @param {string} type */
     listenerCount(type) {
         return (this.listeners.get(type) || []).length;
     }
@@ -126,13 +105,7 @@ export class Event {
 }
 
 export class ConnectionEvent extends Event {
-    /**
-     * @param {boolean} cancelable
-     * @param {any} target
-     * @param {string} type
-     * @param {any} connection
-     * @param {string} reason
-     */
+    /** @param {boolean} cancelable @param {any} target @param {string} type @param {any} connection @param {string} reason */
     constructor(cancelable, target, type, connection, reason) {
         super(cancelable, target, type);
         this.connection = connection;
@@ -157,11 +130,7 @@ export class StreamEvent extends Event {
 }
 
 export class SessionDisconnectedEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {string} reason
-     * @param {() => void} [behavior]
-     */
+    /** @param {any} target @param {string} reason @param {() => void} [behavior] */
     constructor(target, reason, behavior) {
         super(true, target, 'sessionDisconnected', behavior);
         this.reason = reason;
@@ -185,14 +154,7 @@ export class SignalEvent extends Event {
 }
 
 export class StreamPropertyChangedEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {any} stream
-     * @param {string} changedProperty
-     * @param {any} newValue
-     * @param {any} oldValue
-     * @param {string} reason
-     */
+    /** @param {any} target @param {any} stream @param {string} changedProperty @param {any} newValue @param {any} oldValue @param {string} reason */
     constructor(target, stream, changedProperty, newValue, oldValue, reason) {
         super(false, target, 'streamPropertyChanged');
         this.stream = stream;
@@ -204,13 +166,7 @@ export class StreamPropertyChangedEvent extends Event {
 }
 
 export class ConnectionPropertyChangedEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {any} connection
-     * @param {string} changedProperty
-     * @param {any} newValue
-     * @param {any} oldValue
-     */
+    /** @param {any} target @param {any} connection @param {string} changedProperty @param {any} newValue @param {any} oldValue */
     constructor(target, connection, changedProperty, newValue, oldValue) {
         super(false, target, 'connectionPropertyChanged');
         this.connection = connection;
@@ -221,12 +177,7 @@ export class ConnectionPropertyChangedEvent extends Event {
 }
 
 export class NetworkQualityLevelChangedEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {number} newValue
-     * @param {number} oldValue
-     * @param {any} connection
-     */
+    /** @param {any} target @param {number} newValue @param {number} oldValue @param {any} connection */
     constructor(target, newValue, oldValue, connection) {
         super(false, target, 'networkQualityLevelChanged');
         this.newValue = newValue;
@@ -236,12 +187,7 @@ export class NetworkQualityLevelChangedEvent extends Event {
 }
 
 export class PublisherSpeakingEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {string} type
-     * @param {any} connection
-     * @param {string} streamId
-     */
+    /** @param {any} target @param {string} type @param {any} connection @param {string} streamId */
     constructor(target, type, connection, streamId) {
         super(false, target, type);
         this.connection = connection;
@@ -250,13 +196,7 @@ export class PublisherSpeakingEvent extends Event {
 }
 
 export class RecordingEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {string} type
-     * @param {string} id
-     * @param {string} name
-     * @param {string} [reason]
-     */
+    /** @param {any} target @param {string} type @param {string} id @param {string} name @param {string} [reason] */
     constructor(target, type, id, name, reason) {
         super(false, target, type);
         this.id = id;
@@ -283,11 +223,7 @@ export class ExceptionEvent extends Event {
 }
 
 export class StreamManagerEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {string} type
-     * @param {any} value
-     */
+    /** @param {any} target @param {string} type @param {any} value */
     constructor(target, type, value) {
         super(false, target, type);
         this.value = value;
@@ -295,11 +231,7 @@ export class StreamManagerEvent extends Event {
 }
 
 export class VideoElementEvent extends Event {
-    /**
-     * @param {HTMLVideoElement} element
-     * @param {any} target
-     * @param {string} type
-     */
+    /** @param {HTMLVideoElement} element @param {any} target @param {string} type */
     constructor(element, target, type) {
         super(false, target, type);
         this.element = element;
@@ -307,11 +239,7 @@ export class VideoElementEvent extends Event {
 }
 
 export class FilterEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {string} eventType
-     * @param {any} data
-     */
+    /** @param {any} target @param {string} eventType @param {any} data */
     constructor(target, eventType, data) {
         super(false, target, eventType);
         this.data = data;
@@ -319,14 +247,7 @@ export class FilterEvent extends Event {
 }
 
 export class SpeechToTextEvent extends Event {
-    /**
-     * @param {any} target
-     * @param {any} connection
-     * @param {string} text
-     * @param {string} reason
-     * @param {string} raw
-     * @param {string} lang
-     */
+    /** @param {any} target @param {any} connection @param {string} text @param {string} reason @param {string} raw @param {string} lang */
     constructor(target, connection, text, reason, raw, lang) {
         super(false, target, 'speechToTextMessage');
         this.connection = connection;

@@ -5,12 +5,7 @@ import { Connection } from './connection.mjs';
 import { ConnectionEvent, ConnectionPropertyChangedEvent, ExceptionEvent, NetworkQualityLevelChangedEvent, RecordingEvent, SignalEvent, SpeechToTextEvent, StreamEvent } from './events.mjs';
 import { ExceptionEventName } from './enums.mjs';
 
-/**
- * A notification from the server (protocol spec §4).
- * @param {any} s the Session
- * @param {string} method
- * @param {any} p
- */
+/** A notification from the server (protocol spec §4). @param {any} s the Session @param {string} method @param {any} p */
 export function handleNotification(s, method, p) {
     /** @type {Record<string, (s: any, p: any) => void>} */
     const handlers = {
@@ -43,10 +38,7 @@ export function handleNotification(s, method, p) {
     if (h && s.connection) h(s, p);
 }
 
-/**
- * @param {any} s the Session
- * @param {any} e
- */
+/** @param {any} s the Session @param {any} e */
 function onParticipantJoined(s, e) {
     if (s.findConnection(e.id)) return;
     const c = new Connection(s, e);
@@ -54,10 +46,7 @@ function onParticipantJoined(s, e) {
     s.emitEvent('connectionCreated', [new ConnectionEvent(false, s, 'connectionCreated', c, '')]);
 }
 
-/**
- * @param {any} s the Session
- * @param {any} e
- */
+/** @param {any} s the Session @param {any} e */
 function onParticipantPublished(s, e) {
     let c = s.remoteConnections.get(e.id);
     if (c) {
@@ -75,10 +64,7 @@ function onParticipantPublished(s, e) {
     s.remoteStreamsCreated.set(stream.streamId, true);
 }
 
-/**
- * @param {any} s the Session
- * @param {{connectionId: string, reason: string}} e
- */
+/** @param {any} s the Session @param {{connectionId: string, reason: string}} e */
 function onParticipantUnpublished(s, e) {
     if (e.connectionId === s.connection.connectionId) return s.stopPublisherStream(e.reason);
     const c = s.remoteConnections.get(e.connectionId);
@@ -89,10 +75,7 @@ function onParticipantUnpublished(s, e) {
     c.removeStream();
 }
 
-/**
- * @param {any} s the Session
- * @param {{connectionId: string, reason: string}} e
- */
+/** @param {any} s the Session @param {{connectionId: string, reason: string}} e */
 function onParticipantLeft(s, e) {
     const c = s.remoteConnections.get(e.connectionId);
     if (!c) return;
@@ -105,18 +88,12 @@ function onParticipantLeft(s, e) {
     s.emitEvent('connectionDestroyed', [new ConnectionEvent(false, s, 'connectionDestroyed', c, e.reason)]);
 }
 
-/**
- * @param {any} s the Session
- * @param {{connectionId: string, reason: string}} e
- */
+/** @param {any} s the Session @param {{connectionId: string, reason: string}} e */
 function onParticipantEvicted(s, e) {
     if (e.connectionId === s.connection.connectionId && s.sessionId && !s.connection.disposed) s.leave(true, e.reason);
 }
 
-/**
- * @param {any} s the Session
- * @param {{type?: string, data?: string, from?: string}} e
- */
+/** @param {any} s the Session @param {{type?: string, data?: string, from?: string}} e */
 function onNewMessage(s, e) {
     const type = e.type ? e.type.replace(/^signal:/, '') : undefined;
     let from;
@@ -128,10 +105,7 @@ function onNewMessage(s, e) {
     if (e.type && e.type !== 'signal') s.emitEvent(e.type, [new SignalEvent(s, type, e.data, from)]);
 }
 
-/**
- * @param {any} s the Session
- * @param {any} e
- */
+/** @param {any} s the Session @param {any} e */
 function onStreamPropertyChanged(s, e) {
     const c = s.findConnection(e.connectionId);
     const stream = c && c.stream;
@@ -170,10 +144,7 @@ function onStreamPropertyChanged(s, e) {
     stream.propertyChanged(e.property, value, oldValue, e.reason);
 }
 
-/**
- * @param {any} s the Session
- * @param {{property: string, newValue: any}} e
- */
+/** @param {any} s the Session @param {{property: string, newValue: any}} e */
 function onConnectionPropertyChanged(s, e) {
     const c = s.connection;
     let oldValue;
@@ -191,19 +162,13 @@ function onConnectionPropertyChanged(s, e) {
     s.emitEvent('connectionPropertyChanged', [new ConnectionPropertyChangedEvent(s, c, e.property, value, oldValue)]);
 }
 
-/**
- * @param {any} s the Session
- * @param {{connectionId: string, newValue: number, oldValue: number}} e
- */
+/** @param {any} s the Session @param {{connectionId: string, newValue: number, oldValue: number}} e */
 function onNetworkQualityLevelChanged(s, e) {
     const c = s.findConnection(e.connectionId);
     if (c) s.emitEvent('networkQualityLevelChanged', [new NetworkQualityLevelChangedEvent(s, e.newValue, e.oldValue, c)]);
 }
 
-/**
- * @param {any} s the Session
- * @param {any} e an `iceCandidate` of the server, for the stream of `senderConnectionId`
- */
+/** @param {any} s the Session @param {any} e an `iceCandidate` of the server, for the stream of `senderConnectionId` */
 function recvIceCandidate(s, e) {
     const c = s.findConnection(e.senderConnectionId);
     const peer = c && c.stream && c.stream.getWebRtcPeer();

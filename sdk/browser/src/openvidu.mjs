@@ -93,11 +93,7 @@ export class OpenVidu {
         return publisher;
     }
 
-    /**
-     * @param {string | HTMLElement | undefined} targetElement
-     * @param {any} [properties]
-     * @returns {Promise<Publisher>}
-     */
+    /** @param {string | HTMLElement | undefined} targetElement @param {any} [properties] @returns {Promise<Publisher>} */
     initPublisherAsync(targetElement, properties) {
         return new Promise((resolve, reject) => {
             /** @type {Publisher} */
@@ -137,10 +133,7 @@ export class OpenVidu {
         this.advancedConfiguration = configuration || {};
     }
 
-    /**
-     * Opens the session's WebSocket (`wsUri?sessionId=…`) with its reconnection.
-     * @param {Session} session
-     */
+    /** Opens the session's WebSocket (`wsUri?sessionId=…`) with its reconnection. @param {Session} session */
     startWs(session) {
         const client = new RpcClient(this.wsUri + '?sessionId=' + session.sessionId, {
             notification: (method, params) => session.onNotification(method, params),
@@ -209,10 +202,7 @@ export class OpenVidu {
         return this.rpcClient ? this.rpcClient.readyState : 3;
     }
 
-    /**
-     * @param {number} [code]
-     * @param {string} [reason]
-     */
+    /** @param {number} [code] @param {string} [reason] */
     closeWs(code = 4102, reason = 'Connection closed by client') {
         if (this.rpcClient) this.rpcClient.close(code, reason);
     }

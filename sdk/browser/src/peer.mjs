@@ -83,10 +83,7 @@ export class WebRtcPeer {
         return /** @type {string} */ (answer.sdp);
     }
 
-    /**
-     * Applies the server's answer.
-     * @param {string} sdp
-     */
+    /** Applies the server's answer. @param {string} sdp */
     async accept(sdp) {
         await this.remote({ type: 'answer', sdp });
     }
@@ -99,10 +96,7 @@ export class WebRtcPeer {
         for (const c of early) await this.pc.addIceCandidate(c).catch(() => {});
     }
 
-    /**
-     * A candidate from the server (it may come before its SDP).
-     * @param {RTCIceCandidateInit} candidate
-     */
+    /** A candidate from the server (it may come before its SDP). @param {RTCIceCandidateInit} candidate */
     async addIceCandidate(candidate) {
         this.remoteCandidates.push(candidate);
         if (this.pc.signalingState === 'closed') throw new Error('PeerConnection object is closed');

@@ -34,22 +34,14 @@ export class Publisher extends StreamManager {
         this.screenShareResizeInterval = undefined;
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     on(type, handler) {
         super.on(type, handler);
         this.replay(type, handler);
         return this;
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     once(type, handler) {
         super.once(type, handler);
         this.replay(type, handler);
@@ -71,10 +63,7 @@ export class Publisher extends StreamManager {
         this.emitEvent('streamCreated', [new StreamEvent(false, this, 'streamCreated', this.stream, '')]);
     }
 
-    /**
-     * Mutes or unmutes the microphone (the track keeps sending silence).
-     * @param {boolean} enabled
-     */
+    /** Mutes or unmutes the microphone (the track keeps sending silence). @param {boolean} enabled */
     publishAudio(enabled) {
         if (this.stream.audioActive === enabled) return;
         const ms = this.stream.getMediaStream();
@@ -112,11 +101,7 @@ export class Publisher extends StreamManager {
         this.sendActive('videoActive', enabled, 'publishVideo');
     }
 
-    /**
-     * @param {'audioActive' | 'videoActive'} property
-     * @param {boolean} enabled
-     * @param {string} reason
-     */
+    /** @param {'audioActive' | 'videoActive'} property @param {boolean} enabled @param {string} reason */
     sendActive(property, enabled, reason) {
         if (!this.session || !this.stream.streamId) return;
         this.session.openvidu
@@ -128,18 +113,12 @@ export class Publisher extends StreamManager {
             .catch(() => {});
     }
 
-    /**
-     * Publisher.subscribeToRemote(): the server sends our own stream back (loopback).
-     * @param {boolean} [value]
-     */
+    /** Publisher.subscribeToRemote(): the server sends our own stream back (loopback). @param {boolean} [value] */
     subscribeToRemote(value = true) {
         this.isSubscribedToRemote = value;
     }
 
-    /**
-     * Replaces the published video or audio track without renegotiating.
-     * @param {MediaStreamTrack} track
-     */
+    /** Replaces the published video or audio track without renegotiating. @param {MediaStreamTrack} track */
     async replaceTrack(track) {
         const before = track.enabled;
         track.enabled = track.kind === 'video' ? this.stream.videoActive : this.stream.audioActive;
@@ -162,10 +141,7 @@ export class Publisher extends StreamManager {
         await sender.replaceTrack(track);
     }
 
-    /**
-     * @param {MediaStreamTrack} track
-     * @param {boolean} announce tell the others (trackReplaced) and check the dimensions
-     */
+    /** @param {MediaStreamTrack} track @param {boolean} announce tell the others (trackReplaced) and check the dimensions */
     replaceTrackInMediaStream(track, announce) {
         const ms = this.stream.getMediaStream();
         const old = track.kind === 'video' ? ms.getVideoTracks()[0] : ms.getAudioTracks()[0];
@@ -189,11 +165,7 @@ export class Publisher extends StreamManager {
         }
     }
 
-    /**
-     * @param {'videoTrack' | 'audioTrack'} property
-     * @param {{label: string}} newValue
-     * @param {{label: string}} oldValue
-     */
+    /** @param {'videoTrack' | 'audioTrack'} property @param {{label: string}} newValue @param {{label: string}} oldValue */
     sendTrackChanged(property, newValue, oldValue) {
         this.announce(property, newValue, newValue, oldValue, 'trackReplaced');
     }
@@ -234,11 +206,7 @@ export class Publisher extends StreamManager {
         }, every);
     }
 
-    /**
-     * @param {string} reason
-     * @param {{width: number, height: number}} old
-     * @param {{width: number, height: number}} d
-     */
+    /** @param {string} reason @param {{width: number, height: number}} old @param {{width: number, height: number}} d */
     dimensionsChanged(reason, old, d) {
         this.stream.videoDimensions = { width: d.width || 0, height: d.height || 0 };
         const dims = this.stream.videoDimensions;

@@ -24,10 +24,7 @@ const RETRY_MS = 3_000;
 /** @typedef {{code: number, message: string, data?: any, requestTime?: number}} RpcError */
 
 export class RpcClient {
-    /**
-     * @param {string} url the WebSocket URL
-     * @param {RpcHandlers} handlers
-     */
+    /** @param {string} url the WebSocket URL @param {RpcHandlers} handlers */
     constructor(url, handlers) {
         this.url = url;
         this.handlers = handlers;
@@ -72,10 +69,7 @@ export class RpcClient {
         });
     }
 
-    /**
-     * @param {string} url
-     * @returns {WebSocket}
-     */
+    /** @param {string} url @returns {WebSocket} */
     socket(url) {
         const ws = new WebSocket(url);
         this.ws = ws;
@@ -143,11 +137,7 @@ export class RpcClient {
         this.settle(msg.id, msg.result, msg.error);
     }
 
-    /**
-     * @param {number} id
-     * @param {any} result
-     * @param {any} error
-     */
+    /** @param {number} id @param {any} result @param {any} error */
     settle(id, result, error) {
         const p = this.pending.get(id);
         if (!p) return;
@@ -217,11 +207,7 @@ export class RpcClient {
         this.flush();
     }
 
-    /**
-     * Closes for good (no reconnection); pending requests are left to time out.
-     * @param {number} code
-     * @param {string} reason
-     */
+    /** Closes for good (no reconnection); pending requests are left to time out. @param {number} code @param {string} reason */
     close(code, reason) {
         this.closed = true;
         this.ready = false;

@@ -94,10 +94,7 @@ export class Session extends EventDispatcher {
         }
     }
 
-    /**
-     * @param {any} r the joinRoom result
-     * @param {string} token
-     */
+    /** @param {any} r the joinRoom result @param {string} token */
     processJoinRoomResponse(r, token) {
         const ov = this.openvidu;
         this.sessionId = r.session;
@@ -160,12 +157,7 @@ export class Session extends EventDispatcher {
         return subscriber;
     }
 
-    /**
-     * @param {any} stream
-     * @param {string | HTMLElement | undefined} targetElement
-     * @param {any} [properties]
-     * @returns {Promise<Subscriber>}
-     */
+    /** @param {any} stream @param {string | HTMLElement | undefined} targetElement @param {any} [properties] @returns {Promise<Subscriber>} */
     subscribeAsync(stream, targetElement, properties) {
         return new Promise((resolve, reject) => {
             if (!this.sessionConnected()) return reject(notConnected());
@@ -235,10 +227,7 @@ export class Session extends EventDispatcher {
         });
     }
 
-    /**
-     * Sends a signal to `to` (Connections; everyone, us included, when empty).
-     * @param {{data?: string, to?: any[], type?: string}} signal
-     */
+    /** Sends a signal to `to` (Connections; everyone, us included, when empty). @param {{data?: string, to?: any[], type?: string}} signal */
     async signal(signal) {
         if (!this.sessionConnected()) throw notConnected();
         const to = (signal.to || []).map((c) => c.connectionId).filter(Boolean);
@@ -247,10 +236,7 @@ export class Session extends EventDispatcher {
         await this.openvidu.rpc('sendMessage', { message: JSON.stringify({ to, data: signal.data ? signal.data : '', type }) });
     }
 
-    /**
-     * @param {any} stream
-     * @param {string} lang
-     */
+    /** @param {any} stream @param {string} lang */
     async subscribeToSpeechToText(stream, lang) {
         await this.openvidu.rpc('subscribeToSpeechToText', { connectionId: stream.connection.connectionId, lang });
     }
@@ -260,33 +246,21 @@ export class Session extends EventDispatcher {
         await this.openvidu.rpc('unsubscribeFromSpeechToText', { connectionId: stream.connection.connectionId });
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     on(type, handler) {
         super.on(type, handler);
         if (SPEAKING.includes(type)) this.updateSpeaking();
         return this;
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     once(type, handler) {
         super.once(type, handler);
         if (SPEAKING.includes(type)) this.updateSpeaking();
         return this;
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} [handler]
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} [handler] @returns {this} */
     off(type, handler) {
         super.off(type, handler);
         if (SPEAKING.includes(type)) this.updateSpeaking();
@@ -299,10 +273,7 @@ export class Session extends EventDispatcher {
         for (const c of this.remoteConnections.values()) if (c.stream) c.stream.updateSpeaking();
     }
 
-    /**
-     * The local or a remote connection of that id.
-     * @param {string} id
-     */
+    /** The local or a remote connection of that id. @param {string} id */
     findConnection(id) {
         return this.remoteConnections.get(id) || (this.connection && this.connection.connectionId === id ? this.connection : undefined);
     }
@@ -324,11 +295,7 @@ export class Session extends EventDispatcher {
         event.callDefaultBehavior();
     }
 
-    /**
-     * A notification from the server (notifications.mjs).
-     * @param {string} method
-     * @param {any} params
-     */
+    /** A notification from the server (notifications.mjs). @param {string} method @param {any} params */
     onNotification(method, params) {
         handleNotification(this, method, params);
     }
@@ -397,10 +364,7 @@ export class Session extends EventDispatcher {
         event.callDefaultBehavior();
     }
 
-    /**
-     * `videoData` a few seconds after publishing or toggling (the server only stores it).
-     * @param {any} publisher
-     */
+    /** `videoData` a few seconds after publishing or toggling (the server only stores it). @param {any} publisher */
     sendVideoData(publisher) {
         clearTimeout(this.videoDataTimer);
         this.videoDataTimer = setTimeout(() => {

@@ -15,11 +15,7 @@ let context = null;
  */
 
 export class SpeakingDetector {
-    /**
-     * @param {MediaStream} mediaStream
-     * @param {{interval?: number, threshold?: number}} options
-     * @param {SpeakingCallbacks} callbacks
-     */
+    /** @param {MediaStream} mediaStream @param {{interval?: number, threshold?: number}} options @param {SpeakingCallbacks} callbacks */
     constructor(mediaStream, options, callbacks) {
         this.interval = typeof options.interval === 'number' ? options.interval : 100;
         this.threshold = typeof options.threshold === 'number' ? options.threshold : -50;

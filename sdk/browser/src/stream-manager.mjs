@@ -15,10 +15,7 @@ function resolveElement(target) {
 }
 
 export class StreamManager extends EventDispatcher {
-    /**
-     * @param {import('./stream.mjs').Stream} stream
-     * @param {string | HTMLElement} [targetElement]
-     */
+    /** @param {import('./stream.mjs').Stream} stream @param {string | HTMLElement} [targetElement] */
     constructor(stream, targetElement) {
         super();
         this.stream = stream;
@@ -43,33 +40,21 @@ export class StreamManager extends EventDispatcher {
         };
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     on(type, handler) {
         super.on(type, handler);
         this.afterListen(type, handler);
         return this;
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} handler
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     once(type, handler) {
         super.once(type, handler);
         this.afterListen(type, handler);
         return this;
     }
 
-    /**
-     * @param {string} type
-     * @param {(event: any) => void} [handler]
-     * @returns {this}
-     */
+    /** @param {string} type @param {(event: any) => void} [handler] @returns {this} */
     off(type, handler) {
         super.off(type, handler);
         this.stream.updateSpeaking();
@@ -134,10 +119,7 @@ export class StreamManager extends EventDispatcher {
         return video;
     }
 
-    /**
-     * Speaking-event options of this stream only (else setAdvancedConfiguration's).
-     * @param {{interval?: number, threshold?: number}} options
-     */
+    /** Speaking-event options of this stream only (else setAdvancedConfiguration's). @param {{interval?: number, threshold?: number}} options */
     updatePublisherSpeakingEventsOptions(options) {
         const current = this.stream.harkOptions || this.stream.session.openvidu.advancedConfiguration.publisherSpeakingEventsOptions || {};
         const pick = (/** @type {'interval'|'threshold'} */ k, /** @type {number} */ d) =>
@@ -152,10 +134,7 @@ export class StreamManager extends EventDispatcher {
         }
     }
 
-    /**
-     * srcObject, autoplay, id, muting and mirroring of a video of this stream.
-     * @param {HTMLVideoElement} video
-     */
+    /** srcObject, autoplay, id, muting and mirroring of a video of this stream. @param {HTMLVideoElement} video */
     initializeVideoProperties(video) {
         const ms = this.stream.getMediaStream();
         if (!(!this.remote && this.stream.displayMyRemote()) && video.srcObject !== ms) video.srcObject = ms || null;
@@ -194,10 +173,7 @@ export class StreamManager extends EventDispatcher {
         this.videos = this.videos.filter((v) => !v.targetElement);
     }
 
-    /**
-     * @param {HTMLVideoElement} video
-     * @returns {boolean} whether this StreamManager showed it
-     */
+    /** @param {HTMLVideoElement} video @returns {boolean} whether this StreamManager showed it */
     disassociateVideo(video) {
         const i = this.videos.findIndex((v) => v.video === video);
         if (i < 0) return false;

@@ -188,10 +188,7 @@ export class Stream {
         return Array.isArray(own) ? own : ov.iceServers || [];
     }
 
-    /**
-     * A new WebRtcPeer for this stream (the old one closed).
-     * @param {'sendonly' | 'recvonly' | 'sendrecv'} mode
-     */
+    /** A new WebRtcPeer for this stream (the old one closed). @param {'sendonly' | 'recvonly' | 'sendrecv'} mode */
     newPeer(mode) {
         this.disposeWebRtcPeer();
         const peer = new WebRtcPeer({
@@ -209,10 +206,7 @@ export class Stream {
         return peer;
     }
 
-    /**
-     * publishVideo (or reconnectStream for a reconnection): our offer, the server's answer.
-     * @param {boolean} reconnect
-     */
+    /** publishVideo (or reconnectStream for a reconnection): our offer, the server's answer. @param {boolean} reconnect */
     initWebRtcPeerSend(reconnect) {
         if (reconnect && this.reconnection) return this.reconnection;
         const run = async () => {
@@ -257,10 +251,7 @@ export class Stream {
         return this.track(reconnect, run());
     }
 
-    /**
-     * Subscribes (or resubscribes): the server offers in "mediasoup" mode, we offer otherwise.
-     * @param {boolean} reconnect
-     */
+    /** Subscribes (or resubscribes): the server offers in "mediasoup" mode, we offer otherwise. @param {boolean} reconnect */
     initWebRtcPeerReceive(reconnect) {
         if (reconnect && this.reconnection) return this.reconnection;
         const run = async () => {
@@ -297,11 +288,7 @@ export class Stream {
         return this.track(reconnect, run());
     }
 
-    /**
-     * Remembers a reconnection under way, so that concurrent ones share it.
-     * @param {boolean} reconnect
-     * @param {Promise<void>} promise
-     */
+    /** Remembers a reconnection under way, so that concurrent ones share it. @param {boolean} reconnect @param {Promise<void>} promise */
     track(reconnect, promise) {
         if (!reconnect) return promise;
         const p = promise.finally(() => {
@@ -355,10 +342,7 @@ export class Stream {
         }
     }
 
-    /**
-     * @param {string} name
-     * @param {string} message
-     */
+    /** @param {string} name @param {string} message */
     exception(name, message) {
         this.session.emitEvent('exception', [new ExceptionEvent(this.session, name, this, message)]);
     }
@@ -368,11 +352,7 @@ export class Stream {
         this.reconnectStream(why).catch(() => {});
     }
 
-    /**
-     * Polls the ICE state every 150 ms until connected or `timeout` ms passed.
-     * @param {number} timeout
-     * @returns {Promise<RTCIceConnectionState>}
-     */
+    /** Polls the ICE state every 150 ms until connected or `timeout` ms passed. @param {number} timeout @returns {Promise<RTCIceConnectionState>} */
     async awaitIceConnected(timeout) {
         const pc = this.getRTCPeerConnection();
         for (let waited = 0; ; waited += 150) {
@@ -382,10 +362,7 @@ export class Stream {
         }
     }
 
-    /**
-     * A new peer connection for this stream, if the WebSocket answers an `echo` in 3 s.
-     * @param {string} why
-     */
+    /** A new peer connection for this stream, if the WebSocket answers an `echo` in 3 s. @param {string} why */
     async reconnectStream(why) {
         const ov = this.session.openvidu;
         if (!this.session.sessionConnected()) throw notConnected();
@@ -440,11 +417,7 @@ export class Stream {
         this.speechEvent = undefined;
     }
 
-    /**
-     * A server-side filter (Kurento only; openvidu-rs refuses it).
-     * @param {string} type
-     * @param {object} options
-     */
+    /** A server-side filter (Kurento only; openvidu-rs refuses it). @param {string} type @param {object} options */
     async applyFilter(type, options) {
         if (this.filter) throw new OpenViduError(OpenViduErrorName.GENERIC_ERROR, 'There is already a filter applied to Stream ' + this.streamId);
         if (!this.session.sessionConnected()) throw notConnected();

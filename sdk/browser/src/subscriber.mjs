@@ -13,10 +13,7 @@ export class Subscriber extends StreamManager {
         this.properties = properties;
     }
 
-    /**
-     * Plays or mutes the received audio locally (nothing is sent to the server).
-     * @param {boolean} value
-     */
+    /** Plays or mutes the received audio locally (nothing is sent to the server). @param {boolean} value */
     subscribeToAudio(value) {
         const ms = this.stream.getMediaStream();
         if (ms) ms.getAudioTracks().forEach((t) => (t.enabled = value));
@@ -24,10 +21,7 @@ export class Subscriber extends StreamManager {
         return this;
     }
 
-    /**
-     * Shows or hides the received video locally.
-     * @param {boolean} value
-     */
+    /** Shows or hides the received video locally. @param {boolean} value */
     subscribeToVideo(value) {
         const ms = this.stream.getMediaStream();
         if (ms) ms.getVideoTracks().forEach((t) => (t.enabled = value));
@@ -35,9 +29,7 @@ export class Subscriber extends StreamManager {
         return this;
     }
 
-    /**
-     * @param {MediaStreamTrack} track
-     */
+    /** @param {MediaStreamTrack} track */
     replaceTrackInMediaStream(track) {
         const ms = this.stream.getMediaStream();
         const old = track.kind === 'video' ? ms.getVideoTracks()[0] : ms.getAudioTracks()[0];
