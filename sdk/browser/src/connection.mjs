@@ -25,7 +25,6 @@ export class Connection {
         this.remoteOptions = undefined;
         /** @type {string} role of the local connection only */
         this.role = '';
-        /** @type {boolean} */
         this.record = false;
         /** @type {string} the RPC session id, sent back in `connect` after a socket drop */
         this.rpcSessionId = '';

@@ -37,9 +37,7 @@ export class OpenVidu {
         this.secret = '';
         this.recorder = false;
         this.stt = false;
-        /** @type {string} */
         this.role = '';
-        /** @type {string} */
         this.finalUserId = '';
         /** @type {string} "mediasoup": the server offers subscriptions */
         this.mediaServer = '';

@@ -27,9 +27,7 @@ export class Session extends EventDispatcher {
         this.openvidu = openvidu;
         /** @type {Connection} the local connection (set by connect()) */
         this.connection = /** @type {any} */ (undefined);
-        /** @type {string} */
         this.sessionId = '';
-        /** @type {string} */
         this.token = '';
         /** @type {any[]} Publishers and Subscribers showing video in this page */
         this.streamManagers = [];

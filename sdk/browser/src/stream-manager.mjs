@@ -23,7 +23,6 @@ export class StreamManager extends EventDispatcher {
         this.remote = !stream.isLocal();
         /** @type {StreamManagerVideo[]} */
         this.videos = [];
-        /** @type {string} */
         this.id = '';
         /** @type {HTMLElement | undefined} */
         this.targetElement = resolveElement(targetElement);

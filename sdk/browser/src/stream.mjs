@@ -26,15 +26,11 @@ export class Stream {
         this.connection = undefined;
         /** @type {any} the Publisher or Subscriber */
         this.streamManager = undefined;
-        /** @type {string} */
         this.streamId = '';
-        /** @type {number} */
         this.creationTime = 0;
         this.hasAudio = false;
         this.hasVideo = false;
-        /** @type {boolean} */
         this.audioActive = false;
-        /** @type {boolean} */
         this.videoActive = false;
         /** @type {string | undefined} */
         this.typeOfVideo = undefined;
