@@ -120,7 +120,7 @@ export class OpenVidu {
      * @param {any} options
      */
     getUserMedia(options) {
-        return getMedia({ ...options, resolution: options.resolution, videoSource: options.videoSource });
+        return getMedia(options || {});
     }
 
     /** The SDK never logs; kept for applications that call it. */

@@ -43,8 +43,7 @@ export class Publisher extends StreamManager {
 
     /** @param {string} type @param {(event: any) => void} handler @returns {this} */
     once(type, handler) {
-        super.once(type, handler);
-        this.replay(type, handler);
+        if (!this.replay(type, handler)) super.once(type, handler);
         return this;
     }
 
@@ -56,7 +55,9 @@ export class Publisher extends StreamManager {
      */
     replay(type, handler) {
         if (type === 'streamCreated' && this.stream.isLocalStreamPublished) handler(new StreamEvent(false, this, 'streamCreated', this.stream, ''));
-        if ((type === 'accessAllowed' && this.accessAllowed) || (type === 'accessDenied' && this.accessDenied)) handler(undefined);
+        else if ((type === 'accessAllowed' && this.accessAllowed) || (type === 'accessDenied' && this.accessDenied)) handler(undefined);
+        else return false;
+        return true;
     }
 
     published() {
