@@ -35,7 +35,7 @@ export function handleNotification(s, method, p) {
         }
     };
     const h = handlers[method];
-    if (h && s.connection) h(s, p);
+    if (h && s.connection && !s.connection.disposed) h(s, p);
 }
 
 /** @param {any} s the Session @param {any} e */
