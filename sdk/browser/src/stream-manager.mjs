@@ -3,6 +3,7 @@
 // videoElementCreated/Destroyed, streamPlaying (first `canplay`), and, for remote
 // streams, the NO_STREAM_PLAYING_EVENT exception when nothing plays within 4 s.
 
+import { Stream } from './stream.mjs';
 import { EventDispatcher, ExceptionEvent, StreamManagerEvent, VideoElementEvent } from './events.mjs';
 import { ExceptionEventName, VideoInsertMode } from './enums.mjs';
 
@@ -15,7 +16,7 @@ function resolveElement(target) {
 }
 
 export class StreamManager extends EventDispatcher {
-    /** @param {import('./stream.mjs').Stream} stream @param {string | HTMLElement} [targetElement] */
+    /** @param {Stream} stream @param {string | HTMLElement} [targetElement] */
     constructor(stream, targetElement) {
         super();
         this.stream = stream;

@@ -1,10 +1,11 @@
 // Subscriber: a remote stream this page receives (Session.subscribe).
 
 import { StreamManager } from './stream-manager.mjs';
+import { Stream } from './stream.mjs';
 
 export class Subscriber extends StreamManager {
     /**
-     * @param {import('./stream.mjs').Stream} stream
+     * @param {Stream} stream
      * @param {string | HTMLElement | undefined} targetElement
      * @param {{insertMode?: string, subscribeToAudio?: boolean, subscribeToVideo?: boolean}} properties
      */
