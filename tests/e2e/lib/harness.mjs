@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 import { startServer } from './server.mjs';
 import { buildBundle } from './bundle.mjs';
-import { startPageServer } from './page-server.mjs';
+import { startPageServer, SDKS } from './page-server.mjs';
 import { launchBrowser, assertLoopbackOnlyNetwork } from './browser.mjs';
 import { Rest } from './rest.mjs';
 import { withTimeout, waitFor } from './wait.mjs';
@@ -181,10 +181,18 @@ export class Participant {
  * made first); `testPage: false` skips the bundle and the page server;
  * `saveArtifacts(h, dir, prefix)` adds the file's own artifacts (e.g. another
  * server's log); `teardown(h)` runs after the browser and the server stopped.
+ * `sdk` is the SDK of the test pages: 'official' (the openvidu-browser bundle) or 'ours'
+ * (sdk/browser); default `E2E_SDK`, else 'official'. One page may differ
+ * (`h.participant(name, {sdk})`).
  */
-export function useHarness(fileName, { serverOptions, browserArgs = [], testPage = true, setup, teardown, saveArtifacts } = {}) {
+export function useHarness(
+    fileName,
+    { serverOptions, browserArgs = [], testPage = true, setup, teardown, saveArtifacts, sdk = process.env.E2E_SDK || 'official' } = {}
+) {
+    if (!SDKS.includes(sdk)) throw new Error(`unknown SDK ${JSON.stringify(sdk)} (E2E_SDK or the sdk option): one of ${SDKS.join(', ')}`);
     const h = {
         fileName,
+        sdk,
         server: null,
         rest: null,
         pages: null,
@@ -234,10 +242,13 @@ export function useHarness(fileName, { serverOptions, browserArgs = [], testPage
 
         /**
          * Opens a new page on the test page (in `browser`, default the file's Chromium, e.g.
-         * one from lib/no-udp.mjs); the ovtest helpers are ready when this resolves.
+         * one from lib/no-udp.mjs) running `sdk` (default the file's); the ovtest helpers
+         * are ready when this resolves.
          */
-        async participant(name, { browser } = {}) {
-            const p = await h.openPage(name, h.pages.url, { browser });
+        async participant(name, { browser, sdk: pageSdk = h.sdk } = {}) {
+            if (!SDKS.includes(pageSdk)) throw new Error(`unknown SDK ${JSON.stringify(pageSdk)}`);
+            const p = await h.openPage(name, pageSdk === 'ours' ? `${h.pages.url}?sdk=ours` : h.pages.url, { browser });
+            p.sdk = pageSdk;
             await p.page.waitForFunction(() => window.ovtest && window.ovtest.ready === true, undefined, {
                 timeout: 10_000
             });
