@@ -132,6 +132,7 @@ step('chat both ways (Alice by keyboard only), announced in the live region', as
     // Her own message comes back through the server's echo.
     await waitInPage(alice, () => window.ct.chat('r').some((m) => m.text === 'hello from alice' && m.local), undefined, { what: 'own echo' });
 
+    await bob.page.locator('#r ov-toolbar [part~=chat-button]').click();
     await bob.page.locator('#r ov-chat input').fill('hi   alice');
     await bob.page.locator('#r ov-chat input').press('Enter');
     await waitInPage(alice, () => window.ct.chat('r').some((m) => m.who === 'Bob' && m.text === 'hi alice'), undefined, { what: 'bob message' });
@@ -168,6 +169,7 @@ step('two <ov-room>s on one page: each has its own session, participants and cha
     assert.deepEqual((await tiles(bob, 'r2')).map((t) => t.name).sort(), ['Bob (You)', 'Carol A']);
     assert.equal((await h.rest.connectionIds(s2)).length, 1, 'room b joined its own session through the application server');
     // Chat in room a reaches Bob and not room b.
+    await carol.page.locator('#a ov-toolbar [part~=chat-button]').click();
     await carol.page.locator('#a ov-chat input').fill('only in a');
     await carol.page.locator('#a ov-chat input').press('Enter');
     await waitInPage(bob, () => window.ct.chat('r2').some((m) => m.text === 'only in a'), undefined, { what: 'message of room a' });

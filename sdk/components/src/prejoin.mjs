@@ -53,7 +53,10 @@ export class OvPrejoin extends OvElement {
         const root = this.shadowRoot;
         if (!root) return;
         const room = this.room;
-        const show = room?.phase === 'prejoin' || room?.phase === 'joining';
+        // Also while joining, but only for a room that went through the pre-join step.
+        if (room?.phase === 'prejoin') this._wasShown = true;
+        else if (room?.phase !== 'joining') this._wasShown = false;
+        const show = !!this._wasShown;
         this.hidden = !show;
         if (!room) return;
         if (!show) {

@@ -22,7 +22,7 @@ export const BASE = sheet(`
   font-family: var(--ov-font-family, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
   box-sizing: border-box;
 }
-:host([hidden]) { display: none !important; }
+:host([hidden]), [hidden] { display: none !important; }
 *, *::before, *::after { box-sizing: inherit; }
 button {
   font: inherit; cursor: pointer; border: 0; color: var(--_text); background: var(--_secondary);
