@@ -98,6 +98,9 @@ step('keyboard-only join through the pre-join step; each grid plays the other ca
         const local = ts.find((t) => 'local' in t.attrs);
         assert.equal(local.attrs.source, 'camera');
     }
+    // A single token: no second one for a screen share, so no screen button.
+    assert.equal(await alice.page.locator('#r ov-toolbar [part~=screen-button]').isVisible(), false);
+    assert.equal(await alice.page.locator('#r ov-toolbar [part~=mic-button]').isVisible(), true);
     // Alice was told Bob joined: an event and the live region.
     const joined = await waitEvent(alice, (e) => e.type === 'ov-participant-joined', 'ov-participant-joined');
     assert.equal(joined.detail.participant.name, 'Bob');

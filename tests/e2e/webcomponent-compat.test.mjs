@@ -125,10 +125,11 @@ step('nicknameChanged both ways', async () => {
     const nameInput = env.wc.page.locator(`${WC} ov-participants [part~=name-input]`);
     await nameInput.fill('WC Renamed');
     await nameInput.press('Enter');
-    const got = await waitFx((e) => e.type === 'nicknameChanged', 'our nicknameChanged');
+    const got = await waitFx((e) => e.type === 'nicknameChanged' && e.data.clientData === 'WC Renamed', 'our nicknameChanged');
     assert.deepEqual(got.data, { clientData: 'WC Renamed' });
     assert.equal(got.from, env.wcConnectionId);
     // Chat now carries the new nickname.
+    await env.wc.page.locator(`${WC} ov-toolbar [part~=chat-button]`).click(); // one panel at a time: back to the chat
     await env.wc.page.locator(`${WC} ov-chat input`).fill('renamed');
     await env.wc.page.locator(`${WC} ov-chat input`).press('Enter');
     const msg = await waitFx((e) => e.type === 'chat' && e.data.message === 'renamed', 'chat after rename');
@@ -136,13 +137,14 @@ step('nicknameChanged both ways', async () => {
 });
 
 step('screen sharing: a second connection on the screen token, type SCREEN, the same participantId', async () => {
+    const tokensBefore = env.srv.tokens.length;
     await env.wc.page.locator(`${WC} ov-toolbar [part~=screen-button]`).click();
     await waitWcLog('onToolbarScreenshareButtonClicked');
     const s = await waitFx((e) => e.type === 'streamCreated' && e.typeOfVideo === 'SCREEN', 'the screen stream');
     const meta = parseMetadataForTest(s.data);
     assert.deepEqual(meta, { clientData: 'WC Renamed_SCREEN', participantId: env.wcParticipantId, type: 'SCREEN' });
     assert.notEqual(s.connectionId, env.wcConnectionId);
-    assert.equal(env.srv.tokens.length, 2, 'no third token: the screen one was given');
+    assert.equal(env.srv.tokens.length, tokensBefore, 'no new token: the screen one was given');
     assert.equal((await h.rest.connectionIds(sessionName, 'active')).length, 3);
     // The element shows its own screen as a tile, and no extra participant for it.
     await waitInPage(env.wc, () => {
