@@ -181,6 +181,35 @@ step('two <ov-room>s on one page: each has its own session, participants and cha
     await waitForPlayingTile(bob, { host: '#r2', tile: REMOTE });
 });
 
+step('pagination: tiles off the page are hidden and unsubscribed from video; the speaker layout promotes a remote', async () => {
+    const { bob } = env.pages;
+    const state = () =>
+        bob.evaluate(() => {
+            const grid = document.querySelector('#r2 ov-participant-grid');
+            return [...grid.shadowRoot.querySelectorAll('ov-participant-tile')].map((t) => ({
+                local: t.hasAttribute('local'),
+                hidden: t.hidden,
+                main: t.classList.contains('main'),
+                videoEnabled: t.participant.camera?.manager.stream.getMediaStream()?.getVideoTracks()[0]?.enabled ?? null
+            }));
+        });
+    const remote = async () => (await state()).find((t) => !t.local);
+    await bob.evaluate(() => document.querySelector('#r2 ov-participant-grid').setAttribute('page-size', '1'));
+    await waitFor(async () => (await remote()).hidden && (await remote()).videoEnabled === false, { what: 'remote tile off page 1, video off', describe: async () => JSON.stringify(await state()) });
+    assert.equal((await state()).find((t) => t.local).hidden, false);
+    await bob.page.locator('#r2 ov-participant-grid [part~=next-button]').click();
+    await waitFor(async () => !(await remote()).hidden && (await remote()).videoEnabled === true, { what: 'remote tile on page 2, video on', describe: async () => JSON.stringify(await state()) });
+    assert.equal((await state()).find((t) => t.local).hidden, true);
+    await waitForPlayingTile(bob, { host: '#r2', tile: REMOTE });
+    // Speaker layout: the remote is the big tile on every page.
+    await bob.evaluate(() => {
+        const grid = document.querySelector('#r2 ov-participant-grid');
+        grid.removeAttribute('page-size');
+        grid.setAttribute('layout', 'speaker');
+    });
+    await waitFor(async () => (await remote()).main && !(await remote()).hidden, { what: 'remote is the main tile', describe: async () => JSON.stringify(await state()) });
+});
+
 step('theming: --ov-* custom properties and ::part() reach inside the shadow roots; nothing leaks out; lang bundles', async () => {
     const { alice: carol } = env.pages;
     const r = await carol.evaluate(() => {

@@ -12,7 +12,8 @@ const STYLE = sheet(`
 :host { display: flex; align-items: center; gap: 8px; padding: 8px; background: var(--_primary); color: var(--_text); flex-wrap: wrap; }
 .center { flex: 1; display: flex; justify-content: center; gap: 8px; flex-wrap: wrap; }
 .title { display: flex; align-items: center; gap: 6px; font-weight: 600; }
-.title[hidden] { display: none; }
+.title[hidden], :host(:not([logo])) .logo { display: none; }
+.logo { display: inline-flex; }
 [data-b=leave] { background: var(--_warn); border-radius: var(--_leave-radius); }
 [data-b=screen][aria-pressed=true], [data-b=chat][aria-pressed=true], [data-b=participants][aria-pressed=true] { background: var(--_tertiary); }
 [data-b=screen][aria-pressed=false], [data-b=chat][aria-pressed=false], [data-b=participants][aria-pressed=false], [data-b=fullscreen] { background: var(--_secondary); }
@@ -36,7 +37,7 @@ export class OvToolbar extends OvElement {
         const root = shadow(
             this,
             [BASE, STYLE],
-            `<slot name="toolbar-start"></slot><span class="title" part="title">${this.hasAttribute('logo') ? ICONS.logo : ''}<span class="name"></span></span>
+            `<slot name="toolbar-start"></slot><span class="title" part="title"><span class="logo">${ICONS.logo}</span><span class="name"></span></span>
 <div class="center" role="toolbar"></div><slot name="toolbar-end"></slot>`
         );
         $(root, '.center').addEventListener('click', (e) => {
