@@ -210,6 +210,28 @@ step('pagination: tiles off the page are hidden and unsubscribed from video; the
     await waitFor(async () => (await remote()).main && !(await remote()).hidden, { what: 'remote is the main tile', describe: async () => JSON.stringify(await state()) });
 });
 
+step('moderator actions in <ov-participants>: force unpublish, then force disconnect', async () => {
+    const { alice: carol, bob } = env.pages;
+    const s1 = await bob.evaluate(() => document.getElementById('r2').session.sessionId);
+    const token = (await h.rest.createConnection(s1, { role: 'MODERATOR' })).token;
+    await mount(carol, { id: 'm', name: 'Mod', token });
+    await waitPhase(carol, 'm', 'joined');
+    await carol.page.locator('#m ov-toolbar [part~=participants-button]').click();
+    const unpublish = carol.page.locator('#m ov-participants [part~=unpublish-button][aria-label="Stop their media: Bob"]');
+    await unpublish.click();
+    await waitInPage(bob, () => {
+        const r = document.getElementById('r2');
+        return r.local && !r.local.camera && r.publisher === null;
+    }, undefined, { what: "Bob's camera unpublished" });
+    await waitInPage(carol, () => [...document.getElementById('m').participants.values()].some((p) => p.name === 'Bob' && !p.camera), undefined, { what: 'Bob without camera' });
+    await carol.page.locator('#m ov-participants [part~=kick-button][aria-label="Remove from call: Bob"]').click();
+    await waitPhase(bob, 'r2', 'left');
+    const left = (await events(bob)).filter((e) => e.room === 'r2' && e.type === 'ov-left').pop();
+    assert.equal(left.detail.reason, 'forceDisconnectByUser');
+    // A PUBLISHER sees no moderator buttons.
+    assert.equal(await carol.page.locator('#a ov-participants [part~=kick-button]').count(), 0);
+});
+
 step('theming: --ov-* custom properties and ::part() reach inside the shadow roots; nothing leaks out; lang bundles', async () => {
     const { alice: carol } = env.pages;
     const r = await carol.evaluate(() => {

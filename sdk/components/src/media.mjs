@@ -76,6 +76,12 @@ export async function startScreen(room) {
         room.ownConnectionIds.add(session.connection.connectionId);
         room.local.connectionIds.add(session.connection.connectionId);
     }
+    publisher.on('streamDestroyed', () => {
+        if (s.publisher !== publisher) return; // our own stopScreen cleared it first
+        s.publisher = null;
+        if (room.local) room.local.screen = null;
+        room.changed();
+    });
     await s.session.publish(publisher);
     s.publisher = publisher;
     room.local.screen = { stream: publisher.stream, manager: publisher, audioActive: false, videoActive: true };

@@ -214,7 +214,15 @@ export class OvRoom extends HTMLElement {
             local.connectionIds.add(conn.connectionId);
             local.role = conn.role ?? '';
             if (this.publisher) {
-                await this.session.publish(this.publisher);
+                const pub = this.publisher;
+                // Fired on the Publisher itself when a moderator force-unpublishes it (and on unpublish/leave).
+                pub.on('streamDestroyed', () => {
+                    if (this.publisher !== pub) return;
+                    this.publisher = null;
+                    if (this.local) this.local.camera = null;
+                    this.changed();
+                });
+                await this.session.publish(pub);
                 local.camera = {
                     stream: this.publisher.stream,
                     manager: this.publisher,

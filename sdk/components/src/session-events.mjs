@@ -110,7 +110,7 @@ export function wireSession(room, session) {
         const p = byConnection(room, e.connection) ?? (isOwn(room, e.connection) ? room.local : null);
         if (!p) return;
         p.speaking = on;
-        if (on) room.activeSpeaker = p.id;
+        if (on && !p.local) room.activeSpeaker = p.id; // never promote ourselves
         room.changed();
     };
     session.on('publisherStartSpeaking', speaking(true));
