@@ -57,6 +57,7 @@ export async function startComponentsServer({ rest, sdk = process.env.E2E_COMPON
                 return send(200, r.json.token);
             }
             if (p === '/openvidu-browser.js') return send(200, await readFile(BUNDLE_PATH), TYPES['.js']);
+            if (p === '/sdk-mode.js') return send(200, `window.__sdkMode = ${JSON.stringify(sdk)};\n`, TYPES['.js']);
             if (p === '/sdk/browser/src/index.mjs' && sdk === 'official') return send(200, OFFICIAL_SHIM, TYPES['.mjs']);
             let file = null;
             const sdkFile = /^\/sdk\/(components|browser)\/src\/([a-z0-9-]+\.mjs)$/.exec(p);

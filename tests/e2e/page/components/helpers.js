@@ -25,8 +25,11 @@
 
     window.ct = {
         events: () => events,
-        /** Mounts a room (the official SDK: room.OpenVidu = window.OpenVidu). */
-        async mount({ id, token, session, appServer, prejoin = false, name, lang, layout = 'grid', pageSize, official = true }) {
+        /**
+         * Mounts a room: on the official SDK (room.OpenVidu = window.OpenVidu) unless the
+         * page server runs the components on ours (E2E_COMPONENTS_SDK=ours).
+         */
+        async mount({ id, token, session, appServer, prejoin = false, name, lang, layout = 'grid', pageSize, official = window.__sdkMode !== 'ours' }) {
             await customElements.whenDefined('ov-room');
             const room = document.createElement('ov-room');
             room.id = id;
