@@ -16,7 +16,7 @@ import { makeSteps } from './lib/steps.mjs';
 import { buildBundle } from './lib/bundle.mjs';
 import { startComponentsServer } from './lib/components-pages.mjs';
 import { waitFor } from './lib/wait.mjs';
-import { trackPeerConnections, waitForPlayingTile, assertTileInScreenshot, deepActive, tabTo, waitInPage } from './lib/components.mjs';
+import { trackPeerConnections, droppableSockets, waitForPlayingTile, assertTileInScreenshot, deepActive, tabTo, waitInPage } from './lib/components.mjs';
 
 const FILE = 'components';
 const env = { srv: null, pages: {} };
@@ -40,7 +40,7 @@ function pageState() {
 }
 
 async function open(name) {
-    const p = await h.openPage(name, env.srv.url + 'room.html', { initScripts: [trackPeerConnections], dumpState: pageState });
+    const p = await h.openPage(name, env.srv.url + 'room.html', { initScripts: [trackPeerConnections, droppableSockets], dumpState: pageState });
     await p.page.waitForFunction(() => !!window.ct && !!customElements.get('ov-room'), undefined, { timeout: 10_000 });
     env.pages[name] = p;
     return p;
@@ -280,4 +280,25 @@ step('theming: --ov-* custom properties and ::part() reach inside the shadow roo
         b.changed();
     });
     await waitFor(async () => (await label()) === 'Bye', { what: 'overridden label' });
+});
+
+step('a signalling drop: <ov-connection-banner> counts down while reconnecting, then goes away', async () => {
+    const { alice: carol } = env.pages;
+    const banner = () =>
+        carol.evaluate(() => {
+            const b = document.querySelector('#a ov-connection-banner');
+            return { hidden: b.hidden, text: b.shadowRoot.querySelector('.text').textContent, phase: document.getElementById('a').phase };
+        });
+    assert.equal((await banner()).hidden, true);
+    const closed = await carol.evaluate(() => window.__dropSockets(2_000));
+    assert.ok(closed >= 1, `closed ${closed} sockets`);
+    const shown = await waitFor(async () => {
+        const b = await banner();
+        return !b.hidden && b.phase === 'reconnecting' ? b : null;
+    }, { timeoutMs: 5_000, what: 'banner while reconnecting', describe: async () => JSON.stringify(await banner()) });
+    assert.match(shown.text, /^Connection lost\. Reconnecting… \d+ s$/);
+    await waitEvent(carol, (e) => e.room === 'a' && e.type === 'ov-reconnecting', 'ov-reconnecting');
+    await waitEvent(carol, (e) => e.room === 'a' && e.type === 'ov-reconnected', 'ov-reconnected', 20_000);
+    await waitFor(async () => (await banner()).hidden, { what: 'banner hidden again', describe: async () => JSON.stringify(await banner()) });
+    assert.equal((await banner()).phase, 'joined');
 });

@@ -154,3 +154,31 @@ export function waitInPage(p, fn, arg, { timeoutMs = 10_000, what } = {}) {
 export function parseMetadataForTest(data) {
     return JSON.parse(String(data).split('%/%')[0]);
 }
+
+/**
+ * Init script: keeps the page's WebSockets; `window.__dropSockets(blockMs)` closes the open
+ * ones with code 4000 (a network drop: the SDK reconnects) and points new ones at a closed
+ * port for `blockMs` (Chromium refuses port 9 at once).
+ */
+export function droppableSockets() {
+    const Native = window.WebSocket;
+    const sockets = [];
+    let blockedUntil = 0;
+    window.WebSocket = class extends Native {
+        constructor(url, protocols) {
+            super(Date.now() < blockedUntil ? 'ws://127.0.0.1:9/openvidu' : url, protocols);
+            sockets.push(this);
+        }
+    };
+    window.__dropSockets = (blockMs) => {
+        blockedUntil = Date.now() + blockMs;
+        let n = 0;
+        for (const ws of sockets) {
+            if (ws.readyState === Native.OPEN) {
+                ws.close(4000, 'test network drop');
+                n++;
+            }
+        }
+        return n;
+    };
+}
