@@ -302,3 +302,8 @@ step('a signalling drop: <ov-connection-banner> counts down while reconnecting, 
     await waitFor(async () => (await banner()).hidden, { what: 'banner hidden again', describe: async () => JSON.stringify(await banner()) });
     assert.equal((await banner()).phase, 'joined');
 });
+
+step('no page threw an uncaught exception', async () => {
+    const errors = h.participants.flatMap((p) => p.log.filter((l) => l.includes('pageerror:')).map((l) => `[${p.name}] ${l}`));
+    assert.deepEqual(errors.slice(0, 5), [], `${errors.length} uncaught exceptions`);
+}, { independent: true });

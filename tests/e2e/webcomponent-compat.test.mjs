@@ -128,6 +128,12 @@ step('nicknameChanged both ways', async () => {
     const got = await waitFx((e) => e.type === 'nicknameChanged' && e.data.clientData === 'WC Renamed', 'our nicknameChanged');
     assert.deepEqual(got.data, { clientData: 'WC Renamed' });
     assert.equal(got.from, env.wcConnectionId);
+    // The settings panel offers the devices in the call.
+    await env.wc.page.locator(`${WC} ov-toolbar [part~=settings-button]`).click();
+    const camera = env.wc.page.locator(`${WC} ov-panel[name=settings] ov-device-select[kind=videoinput] select`);
+    await camera.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.ok((await camera.locator('option').count()) >= 1);
+    assert.equal(await camera.isDisabled(), false);
     // Chat now carries the new nickname.
     await env.wc.page.locator(`${WC} ov-toolbar [part~=chat-button]`).click(); // one panel at a time: back to the chat
     await env.wc.page.locator(`${WC} ov-chat input`).fill('renamed');
@@ -177,6 +183,7 @@ step('a single token string hides the screen button; boolean inputs are cast lik
         }
         wc.prejoin = 'false';
         wc.toolbarFullscreenButton = false;
+        wc.toolbarSettingsButton = 'false';
         wc.participantName = 'Single';
         wc.tokens = token;
         return err;
@@ -185,6 +192,12 @@ step('a single token string hides the screen button; boolean inputs are cast lik
     await waitInPage(p, () => document.querySelector('openvidu-webcomponent').room.phase === 'joined', undefined, { what: 'joined', timeoutMs: 20_000 });
     assert.equal(await p.page.locator(`${WC} ov-toolbar [part~=screen-button]`).isVisible(), false);
     assert.equal(await p.page.locator(`${WC} ov-toolbar [part~=fullscreen-button]`).count(), 0);
+    assert.equal(await p.page.locator(`${WC} ov-toolbar [part~=settings-button]`).count(), 0);
     assert.equal(await p.page.locator(`${WC} ov-toolbar [part~=mic-button]`).isVisible(), true);
     await waitFx((e) => e.type === 'connectionCreated' && /"Single"/.test(e.data), 'the single-token participant');
 });
+
+step('no page threw an uncaught exception', async () => {
+    const errors = h.participants.flatMap((p) => p.log.filter((l) => l.includes('pageerror:')).map((l) => `[${p.name}] ${l}`));
+    assert.deepEqual(errors.slice(0, 5), [], `${errors.length} uncaught exceptions`);
+}, { independent: true });

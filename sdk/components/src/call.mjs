@@ -23,11 +23,14 @@ ov-connection-banner { position: absolute; top: 8px; left: 0; right: 0; z-index:
 
 const PARTS = [
     'live', 'grid', 'pagination', 'tile', 'video', 'avatar', 'name', 'muted-icon', 'quality', 'pin-button', 'button',
-    'mic-button', 'camera-button', 'screen-button', 'chat-button', 'participants-button', 'fullscreen-button', 'leave-button',
+    'settings-button', 'mic-button', 'camera-button', 'screen-button', 'chat-button', 'participants-button', 'fullscreen-button', 'leave-button',
     'title', 'panel', 'chat-panel', 'participants-panel', 'prejoin-panel', 'list', 'message', 'form', 'input', 'send-button',
     'item', 'local-item', 'name-input', 'unpublish-button', 'kick-button', 'preview', 'level', 'join-button',
     'camera-select', 'microphone-select', 'banner', 'rejoin-button', 'prev-button', 'next-button'
 ].join(', ');
+
+/** <openvidu-call>'s toolbar: the defaults plus the settings panel (devices in the call). */
+export const CALL_BUTTONS = 'mic camera screen chat participants settings fullscreen leave';
 
 const ROOM_ATTRS = ['token', 'tokens', 'session', 'app-server', 'name', 'participant-name', 'lang', 'prejoin', 'audio', 'video', 'debug', 'no-shortcuts'];
 const GRID_ATTRS = ['layout', 'page-size'];
@@ -43,8 +46,9 @@ export class OpenViduCall extends HTMLElement {
 <ov-connection-banner exportparts="${PARTS}"></ov-connection-banner>
 <ov-prejoin exportparts="${PARTS}"></ov-prejoin>
 <div class="main"><ov-participant-grid exportparts="${PARTS}"></ov-participant-grid>
-<div class="side"><ov-chat exportparts="${PARTS}"></ov-chat><ov-participants exportparts="${PARTS}"></ov-participants><slot name="panel"></slot></div></div>
-<ov-toolbar session-name exportparts="${PARTS}"><slot name="toolbar-start" slot="toolbar-start"></slot><slot name="toolbar-end" slot="toolbar-end"></slot></ov-toolbar>
+<div class="side"><ov-chat exportparts="${PARTS}"></ov-chat><ov-participants exportparts="${PARTS}"></ov-participants>
+<ov-panel name="settings"><ov-device-select kind="videoinput" exportparts="select: camera-select"></ov-device-select><ov-device-select kind="audioinput" exportparts="select: microphone-select"></ov-device-select></ov-panel><slot name="panel"></slot></div></div>
+<ov-toolbar session-name buttons="${CALL_BUTTONS}" exportparts="${PARTS}"><slot name="toolbar-start" slot="toolbar-start"></slot><slot name="toolbar-end" slot="toolbar-end"></slot></ov-toolbar>
 </div></ov-room>`;
         /** @type {any} the inner <ov-room> */
         this.room = root.querySelector('ov-room');

@@ -37,8 +37,9 @@ export class OvParticipantGrid extends OvElement {
         this.renderTile = null;
     }
 
-    attributeChangedCallback() {
-        this.update();
+    /** @param {string} _name @param {string|null} old @param {string|null} value */
+    attributeChangedCallback(_name, old, value) {
+        if (old !== value) this.update();
     }
 
     get layout() {

@@ -42,7 +42,8 @@ export const LANGS = {
         error: 'Something went wrong: {message}',
         quality: 'Network quality {value} of 5',
         preview: 'Camera preview',
-        joining: 'Joining…'
+        joining: 'Joining…',
+        settings: 'Settings'
     },
     es: {
         join: 'Unirse',
@@ -83,7 +84,8 @@ export const LANGS = {
         error: 'Algo salió mal: {message}',
         quality: 'Calidad de red {value} de 5',
         preview: 'Vista previa de la cámara',
-        joining: 'Uniéndose…'
+        joining: 'Uniéndose…',
+        settings: 'Configuración'
     },
     ko: {
         join: '참가',
@@ -124,7 +126,8 @@ export const LANGS = {
         error: '문제가 발생했습니다: {message}',
         quality: '네트워크 품질 {value}/5',
         preview: '카메라 미리 보기',
-        joining: '참가하는 중…'
+        joining: '참가하는 중…',
+        settings: '설정'
     }
 };
 

@@ -10,6 +10,7 @@ import { OvChat } from './chat.mjs';
 import { OvParticipants } from './participants.mjs';
 import { OvDeviceSelect } from './device-select.mjs';
 import { OvConnectionBanner } from './banner.mjs';
+import { OvPanel } from './panel.mjs';
 import { OpenViduCall } from './call.mjs';
 import { OpenViduWebComponent } from './webcomponent.mjs';
 
@@ -22,7 +23,8 @@ export { OvChat } from './chat.mjs';
 export { OvParticipants } from './participants.mjs';
 export { OvDeviceSelect } from './device-select.mjs';
 export { OvConnectionBanner } from './banner.mjs';
-export { OpenViduCall } from './call.mjs';
+export { OvPanel } from './panel.mjs';
+export { OpenViduCall, CALL_BUTTONS } from './call.mjs';
 export { OpenViduWebComponent, castToBoolean } from './webcomponent.mjs';
 export { LANGS, translate } from './i18n.mjs';
 export { parseMetadata } from './participant.mjs';
@@ -37,6 +39,7 @@ const ELEMENTS = {
     'ov-participants': OvParticipants,
     'ov-device-select': OvDeviceSelect,
     'ov-connection-banner': OvConnectionBanner,
+    'ov-panel': OvPanel,
     'openvidu-call': OpenViduCall,
     'openvidu-webcomponent': OpenViduWebComponent
 };

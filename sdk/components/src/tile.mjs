@@ -54,8 +54,9 @@ export class OvParticipantTile extends OvElement {
         return this.getAttribute('source') === 'screen' ? 'screen' : 'camera';
     }
 
-    attributeChangedCallback() {
-        this.update();
+    /** @param {string} _name @param {string|null} old @param {string|null} value */
+    attributeChangedCallback(_name, old, value) {
+        if (old !== value) this.update();
     }
 
     /** The tile's <video> (for tests and custom code). */
@@ -99,7 +100,7 @@ export class OvParticipantTile extends OvElement {
         pin.setAttribute('aria-label', `${this.t('pin')}: ${name}`);
         pin.setAttribute('aria-pressed', String(this.room?.pinned === this.key));
         reflect(this, 'local', p.local);
-        this.setAttribute('source', this.source);
+        if (this.getAttribute('source') !== this.source) this.setAttribute('source', this.source);
         reflect(this, 'speaking', p.speaking && this.source === 'camera');
         reflect(this, 'audio-muted', !media || !media.audioActive || !media.stream?.hasAudio);
         reflect(this, 'video-muted', !!media && !media.videoActive);
@@ -134,10 +135,23 @@ export class OvParticipantTile extends OvElement {
     /** Receives (or not) this tile's remote video: the grid turns it off for tiles off the page. */
     setVideoWanted(on) {
         const m = this._participant?.[this.source]?.manager;
-        if (m && typeof m.subscribeToVideo === 'function' && m.remote !== false && this._wanted !== on) {
-            this._wanted = on;
-            m.subscribeToVideo(on);
+        this._desired = on;
+        if (!m || typeof m.subscribeToVideo !== 'function' || m.remote === false) return;
+        if (this._wanted === on && this._wantedOn === m) return;
+        // Before its media arrives a Subscriber has no MediaStream to switch: apply it then.
+        if (!m.stream?.getMediaStream?.()) {
+            if (this._waiting !== m) {
+                this._waiting = m;
+                m.once?.('streamPlaying', () => {
+                    this._waiting = null;
+                    this.setVideoWanted(this._desired);
+                });
+            }
+            return;
         }
+        this._wanted = on;
+        this._wantedOn = m;
+        m.subscribeToVideo(on);
     }
 }
 

@@ -15,16 +15,16 @@ const STYLE = sheet(`
 .title[hidden], :host(:not([logo])) .logo { display: none; }
 .logo { display: inline-flex; }
 [data-b=leave] { background: var(--_warn); border-radius: var(--_leave-radius); }
-[data-b=screen][aria-pressed=true], [data-b=chat][aria-pressed=true], [data-b=participants][aria-pressed=true] { background: var(--_tertiary); }
-[data-b=screen][aria-pressed=false], [data-b=chat][aria-pressed=false], [data-b=participants][aria-pressed=false], [data-b=fullscreen] { background: var(--_secondary); }
+[data-b=screen][aria-pressed=true], [data-b=chat][aria-pressed=true], [data-b=participants][aria-pressed=true], [data-b=settings][aria-pressed=true] { background: var(--_tertiary); }
+[data-b=screen][aria-pressed=false], [data-b=chat][aria-pressed=false], [data-b=participants][aria-pressed=false], [data-b=settings][aria-pressed=false], [data-b=fullscreen] { background: var(--_secondary); }
 .badge { background: var(--_accent); color: #000; border-radius: 9px; padding: 0 6px; font-size: .75em; }
 .badge:empty { display: none; }
 `);
 
 export const DEFAULT_BUTTONS = 'mic camera screen chat participants fullscreen leave';
 
-const LABEL = { mic: 'microphone', camera: 'camera', screen: 'screen', chat: 'chat', participants: 'participants', fullscreen: 'fullscreen', leave: 'leave' };
-const TOGGLE = new Set(['mic', 'camera', 'screen', 'chat', 'participants']);
+const LABEL = { settings: 'settings', mic: 'microphone', camera: 'camera', screen: 'screen', chat: 'chat', participants: 'participants', fullscreen: 'fullscreen', leave: 'leave' };
+const TOGGLE = new Set(['mic', 'camera', 'screen', 'chat', 'participants', 'settings']);
 
 export class OvToolbar extends OvElement {
     static observedAttributes = ['buttons', 'lang'];
@@ -71,6 +71,7 @@ export class OvToolbar extends OvElement {
             screen: () => room.toggleScreen(),
             chat: () => room.togglePanel('chat'),
             participants: () => room.togglePanel('participants'),
+            settings: () => room.togglePanel('settings'),
             fullscreen: () => room.toggleFullscreen(),
             leave: () => room.leave()
         })[name]?.();
@@ -90,7 +91,8 @@ export class OvToolbar extends OvElement {
             camera: room.choices.videoOn && !!room.publisher?.stream?.hasVideo,
             screen: !!room.screenShare.publisher,
             chat: room.panel === 'chat',
-            participants: room.panel === 'participants'
+            participants: room.panel === 'participants',
+            settings: room.panel === 'settings'
         };
         for (const b of /** @type {any} */ (root.querySelectorAll('button[data-b]'))) {
             const name = b.dataset.b;

@@ -6,8 +6,7 @@
 // Inputs we do not implement (recording, broadcasting, captions, background effects) are
 // accepted and ignored.
 
-import { OpenViduCall } from './call.mjs';
-import { DEFAULT_BUTTONS } from './toolbar.mjs';
+import { OpenViduCall, CALL_BUTTONS } from './call.mjs';
 
 /** castToBoolean of the 2.32 web component: booleans or "true"/"false", anything else throws. */
 export function castToBoolean(value) {
@@ -34,6 +33,7 @@ const BY_ATTR = Object.fromEntries([...BOOLEANS, ...OTHERS].map((p) => [kebab(p)
 /** Toolbar button → the input that shows it. */
 const BUTTON_INPUT = {
     screen: 'toolbarScreenshareButton',
+    settings: 'toolbarSettingsButton',
     fullscreen: 'toolbarFullscreenButton',
     leave: 'toolbarLeaveButton',
     chat: 'toolbarChatPanelButton',
@@ -133,7 +133,7 @@ export class OpenViduWebComponent extends OpenViduCall {
                 this.grid.toggleAttribute('hide-names', !value);
                 break;
         }
-        const buttons = (i.minimal ? 'mic camera leave' : DEFAULT_BUTTONS)
+        const buttons = (i.minimal ? 'mic camera leave' : CALL_BUTTONS)
             .split(' ')
             .filter((b) => !(BUTTON_INPUT[b] && i[BUTTON_INPUT[b]] === false));
         this.toolbar.setAttribute('buttons', buttons.join(' '));
