@@ -22,7 +22,7 @@ ov-connection-banner { position: absolute; top: 8px; left: 0; right: 0; z-index:
 `);
 
 const PARTS = [
-    'live', 'grid', 'pagination', 'tile', 'video', 'avatar', 'name', 'muted-icon', 'quality', 'pin-button', 'button',
+    'live', 'enable-audio-button', 'grid', 'pagination', 'tile', 'video', 'avatar', 'name', 'muted-icon', 'quality', 'pin-button', 'button',
     'settings-button', 'mic-button', 'camera-button', 'screen-button', 'chat-button', 'participants-button', 'fullscreen-button', 'leave-button',
     'title', 'panel', 'chat-panel', 'participants-panel', 'prejoin-panel', 'list', 'message', 'form', 'input', 'send-button',
     'item', 'local-item', 'name-input', 'unpublish-button', 'kick-button', 'preview', 'level', 'join-button',

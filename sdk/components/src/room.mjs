@@ -15,7 +15,9 @@ import { fetchToken } from './app-server.mjs';
 import { wireSession } from './session-events.mjs';
 import { makePublisher, switchDevice, startScreen, stopScreen, closeScreen } from './media.mjs';
 
-const STYLE = sheet(`:host { display: block; position: relative; }`);
+const STYLE = sheet(`:host { display: block; position: relative; }
+.sound { position: absolute; left: 50%; bottom: 80px; transform: translateX(-50%); z-index: 3; border-radius: var(--_leave-radius);
+  background: var(--_tertiary); padding: 8px 16px; }`);
 const STORE = 'openviduCall';
 
 /** localStorage, tolerating pages where it throws (sandboxed frames, privacy modes). */
@@ -65,8 +67,29 @@ export class OvRoom extends HTMLElement {
             audioDevice: store('AudioDevice') || '',
             videoDevice: store('VideoDevice') || ''
         };
-        const root = shadow(this, [BASE, STYLE], '<slot></slot><div class="sr" role="status" aria-live="polite" part="live"></div>');
+        const root = shadow(
+            this,
+            [BASE, STYLE],
+            '<slot></slot><div class="sr" role="status" aria-live="polite" part="live"></div><button class="sound" part="button enable-audio-button" type="button" hidden></button>'
+        );
         this._live = $(root, '[role=status]');
+        // Autoplay with sound refused (no user gesture yet): tiles play muted; one click unmutes them all.
+        /** @type {Set<HTMLVideoElement>} */
+        this._mutedVideos = new Set();
+        const sound = $(root, '.sound');
+        this.addEventListener('ov-autoplay-blocked', (e) => {
+            this._mutedVideos.add(/** @type {CustomEvent} */ (e).detail.video);
+            sound.textContent = this.t('enableAudio');
+            sound.hidden = false;
+        });
+        sound.addEventListener('click', () => {
+            for (const v of this._mutedVideos) {
+                v.muted = false;
+                v.play().catch(() => {});
+            }
+            this._mutedVideos.clear();
+            sound.hidden = true;
+        });
         this._pending = false;
         this.addEventListener('keydown', (e) => this._shortcut(e));
     }
