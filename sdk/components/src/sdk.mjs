@@ -1,0 +1,1 @@
+export * from '../../browser/src/index.mjs';
