@@ -64,9 +64,9 @@ step('keyboard-only join through the pre-join step; each grid plays the other ca
     const token = (await h.rest.createConnection(sessionId)).token;
     await mount(alice, { id: 'r', prejoin: true, name: 'Alice', token });
     await waitPhase(alice, 'r', 'prejoin');
-    // The SDK under the elements: the official bundle, or ours with E2E_COMPONENTS_SDK=ours.
+    // The SDK under the elements: ours, or the official bundle with E2E_COMPONENTS_SDK=official.
     const onOfficial = await alice.evaluate(() => document.getElementById('r').OpenVidu === window.OpenVidu);
-    assert.equal(onOfficial, process.env.E2E_COMPONENTS_SDK !== 'ours');
+    assert.equal(onOfficial, process.env.E2E_COMPONENTS_SDK === 'official');
     // The preview plays the local camera and the microphone meter is there.
     await waitInPage(alice, () => {
         const pre = document.querySelector('#r ov-prejoin').shadowRoot;

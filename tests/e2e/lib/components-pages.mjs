@@ -4,10 +4,10 @@
 // POST /api/sessions/{id}/connections → token text) in front of the server under test,
 // on 127.0.0.1, random port.
 //
-// The components import the SDK from sdk/browser/src/index.mjs. With `sdk: 'official'`
-// (the default, until our SDK is merged and tested with the components) that path serves
+// The components import the SDK from sdk/browser/src/index.mjs: by default the repository's
+// file (our SDK). With `sdk: 'official'` (E2E_COMPONENTS_SDK=official) that path serves
 // `export const OpenVidu = globalThis.OpenVidu;`, i.e. the official bundle the page loaded
-// with a classic <script> first; with `sdk: 'ours'` it serves the repository's file.
+// with a classic <script> first, so the same elements run on the unmodified openvidu-browser.
 
 import http from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ async function body(req) {
  * @param {{rest: import('./rest.mjs').Rest, sdk?: 'official'|'ours'}} o
  * @returns {Promise<{url: string, close: () => Promise<void>, tokens: string[]}>} `tokens`: every token handed out
  */
-export async function startComponentsServer({ rest, sdk = process.env.E2E_COMPONENTS_SDK === 'ours' ? 'ours' : 'official' }) {
+export async function startComponentsServer({ rest, sdk = process.env.E2E_COMPONENTS_SDK === 'official' ? 'official' : 'ours' }) {
     const tokens = [];
     const server = http.createServer(async (req, res) => {
         const url = new URL(req.url, 'http://127.0.0.1');

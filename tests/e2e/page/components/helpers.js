@@ -26,8 +26,8 @@
     window.ct = {
         events: () => events,
         /**
-         * Mounts a room: on the official SDK (room.OpenVidu = window.OpenVidu) unless the
-         * page server runs the components on ours (E2E_COMPONENTS_SDK=ours).
+         * Mounts a room: on our SDK, or on the official one (room.OpenVidu = window.OpenVidu)
+         * when the page server runs in the official mode (E2E_COMPONENTS_SDK=official).
          */
         async mount({ id, token, session, appServer, prejoin = false, name, lang, layout = 'grid', pageSize, official = window.__sdkMode !== 'ours' }) {
             await customElements.whenDefined('ov-room');
