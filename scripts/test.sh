@@ -134,6 +134,19 @@ run_cargo_tests() {
   record_cargo "cargo test" "$log" "${PIPESTATUS[0]}"
 }
 
+# The browser code's JSDoc types (tsc --checkJs, no emit) and the SDK's generated .d.ts:
+# a check, not counted as tests.
+run_types() {
+  step "Type check of the browser code (a check, not counted as tests)"
+  local failed=""
+  for dir in sdk/browser sdk/components; do
+    if [ "${NPM_OK[$dir]}" -ne 1 ]; then failed="$failed $dir(npm ci)"; continue; fi
+    (cd "$dir" && npx --no-install tsc -p . --noEmit) || failed="$failed $dir"
+  done
+  (cd sdk/browser && npm run --silent types) || failed="$failed sdk/browser(.d.ts)"
+  if [ -z "$failed" ]; then record check "types (sdk)" passed "tsc --checkJs"; else record check "types (sdk)" failed "tsc failed in:$failed"; fi
+}
+
 # The short fuzz pass (scripts/fuzz.sh --short): a check, not counted as tests. It fails
 # the run on a crash, a timeout or a target that does not build.
 run_fuzz() {
@@ -319,9 +332,9 @@ if [ $E2E -eq 1 ]; then prepare "system packages" system_packages || E2E_READY=0
 
 # The React tutorial is built (inside the namespace) by its browser test.
 declare -A NPM_OK=()
-for suite in tests/contract tests/e2e apps/react-tutorial; do
+for suite in tests/contract tests/e2e apps/react-tutorial sdk/browser sdk/components; do
   NPM_OK[$suite]=1
-  if [ -f "$suite/package-lock.json" ] && { [ $E2E -eq 1 ] || [ "$suite" = tests/contract ]; }; then
+  if [ -f "$suite/package-lock.json" ] && { [ $E2E -eq 1 ] || { [ "$suite" != tests/e2e ] && [ "$suite" != apps/react-tutorial ]; }; }; then
     prepare "npm ci ($suite)" sh -c "cd '$suite' && npm ci --no-audit --no-fund --loglevel=error" || NPM_OK[$suite]=0
   fi
 done
@@ -334,6 +347,8 @@ prepare "cargo build" cargo build --release --locked --workspace --all-targets |
 run_lints
 
 if [ $BUILT -eq 1 ]; then run_cargo_tests; else record suite "cargo test" notrun "cargo build failed"; fi
+
+run_types
 
 # Its own instrumented build (fuzz/ is outside the workspace), so it does not need BUILT.
 run_fuzz
