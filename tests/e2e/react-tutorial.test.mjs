@@ -11,7 +11,7 @@
 // at once with a message saying so.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -19,9 +19,12 @@ import { useHarness, ARTIFACTS_DIR } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { waitForRates, MIN_FPS } from './lib/media.mjs';
 import { withTimeout, waitFor, assertHolds } from './lib/wait.mjs';
-import { REACT_APP_DIR, buildViteApp, startAppServer, decodePng, colourStats } from './lib/apps.mjs';
+import { REACT_APP_DIR, REPO_ROOT, buildViteApp, copyAppImporting, startAppServer, decodePng, colourStats } from './lib/apps.mjs';
 
-const FILE = 'react-tutorial';
+// E2E_REACT_SDK=ours (react-tutorial-ours.test.mjs): the same app built with only its import
+// changed to our SDK (sdk/browser), the same steps.
+const OURS = process.env.E2E_REACT_SDK === 'ours';
+const FILE = OURS ? 'react-tutorial-ours' : 'react-tutorial';
 const MEDIA_TIMEOUT_MS = 20_000;
 
 // Fake cameras, so that "Switch camera" has somewhere to switch to (Chromium keeps the
@@ -35,6 +38,7 @@ const PUBLISHER = '#video-container .stream-container[data-role="publisher"]';
 
 const env = {
     app: null,
+    appDir: null,
     distDir: null,
     /** name → Page (of the Participant of that name) */
     pages: {}
@@ -47,7 +51,12 @@ const h = useHarness(FILE, {
     browserArgs: BROWSER_ARGS,
     setup: async (h) => {
         env.distDir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-react-dist-'));
-        await buildViteApp(REACT_APP_DIR, { outDir: env.distDir });
+        if (OURS) env.appDir = await copyAppImporting(REACT_APP_DIR, path.join(REPO_ROOT, 'sdk', 'browser', 'src', 'index.mjs'));
+        await buildViteApp(env.appDir ?? REACT_APP_DIR, { outDir: env.distDir });
+        // Which SDK the build holds: the official one brings its logger, jsnlog; ours nothing.
+        const assets = path.join(env.distDir, 'assets');
+        const js = (await Promise.all((await readdir(assets)).filter((f) => f.endsWith('.js')).map((f) => readFile(path.join(assets, f), 'utf8')))).join('\n');
+        assert.equal(js.includes('jsnlog'), !OURS, OURS ? 'openvidu-browser is not in the build' : 'openvidu-browser is in the build');
         env.app = await startAppServer({ openvidu: h.server, staticDir: env.distDir });
     },
     saveArtifacts: async (_h, dir, prefix) => {
@@ -56,6 +65,7 @@ const h = useHarness(FILE, {
     teardown: async () => {
         await env.app?.stop();
         if (env.distDir) await rm(env.distDir, { recursive: true, force: true });
+        if (env.appDir) await rm(env.appDir, { recursive: true, force: true });
     }
 });
 const step = makeSteps(h);

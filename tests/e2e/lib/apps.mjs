@@ -11,6 +11,8 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { cp, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { inflateSync } from 'node:zlib';
 import path from 'node:path';
 
@@ -63,6 +65,34 @@ export async function buildViteApp(appDir, { outDir }) {
         throw new Error(`vite build wrote no ${path.join(outDir, 'index.html')}:\n${output}`);
     }
     return output;
+}
+
+/**
+ * A copy of the Vite app in `appDir` (in a temporary folder, sharing its node_modules) whose
+ * only change is the module it imports openvidu-browser from: every
+ * `from 'openvidu-browser'` of its src/ becomes `from '<sdkModule>'`. This is how an
+ * application moves to our SDK (sdk/browser) with only the import changed.
+ */
+export async function copyAppImporting(appDir, sdkModule) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-app-'));
+    for (const entry of await readdir(appDir)) {
+        if (entry === 'node_modules' || entry === 'dist') continue;
+        await cp(path.join(appDir, entry), path.join(dir, entry), { recursive: true });
+    }
+    await symlink(path.join(appDir, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    let changed = 0;
+    for (const file of await readdir(path.join(dir, 'src'), { recursive: true })) {
+        const full = path.join(dir, 'src', file);
+        if (!/\.(jsx?|tsx?)$/.test(file)) continue;
+        const text = await readFile(full, 'utf8');
+        const next = text.replaceAll("from 'openvidu-browser'", `from '${sdkModule}'`);
+        if (next !== text) {
+            changed++;
+            await writeFile(full, next);
+        }
+    }
+    if (changed === 0) throw new Error(`no import of 'openvidu-browser' in ${appDir}/src`);
+    return dir;
 }
 
 // Besides OPENVIDU_*, the application server's own configuration variables: never
