@@ -178,7 +178,14 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         media_event_rx,
     )));
     let state = AppState::new(registry.clone(), public_url.clone(), local_addr.port());
-    let app = rest::router(state).merge(rpc::router(registry.clone()));
+    let assets = Arc::new(crate::assets::Assets::embedded());
+    assets.log_status();
+    log_dev_mode(config.dev);
+    let dev = config.dev.is_some();
+    let app = rest::router(state)
+        .merge(rpc::router(registry.clone()))
+        .merge(crate::assets::router(assets, dev))
+        .merge(crate::dev::router(registry.clone(), dev));
 
     let connections = connection_limiter(&config);
     let tls = match &config.tls {
@@ -222,6 +229,22 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         stop,
         tasks,
     })
+}
+
+/// One line saying whether development mode is on, and why.
+fn log_dev_mode(dev: Option<crate::config::DevMode>) {
+    use crate::config::DevMode;
+    match dev {
+        Some(DevMode::DefaultSecret) => tracing::warn!(
+            "development mode is on because the default secret MY_SECRET is in use: the call page at / and the unauthenticated /openvidu/dev/ API let anyone who reaches this server join any session; it must be off in production (set OPENVIDU_SECRET, or OPENVIDU_DEV=false)"
+        ),
+        Some(DevMode::Asked) => tracing::warn!(
+            "development mode is on because OPENVIDU_DEV=true: the call page at / and the unauthenticated /openvidu/dev/ API let anyone who reaches this server join any session; it must be off in production"
+        ),
+        None => {
+            tracing::info!("development mode is off (no call page at /, no /openvidu/dev/ API)")
+        }
+    }
 }
 
 /// Raises the file-descriptor limit and sets the connection caps, the global one derived

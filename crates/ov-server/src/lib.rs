@@ -3,8 +3,10 @@
 //! I/O; the media engine (`ov-media`) and the wire types (`ov-protocol`) stay pure.
 
 pub mod app;
+pub mod assets;
 pub mod clock;
 pub mod config;
+pub mod dev;
 pub mod domain;
 pub mod ids;
 pub mod logging;

@@ -39,6 +39,7 @@ fn main() -> ExitCode {
 
 async fn run(config: Config) -> ExitCode {
     let default_secret = config.default_secret_in_use;
+    let dev = config.dev.is_some();
     let server = match ov_server::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -55,6 +56,15 @@ async fn run(config: Config) -> ExitCode {
     );
     println!("  REST API:       {url}/openvidu/api   (user OPENVIDUAPP)");
     println!("  WebSocket:      {ws}/openvidu");
+    println!(
+        "  Browser SDK:    {url}/openvidu/sdk/openvidu-browser.mjs   (and .js, a classic script)"
+    );
+    println!("  Components:     {url}/openvidu/components/openvidu-components.mjs");
+    if dev {
+        println!(
+            "  Call page:      {url}/   (development mode: open it in two tabs; tokens from {url}/openvidu/dev/)"
+        );
+    }
     if default_secret {
         println!(
             "  Secret:         MY_SECRET (the well-known default: set OPENVIDU_SECRET before anyone else can reach this server)"

@@ -82,6 +82,16 @@ pub enum ConfigError {
     Cli(String),
 }
 
+/// Why development mode (the call page at `/`, the application-server API at
+/// `/openvidu/dev/`) is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DevMode {
+    /// `OPENVIDU_DEV` is unset and the secret is the default `MY_SECRET`.
+    DefaultSecret,
+    /// `OPENVIDU_DEV=true`.
+    Asked,
+}
+
 /// HTTPS certificate and key files.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsFiles {
@@ -137,6 +147,8 @@ pub struct Config {
     pub secret: String,
     /// Whether `secret` is the well-known default (a warning is printed).
     pub default_secret_in_use: bool,
+    /// Development mode (`OPENVIDU_DEV`) and why it is on; `None` when off.
+    pub dev: Option<DevMode>,
     /// Host clients use to reach the server.
     pub domain: String,
     /// Port announced in token URLs; `None` means "the port actually bound".
@@ -356,6 +368,7 @@ impl RawConfig {
         let turn = self.turn(&domain, listen_port, &secret)?;
         Ok(Config {
             default_secret_in_use: secret == DEFAULT_SECRET,
+            dev: self.dev_mode(&secret)?,
             secret,
             domain,
             public_port,
@@ -383,6 +396,14 @@ impl RawConfig {
             connections: self.connections()?,
             turn,
         })
+    }
+
+    /// `OPENVIDU_DEV`: explicit, or on exactly when the default secret is in use.
+    fn dev_mode(&self, secret: &str) -> Result<Option<DevMode>, ConfigError> {
+        if self.optional_text("OPENVIDU_DEV").is_some() {
+            return Ok(self.boolean("OPENVIDU_DEV")?.then_some(DevMode::Asked));
+        }
+        Ok((secret == DEFAULT_SECRET).then_some(DevMode::DefaultSecret))
     }
 
     /// `OPENVIDU_RTC_TCP` and `OPENVIDU_RTC_TCP_PORT`. By default TCP media shares the

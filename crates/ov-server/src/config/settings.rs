@@ -35,6 +35,8 @@ macro_rules! settings {
 settings! {
     "OPENVIDU_SECRET", "secret", Some("MY_SECRET"),
         "Secret of the REST API (user OPENVIDUAPP) and of secret joins; [a-zA-Z0-9_-]+";
+    "OPENVIDU_DEV", "dev", None,
+        "Development mode: the call page at / and the tutorials' application-server API at /openvidu/dev/ (no authentication: never in production); default: on exactly when OPENVIDU_SECRET is the default MY_SECRET";
     "DOMAIN_OR_PUBLIC_IP", "domain", Some("localhost"),
         "Host name or IP address clients use to reach this server (token URLs, ICE candidates)";
     "HTTPS_PORT", "public-port", Some("4443"),

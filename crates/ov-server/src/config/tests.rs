@@ -283,3 +283,25 @@ fn the_embedded_turn_server_is_on_by_default_on_3478_without_tls() {
         .to_string();
     assert!(err.contains("OPENVIDU_TURN_USER_QUOTA"), "{err}");
 }
+
+#[test]
+fn development_mode_follows_the_default_secret_unless_set() {
+    assert_eq!(load(&[], &[]).unwrap().dev, Some(DevMode::DefaultSecret));
+    assert_eq!(load(&["--secret", "S3"], &[]).unwrap().dev, None);
+    assert_eq!(
+        load(&["--secret", "S3"], &[("OPENVIDU_DEV", "true")])
+            .unwrap()
+            .dev,
+        Some(DevMode::Asked)
+    );
+    assert_eq!(load(&["--dev", "false"], &[]).unwrap().dev, None);
+    assert_eq!(
+        load(&["--dev", ""], &[]).unwrap().dev,
+        Some(DevMode::DefaultSecret)
+    );
+    let err = load(&["--dev", "yes"], &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("OPENVIDU_DEV") && err.contains("true or false"),
+        "{err}"
+    );
+}

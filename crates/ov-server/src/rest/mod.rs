@@ -1,12 +1,12 @@
 //! The REST API under `/openvidu/api` (and its deprecated alias `/api`).
 
 mod auth;
-mod body_limit;
+pub(crate) mod body_limit;
 mod connections;
 mod error;
 pub mod extract;
 mod misc;
-mod rate_limit;
+pub(crate) mod rate_limit;
 mod sessions;
 
 use std::sync::Arc;

@@ -1,9 +1,11 @@
 //! Integration tests of the deployment, booted in-process on 127.0.0.1 with free ports.
 
+mod assets;
 mod binary;
 mod bodies;
 mod connection_flood;
 mod connection_limits;
+mod dev_api;
 mod events;
 mod garbage;
 mod hardening;
