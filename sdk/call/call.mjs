@@ -85,9 +85,10 @@ async function join(room, name) {
   call.setAttribute('participant-name', name);
   // This page is the pre-join step: the element joins at once.
   call.setAttribute('prejoin', 'false');
-  const left = () => leave(room, 'You left the room.');
-  call.addEventListener('ov-left', left);
-  call.addEventListener('onToolbarLeaveButtonClicked', left);
+  call.addEventListener('ov-left', (/** @type {any} */ e) => {
+    const reason = e.detail?.reason;
+    leave(room, !reason || reason === 'disconnect' ? 'You left the room.' : `The call ended (${reason}).`);
+  });
   call.addEventListener('ov-error', (/** @type {any} */ e) => {
     showError(`The call failed: ${e.detail?.message ?? e.detail ?? 'unknown error'}`);
   });
