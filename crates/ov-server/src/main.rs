@@ -56,6 +56,14 @@ async fn run(config: Config) -> ExitCode {
     );
     println!("  REST API:       {url}/openvidu/api   (user OPENVIDUAPP)");
     println!("  WebSocket:      {ws}/openvidu");
+    if default_secret {
+        println!(
+            "  Secret:         MY_SECRET (the well-known default: set OPENVIDU_SECRET before anyone else can reach this server)"
+        );
+        tracing::warn!("the default secret MY_SECRET is in use; set OPENVIDU_SECRET");
+    } else {
+        println!("  Secret:         the configured OPENVIDU_SECRET");
+    }
     println!(
         "  Browser SDK:    {url}/openvidu/sdk/openvidu-browser.mjs   (and .js, a classic script)"
     );
@@ -64,14 +72,6 @@ async fn run(config: Config) -> ExitCode {
         println!(
             "  Call page:      {url}/   (development mode: open it in two tabs; tokens from {url}/openvidu/dev/)"
         );
-    }
-    if default_secret {
-        println!(
-            "  Secret:         MY_SECRET (the well-known default: set OPENVIDU_SECRET before anyone else can reach this server)"
-        );
-        tracing::warn!("the default secret MY_SECRET is in use; set OPENVIDU_SECRET");
-    } else {
-        println!("  Secret:         the configured OPENVIDU_SECRET");
     }
     let stop = server.stopper();
     tokio::spawn(async move {

@@ -57,14 +57,22 @@ fn prints_the_url_and_the_secret_in_use() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let lines = first_lines(child.stdout.take().unwrap(), 5, BANNER_WAIT);
+    let lines = first_lines(child.stdout.take().unwrap(), 8, BANNER_WAIT);
     child.kill().unwrap();
     child.wait().unwrap();
     let text = lines.join("\n");
-    assert_eq!(lines.len(), 5, "the banner within {BANNER_WAIT:?}: {text}");
+    assert_eq!(lines.len(), 8, "the banner within {BANNER_WAIT:?}: {text}");
     assert!(text.contains("http://localhost:"), "{text}");
     assert!(text.contains("MY_SECRET"), "{text}");
     assert!(text.contains("ws://localhost:"), "{text}");
+    assert!(
+        text.contains("/openvidu/sdk/openvidu-browser.mjs"),
+        "{text}"
+    );
+    assert!(
+        lines[7].starts_with("  Call page:      http://localhost:"),
+        "development mode with the default secret: {text}"
+    );
 }
 
 /// Up to `n` lines of `stdout`, read for at most `wait`: a blocking read happens on its
