@@ -182,10 +182,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     assets.log_status();
     log_dev_mode(config.dev);
     let dev = config.dev.is_some();
-    let app = rest::router(state)
+    let (feed, feed_task) = crate::dashboard::start_feed(registry.clone(), stopped.clone());
+    tasks.push(feed_task);
+    let app = rest::router(state.clone())
         .merge(rpc::router(registry.clone()))
         .merge(crate::assets::router(assets, dev))
-        .merge(crate::dev::router(registry.clone(), dev));
+        .merge(crate::dev::router(registry.clone(), dev))
+        .merge(crate::dashboard::router(state, feed));
 
     let connections = connection_limiter(&config);
     let tls = match &config.tls {

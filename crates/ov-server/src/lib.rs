@@ -6,6 +6,7 @@ pub mod app;
 pub mod assets;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod dev;
 pub mod domain;
 pub mod ids;

@@ -16,7 +16,7 @@ use axum::middleware;
 use axum::routing::{delete, get, post};
 use tower_http::cors::{AllowHeaders, AllowMethods, Any, CorsLayer};
 
-pub use auth::API_USER;
+pub use auth::{API_USER, require_basic_auth};
 pub use error::ApiError;
 
 use crate::domain::Registry;

@@ -5,6 +5,7 @@ mod binary;
 mod bodies;
 mod connection_flood;
 mod connection_limits;
+mod dashboard;
 mod dev_api;
 mod events;
 mod garbage;
