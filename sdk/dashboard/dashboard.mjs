@@ -147,9 +147,7 @@ async function selfTest() {
         sessions.push(publisherSide, subscriberSide);
         const shown = new Promise((resolve) => {
             subscriberSide.on('streamCreated', (event) => {
-                const video = subscriberSide.subscribe(event.stream, undefined).createVideoElement();
-                media.append(video);
-                resolve(firstFrame(video));
+                resolve(firstFrame(subscriberSide.subscribe(event.stream, undefined).createVideoElement(media)));
             });
         });
         await subscriberSide.connect(tokens[1], { clientData: 'self-test viewer' });
