@@ -125,8 +125,9 @@ function home() {
   $('start-room').focus();
 }
 
-/** Shows what the address says. */
+/** Shows what the address says; the components load meanwhile, so Join does not wait. */
 function route() {
+  loadComponents().catch(() => {});
   $('call-slot').replaceChildren();
   const raw = new URLSearchParams(location.search).get('room');
   const room = raw === null ? '' : roomId(raw);

@@ -222,9 +222,12 @@ export class OvRoom extends HTMLElement {
         store('Nickname', this.choices.name);
         this.setPhase('joining');
         try {
-            const token = await this.webcamToken();
+            // The camera opens while the token is fetched and the session connects: remote
+            // streams are subscribed as soon as `connect` answers, so they never wait for it.
             this._ensureOV();
-            if (!this.publisher) this.publisher = await makePublisher(this);
+            const publisher = this.publisher ? Promise.resolve(this.publisher) : makePublisher(this);
+            publisher.catch(() => {}); // awaited below; not unhandled while connecting
+            const token = await this.webcamToken();
             const local = new Participant(this.participantId, true);
             local.name = this.choices.name;
             this.local = local;
@@ -236,6 +239,7 @@ export class OvRoom extends HTMLElement {
             local.connection = conn;
             local.connectionIds.add(conn.connectionId);
             local.role = conn.role ?? '';
+            this.publisher = await publisher;
             if (this.publisher) {
                 const pub = this.publisher;
                 // Fired on the Publisher itself when a moderator force-unpublishes it (and on unpublish/leave).
