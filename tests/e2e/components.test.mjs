@@ -16,7 +16,8 @@ import { makeSteps } from './lib/steps.mjs';
 import { buildBundle } from './lib/bundle.mjs';
 import { startComponentsServer } from './lib/components-pages.mjs';
 import { waitFor } from './lib/wait.mjs';
-import { trackPeerConnections, droppableSockets, waitForPlayingTile, assertTileInScreenshot, deepActive, tabTo, waitInPage } from './lib/components.mjs';
+import { droppableSockets, waitForPlayingTile, assertTileInScreenshot, deepActive, tabTo, waitInPage } from './lib/components.mjs';
+import { trackPeerConnections } from './lib/media.mjs';
 
 const FILE = 'components';
 const env = { srv: null, pages: {} };

@@ -17,7 +17,7 @@ import path from 'node:path';
 
 import { useHarness, ARTIFACTS_DIR } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForRates, MIN_FPS } from './lib/media.mjs';
+import { waitForRates, MIN_FPS, trackPeerConnections } from './lib/media.mjs';
 import { withTimeout, waitFor, assertHolds } from './lib/wait.mjs';
 import { REACT_APP_DIR, REPO_ROOT, buildViteApp, copyAppImporting, startAppServer, decodePng, colourStats } from './lib/apps.mjs';
 
@@ -81,18 +81,6 @@ function hideDepthCamera() {
     const enumerate = devices.enumerateDevices.bind(devices);
     devices.enumerateDevices = async () =>
         (await enumerate()).filter((d) => !(d.kind === 'videoinput' && d.label === 'fake_device_1'));
-}
-
-/** Init script: remembers every RTCPeerConnection, for the stats. */
-function trackPeerConnections() {
-    const Original = window.RTCPeerConnection;
-    window.__pcs = [];
-    window.RTCPeerConnection = class extends Original {
-        constructor(...args) {
-            super(...args);
-            window.__pcs.push(this);
-        }
-    };
 }
 
 /** What the page shows, and the inbound video stats of its peer connections (for failures). */

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
-import { waitForRates, MIN_FPS } from './lib/media.mjs';
+import { waitForRates, MIN_FPS, trackPeerConnections } from './lib/media.mjs';
 import { withTimeout } from './lib/wait.mjs';
 
 const h = useHarness('served-sdk', {
@@ -180,16 +180,8 @@ window.SdkOpenVidu = OpenVidu;
 
 // ---- the call page ---------------------------------------------------------------------
 
-/** Init script: every RTCPeerConnection, for the inbound video statistics. */
-function trackPeerConnections() {
-    const Original = window.RTCPeerConnection;
-    window.__pcs = [];
-    window.RTCPeerConnection = class extends Original {
-        constructor(...args) {
-            super(...args);
-            window.__pcs.push(this);
-        }
-    };
+/** Init script (after trackPeerConnections): the inbound video statistics of the page. */
+function defineInboundVideo() {
     window.inboundVideo = async () => {
         let decoded = 0;
         let streams = 0;
@@ -220,14 +212,14 @@ async function waitForInboundVideo(p) {
 
 test('the call page at / makes a call between two tabs', h.guard(async () => {
     const room = `page-${Date.now().toString(36)}`;
-    const dave = await h.openPage('dave', `${h.server.url}/`, { initScripts: [trackPeerConnections] });
+    const dave = await h.openPage('dave', `${h.server.url}/`, { initScripts: [trackPeerConnections, defineInboundVideo] });
     await dave.page.fill('#start-room', room);
     await dave.page.fill('#start-name', 'Dave');
     await dave.page.click('#start-form button[type=submit]');
     await dave.page.waitForURL(`${h.server.url}/?room=${room}`, { timeout: 5_000 });
 
     // The room's link: a pre-join step with a Join button.
-    const erin = await h.openPage('erin', `${h.server.url}/?room=${room}`, { initScripts: [trackPeerConnections] });
+    const erin = await h.openPage('erin', `${h.server.url}/?room=${room}`, { initScripts: [trackPeerConnections, defineInboundVideo] });
     assert.equal(await erin.page.textContent('#prejoin-room'), room);
     await erin.page.fill('#prejoin-name', 'Erin');
     await erin.page.click('#join-button');

@@ -15,7 +15,8 @@ import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { buildBundle } from './lib/bundle.mjs';
 import { startComponentsServer } from './lib/components-pages.mjs';
-import { trackPeerConnections, waitForPlayingTile, assertTileInScreenshot, waitInPage, parseMetadataForTest } from './lib/components.mjs';
+import { waitForPlayingTile, assertTileInScreenshot, waitInPage, parseMetadataForTest } from './lib/components.mjs';
+import { trackPeerConnections } from './lib/media.mjs';
 
 const FILE = 'webcomponent-compat';
 const env = { srv: null, wc: null, fx: null };

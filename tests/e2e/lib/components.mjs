@@ -12,17 +12,6 @@ import { waitForRates, MIN_FPS } from './media.mjs';
 import { withTimeout, waitFor } from './wait.mjs';
 import { decodePng, colourStats } from './apps.mjs';
 
-/** Init script: remembers every RTCPeerConnection, for the stats. */
-export function trackPeerConnections() {
-    const Original = window.RTCPeerConnection;
-    window.__pcs = [];
-    window.RTCPeerConnection = class extends Original {
-        constructor(...args) {
-            super(...args);
-            window.__pcs.push(this);
-        }
-    };
-}
 
 /**
  * In the page: the <video> of the tile matching `tile` (a CSS selector of

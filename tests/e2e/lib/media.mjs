@@ -8,6 +8,21 @@ import assert from 'node:assert/strict';
 import { waitFor, assertHolds } from './wait.mjs';
 import { eventMatcher } from './harness.mjs';
 
+/**
+ * Init script (`initScripts` of `h.openPage`): remembers every RTCPeerConnection of the page
+ * in `window.__pcs`, for the stats of pages that do not keep their own.
+ */
+export function trackPeerConnections() {
+    const Original = window.RTCPeerConnection;
+    window.__pcs = [];
+    window.RTCPeerConnection = class extends Original {
+        constructor(...args) {
+            super(...args);
+            window.__pcs.push(this);
+        }
+    };
+}
+
 /** Least video frames per second that count as "decoding" (the fake camera sends 15 or 30). */
 export const MIN_FPS = 5;
 /** Least audio packets per second that count as "receiving audio" (Opus sends 50). */

@@ -14,6 +14,13 @@ fn dashboard(t: &TestServer, path: &str) -> String {
     format!("{}/dashboard{path}", t.server.local_url())
 }
 
+/// `method` on a dashboard path, with the secret.
+fn with_secret(t: &TestServer, method: Method, path: &str) -> reqwest::RequestBuilder {
+    t.http
+        .request(method, dashboard(t, path))
+        .basic_auth("OPENVIDUAPP", Some(SECRET))
+}
+
 /// Reads Server-Sent Events from `res` until `until` accepts a snapshot (or 10 s pass).
 async fn snapshot_where(res: &mut reqwest::Response, until: impl Fn(&Value) -> bool) -> Value {
     let mut buffer = String::new();
@@ -79,13 +86,7 @@ async fn the_page_and_its_script_are_served_with_the_secret() {
         ("", "text/html", "Live sessions"),
         ("/dashboard.mjs", "text/javascript", "EventSource"),
     ] {
-        let res = t
-            .http
-            .get(dashboard(&t, path))
-            .basic_auth("OPENVIDUAPP", Some(SECRET))
-            .send()
-            .await
-            .unwrap();
+        let res = with_secret(&t, Method::GET, path).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         assert!(
             res.headers()["content-type"]
@@ -101,10 +102,7 @@ async fn the_page_and_its_script_are_served_with_the_secret() {
 #[tokio::test]
 async fn the_feed_pushes_sessions_connections_and_streams_as_they_change() {
     let t = TestServer::start().await;
-    let mut feed = t
-        .http
-        .get(dashboard(&t, "/events"))
-        .basic_auth("OPENVIDUAPP", Some(SECRET))
+    let mut feed = with_secret(&t, Method::GET, "/events")
         .send()
         .await
         .unwrap();
@@ -153,8 +151,7 @@ async fn the_feed_pushes_sessions_connections_and_streams_as_they_change() {
 #[tokio::test]
 async fn the_self_test_gets_its_own_session_and_may_close_only_those() {
     let t = TestServer::start().await;
-    let auth = |req: reqwest::RequestBuilder| req.basic_auth("OPENVIDUAPP", Some(SECRET));
-    let res = auth(t.http.post(dashboard(&t, "/selftest")))
+    let res = with_secret(&t, Method::POST, "/selftest")
         .send()
         .await
         .unwrap();
@@ -170,7 +167,7 @@ async fn the_self_test_gets_its_own_session_and_may_close_only_those() {
 
     let other = t.new_session(json!({})).await;
     let status = |path: String| {
-        let req = auth(t.http.delete(dashboard(&t, &path)));
+        let req = with_secret(&t, Method::DELETE, &path);
         async move { req.send().await.unwrap().status() }
     };
     assert_eq!(
