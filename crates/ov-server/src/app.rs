@@ -182,7 +182,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     assets.log_status();
     log_dev_mode(config.dev);
     let dev = config.dev.is_some();
-    let (feed, feed_task) = crate::dashboard::start_feed(registry.clone(), stopped.clone());
+    let (feed, feed_task) = crate::dashboard::Feed::start(registry.clone(), stopped.clone());
     tasks.push(feed_task);
     let app = rest::router(state.clone())
         .merge(rpc::router(registry.clone()))

@@ -6,9 +6,7 @@
 //! The page is `sdk/dashboard/` (plain HTML and an ES module on our browser SDK), embedded.
 
 mod feed;
-pub mod snapshot;
-
-use std::sync::Arc;
+mod snapshot;
 
 use axum::Json;
 use axum::Router;
@@ -121,12 +119,4 @@ async fn end_self_test(
         Ok(()) => StatusCode::NO_CONTENT,
         Err(_) => StatusCode::NOT_FOUND,
     }
-}
-
-/// The sampler behind the feed; started with the server.
-pub fn start_feed(
-    registry: Arc<crate::domain::Registry>,
-    stopped: tokio::sync::watch::Receiver<bool>,
-) -> (Feed, tokio::task::JoinHandle<()>) {
-    Feed::start(registry, stopped)
 }
