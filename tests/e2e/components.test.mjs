@@ -96,7 +96,7 @@ step('keyboard-only join through the pre-join step; each grid plays the other ca
         await waitInPage(p, ([other]) => window.ct.tiles('r').some((t) => !('local' in t.attrs) && t.name === other), [other], { what: `a tile of ${other}` });
         const v = await waitForPlayingTile(p, { host: '#r', tile: REMOTE });
         assert.deepEqual([v.width, v.height], [640, 480], `[${p.name}] remote video size`);
-        await assertTileInScreenshot(p, { host: '#r', tile: REMOTE, file: FILE, name: `in-call-${p.name}` });
+        await assertTileInScreenshot(p, { host: '#r', tile: REMOTE, file: FILE, shot: `in-call-${p.name}` });
         const ts = await tiles(p, 'r');
         assert.equal(ts.length, 2, `[${p.name}] two tiles: ${JSON.stringify(ts)}`);
         const local = ts.find((t) => 'local' in t.attrs);

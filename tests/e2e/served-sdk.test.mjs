@@ -4,7 +4,8 @@
 // `/openvidu/sdk/openvidu-browser.js` (window.OpenVidu); each gets a token from the
 // development API (`/openvidu/dev/`), publishes its camera and decodes the other's video.
 // A page of another origin imports the module too (CORS), and the components bundle
-// defines <openvidu-call>. No page is given any ICE server but the deployment's.
+// defines <openvidu-call>. No page is given any ICE server but the deployment's. The call
+// page at `/` has its own file, call-page.test.mjs.
 //
 // Needs the server built from a tree with sdk/browser and sdk/components (the bundles are
 // embedded at compile time): `cargo build --release -p ov-server`.
@@ -13,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
-import { waitForRates, MIN_FPS, trackPeerConnections } from './lib/media.mjs';
+import { waitForRates, MIN_FPS } from './lib/media.mjs';
 import { withTimeout } from './lib/wait.mjs';
 
 const h = useHarness('served-sdk', {
@@ -176,56 +177,4 @@ window.SdkOpenVidu = OpenVidu;
         { what: 'import the components' }
     );
     assert.deepEqual(defined, ['openvidu-call', 'openvidu-webcomponent']);
-}));
-
-// ---- the call page ---------------------------------------------------------------------
-
-/** Init script (after trackPeerConnections): the inbound video statistics of the page. */
-function defineInboundVideo() {
-    window.inboundVideo = async () => {
-        let decoded = 0;
-        let streams = 0;
-        for (const pc of window.__pcs) {
-            if (pc.connectionState === 'closed') continue;
-            const stats = await pc.getStats();
-            stats.forEach((s) => {
-                if (s.type === 'inbound-rtp' && s.kind === 'video') {
-                    decoded += s.framesDecoded ?? 0;
-                    streams++;
-                }
-            });
-        }
-        return { decoded, streams, at: performance.now() };
-    };
-}
-
-async function waitForInboundVideo(p) {
-    return waitForRates(
-        async () => {
-            const v = await withTimeout(p.page.evaluate(() => window.inboundVideo()), 10_000, 'inboundVideo');
-            if (!(v.streams > 0)) return null;
-            return { key: String(v.streams), counters: { 'frames decoded': { value: v.decoded, at: v.at, min: MIN_FPS } } };
-        },
-        { what: `[${p.name}] decoded remote video on the call page` }
-    );
-}
-
-test('the call page at / makes a call between two tabs', h.guard(async () => {
-    const room = `page-${Date.now().toString(36)}`;
-    const dave = await h.openPage('dave', `${h.server.url}/`, { initScripts: [trackPeerConnections, defineInboundVideo] });
-    await dave.page.fill('#start-room', room);
-    await dave.page.fill('#start-name', 'Dave');
-    await dave.page.click('#start-form button[type=submit]');
-    await dave.page.waitForURL(`${h.server.url}/?room=${room}`, { timeout: 5_000 });
-
-    // The room's link: a pre-join step with a Join button.
-    const erin = await h.openPage('erin', `${h.server.url}/?room=${room}`, { initScripts: [trackPeerConnections, defineInboundVideo] });
-    assert.equal(await erin.page.textContent('#prejoin-room'), room);
-    await erin.page.fill('#prejoin-name', 'Erin');
-    await erin.page.click('#join-button');
-
-    await Promise.all([waitForInboundVideo(dave), waitForInboundVideo(erin)]);
-    for (const p of [dave, erin]) {
-        assert.equal(await p.page.isHidden('#error'), true, `[${p.name}] no error shown`);
-    }
 }));

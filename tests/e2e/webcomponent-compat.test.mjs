@@ -87,7 +87,7 @@ step('a participant on the official openvidu-browser and the element see each ot
         return [...wc.room.participants.values()].some((p) => p.name === 'Fixture' && p.camera);
     }, undefined, { what: 'Fixture with a camera' });
     await waitForPlayingTile(env.wc, { host: WC, tile: 'ov-participant-tile:not([local])' });
-    await assertTileInScreenshot(env.wc, { host: WC, tile: 'ov-participant-tile:not([local])', file: FILE, name: 'element-sees-fixture' });
+    await assertTileInScreenshot(env.wc, { host: WC, tile: 'ov-participant-tile:not([local])', file: FILE, shot: 'element-sees-fixture' });
     await waitWcLog('streamCreated', 'the tutorial handler saw streamCreated');
     // The fixture sees the element's camera connection with the components' metadata.
     const s = await waitFx((e) => e.type === 'streamCreated' && e.typeOfVideo === 'CAMERA', 'the element camera stream');

@@ -15,7 +15,7 @@ ov-room { height: 100%; }
 .main { flex: 1; display: flex; min-height: 0; }
 ov-participant-grid { flex: 1; min-width: 0; }
 .side { display: flex; flex-direction: column; gap: 6px; padding: 6px; width: min(320px, 40%); }
-.side:not(:has(> :not([hidden]))) { display: none; }
+.side[hidden] { display: none; }
 .side > * { flex: 1; }
 ov-prejoin { flex: 1; }
 ov-connection-banner { position: absolute; top: 8px; left: 0; right: 0; z-index: 2; }
@@ -46,7 +46,7 @@ export class OpenViduCall extends HTMLElement {
 <ov-connection-banner exportparts="${PARTS}"></ov-connection-banner>
 <ov-prejoin exportparts="${PARTS}"></ov-prejoin>
 <div class="main"><ov-participant-grid exportparts="${PARTS}"></ov-participant-grid>
-<div class="side"><ov-chat exportparts="${PARTS}"></ov-chat><ov-participants exportparts="${PARTS}"></ov-participants>
+<div class="side" hidden><ov-chat exportparts="${PARTS}"></ov-chat><ov-participants exportparts="${PARTS}"></ov-participants>
 <ov-panel name="settings"><ov-device-select kind="videoinput" exportparts="select: camera-select"></ov-device-select><ov-device-select kind="audioinput" exportparts="select: microphone-select"></ov-device-select></ov-panel><slot name="panel"></slot></div></div>
 <ov-toolbar session-name buttons="${CALL_BUTTONS}" exportparts="${PARTS}"><slot name="toolbar-start" slot="toolbar-start"></slot><slot name="toolbar-end" slot="toolbar-end"></slot></ov-toolbar>
 </div></ov-room>`;
@@ -56,6 +56,16 @@ export class OpenViduCall extends HTMLElement {
         this.grid = root.querySelector('ov-participant-grid');
         /** @type {any} */
         this.toolbar = root.querySelector('ov-toolbar');
+        // The side column takes room only while one of its panels (a page's slotted ones
+        // too) shows; the panels update on the same `ov-state`, so look once they have.
+        const side = /** @type {HTMLElement} */ (root.querySelector('.side'));
+        const slot = /** @type {HTMLSlotElement} */ (side.querySelector('slot[name=panel]'));
+        const layoutSide = () => {
+            const panels = [...side.children, ...slot.assignedElements()].filter((el) => el !== slot);
+            side.hidden = !panels.some((el) => !(/** @type {HTMLElement} */ (el).hidden));
+        };
+        this.room.addEventListener('ov-state', () => queueMicrotask(layoutSide));
+        slot.addEventListener('slotchange', layoutSide);
     }
 
     /** @param {string} name @param {string|null} _old @param {string|null} value */

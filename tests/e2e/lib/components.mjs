@@ -16,14 +16,15 @@ import { decodePng, colourStats } from './apps.mjs';
 /**
  * In the page: the <video> of the tile matching `tile` (a CSS selector of
  * <ov-participant-tile> inside the grid of the <ov-room> or <openvidu-*> of `host`),
- * searched through shadow roots; its frames, the frames decoded by every live peer
+ * searched through shadow roots, and showing participant `name` when one is given; its frames, the frames decoded by every live peer
  * connection, and the share of black and green pixels of the current frame.
  */
-export async function tileSnapshot({ host, tile }) {
+export async function tileSnapshot({ host, tile, name }) {
+    const shows = (t) => name === undefined || t.shadowRoot?.querySelector('.tile')?.getAttribute('aria-label') === name;
     const find = (root) => {
         for (const el of root.querySelectorAll('*')) {
             if (el.matches('ov-participant-grid')) {
-                const t = el.shadowRoot?.querySelector(tile);
+                const t = [...(el.shadowRoot?.querySelectorAll(tile) ?? [])].find(shows);
                 if (t) return t;
             }
             if (el.shadowRoot) {
@@ -36,7 +37,7 @@ export async function tileSnapshot({ host, tile }) {
     const hostEl = document.querySelector(host);
     const t = hostEl && (find(hostEl.shadowRoot ?? hostEl) ?? find(hostEl));
     const video = t?.shadowRoot?.querySelector('video');
-    if (!video) return { error: `no ${tile} video in ${host}` };
+    if (!video) return { error: `no ${tile} video${name === undefined ? '' : ` of ${name}`} in ${host}` };
     let decoded = 0;
     for (const pc of window.__pcs ?? []) {
         if (pc.connectionState === 'closed') continue;
@@ -78,10 +79,10 @@ export async function tileSnapshot({ host, tile }) {
  * Waits until the tile's video in `page` plays a remote camera: frames shown and decoded
  * at MIN_FPS or more, not paused, green (the fake camera), not black. Resolves the sample.
  */
-export async function waitForPlayingTile(p, { host, tile, timeoutMs = 20_000 }) {
+export async function waitForPlayingTile(p, { host, tile, name, timeoutMs = 20_000 }) {
     const { sample } = await waitForRates(
         async () => {
-            const v = await withTimeout(p.page.evaluate(tileSnapshot, { host, tile }), 10_000, 'tileSnapshot');
+            const v = await withTimeout(p.page.evaluate(tileSnapshot, { host, tile, name }), 10_000, 'tileSnapshot');
             if (!(v.width > 0) || v.paused || !(v.blackShare < 0.5) || !(v.greenShare > 0.2)) return null;
             return {
                 key: 'tile',
@@ -89,18 +90,18 @@ export async function waitForPlayingTile(p, { host, tile, timeoutMs = 20_000 }) 
                 counters: { 'frames shown': { value: v.frames, at: v.at, min: MIN_FPS }, 'frames decoded': { value: v.decoded, at: v.at, min: MIN_FPS } }
             };
         },
-        { timeoutMs, what: `[${p.name}] a playing, non-black ${tile} in ${host}` }
+        { timeoutMs, what: `[${p.name}] a playing, non-black ${tile}${name === undefined ? '' : ` of ${name}`} in ${host}` }
     );
     return sample.video;
 }
 
-/** In a screenshot of `p`, the box of the tile's video is the green camera, not black. Saves it. */
-export async function assertTileInScreenshot(p, { host, tile, file, name }) {
-    const v = await p.page.evaluate(tileSnapshot, { host, tile });
+/** In a screenshot of `p`, the box of the tile's video is the green camera, not black. Saves it as `shot`.png. */
+export async function assertTileInScreenshot(p, { host, tile, name, file, shot }) {
+    const v = await p.page.evaluate(tileSnapshot, { host, tile, name });
     const png = await p.page.screenshot({ timeout: 5_000 });
     const dir = path.join(ARTIFACTS_DIR, file);
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, `${name}.png`), png);
+    await writeFile(path.join(dir, `${shot}.png`), png);
     const stats = colourStats(decodePng(png), { box: v.box });
     assert.ok(stats.blackShare < 0.5 && stats.greenShare > 0.2, `[${p.name}] the tile ${JSON.stringify(v.box)} in the screenshot: ${JSON.stringify(stats)}`);
 }

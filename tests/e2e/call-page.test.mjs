@@ -1,0 +1,194 @@
+// The deployment's call page (`/`, sdk/call, in development mode) as people use it: Dave
+// starts a room from the home form, Erin and Frank open its link and press Join. Every page
+// plays the two other cameras (screenshots whose tile boxes show the green fake camera, not
+// black); Frank leaves, lands on the pre-join step and rejoins; a WebSocket drop on Erin's
+// page shows the reconnection banner, and the call goes on with video both ways.
+//
+// Needs the server built from a tree with sdk/ (embedded at compile time):
+// `cargo build --release -p ov-server`.
+
+import assert from 'node:assert/strict';
+
+import { useHarness } from './lib/harness.mjs';
+import { makeSteps } from './lib/steps.mjs';
+import { trackPeerConnections } from './lib/media.mjs';
+import { droppableSockets, waitForPlayingTile, assertTileInScreenshot, waitInPage } from './lib/components.mjs';
+
+const h = useHarness('call-page', {
+    testPage: false,
+    // Development mode with the tests' own secret: the call page and its token API.
+    serverOptions: { env: { OPENVIDU_DEV: 'true' } }
+});
+const step = makeSteps(h);
+
+const FILE = 'call-page';
+const HOST = 'openvidu-call';
+const REMOTE = 'ov-participant-tile:not([local])';
+const ROOM = `callpage-${Date.now().toString(36)}`;
+const NAMES = ['Dave', 'Erin', 'Frank'];
+/** name → Participant (harness page) */
+const pages = {};
+
+/** In the page: which view shows, the call's phase and banner, and the grid's tiles. */
+function callState() {
+    const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+    const banner = call?.shadowRoot.querySelector('ov-connection-banner');
+    const tiles = [...(call?.grid.shadowRoot.querySelectorAll('ov-participant-tile') ?? [])].map((t) => ({
+        name: t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label'),
+        local: t.hasAttribute('local'),
+        hidden: t.hidden
+    }));
+    const error = document.getElementById('error');
+    return {
+        view: ['home', 'prejoin', 'call'].find((id) => !document.getElementById(id).hidden) ?? null,
+        url: location.pathname + location.search,
+        message: document.getElementById('prejoin-message').textContent,
+        error: error.hidden ? null : error.textContent,
+        phase: call?.room.phase ?? null,
+        banner: banner ? { hidden: banner.hidden, text: banner.shadowRoot.querySelector('.text')?.textContent } : null,
+        tiles
+    };
+}
+
+const state = (p) => p.evaluate(callState);
+
+/** Waits until `p`'s call shows exactly the remote tiles of `names`. */
+function waitRemoteNames(p, names) {
+    const want = [...names].sort();
+    return waitInPage(
+        p,
+        (want) => {
+            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+            if (call?.room.phase !== 'joined') return false;
+            const got = [...call.grid.shadowRoot.querySelectorAll('ov-participant-tile:not([local])')]
+                .map((t) => t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label'))
+                .sort();
+            return JSON.stringify(got) === JSON.stringify(want);
+        },
+        want,
+        { timeoutMs: 20_000, what: `remote tiles ${want.join(', ')}` }
+    );
+}
+
+async function open(name, url) {
+    const p = await h.openPage(name, url, { initScripts: [trackPeerConnections, droppableSockets], dumpState: callState });
+    pages[name] = p;
+    return p;
+}
+
+async function pressJoin(p, name) {
+    await p.page.fill('#prejoin-name', name);
+    await p.page.click('#join-button');
+}
+
+step('Dave starts a room from the home form; Erin and Frank join by its link', async () => {
+    const dave = await open('Dave', `${h.server.url}/`);
+    assert.equal((await state(dave)).view, 'home');
+    await dave.page.fill('#start-room', ROOM);
+    await dave.page.fill('#start-name', 'Dave');
+    await dave.page.click('#start-form button[type=submit]');
+    await dave.page.waitForURL(`${h.server.url}/?room=${ROOM}`, { timeout: 5_000 });
+    for (const name of ['Erin', 'Frank']) {
+        const p = await open(name, `${h.server.url}/?room=${ROOM}`);
+        const s = await state(p);
+        assert.equal(s.view, 'prejoin', `[${name}] the link opens the pre-join step: ${JSON.stringify(s)}`);
+        assert.equal(await p.page.textContent('#prejoin-room'), ROOM);
+        await pressJoin(p, name);
+    }
+    for (const name of NAMES) await waitRemoteNames(pages[name], NAMES.filter((n) => n !== name));
+});
+
+step('every page plays the two other cameras, and its screenshot shows them', async () => {
+    for (const name of NAMES) {
+        const p = pages[name];
+        for (const other of NAMES.filter((n) => n !== name)) {
+            const v = await waitForPlayingTile(p, { host: HOST, tile: REMOTE, name: other });
+            assert.deepEqual([v.width, v.height], [640, 480], `[${name}] ${other}'s video size`);
+            await assertTileInScreenshot(p, { host: HOST, tile: REMOTE, name: other, file: FILE, shot: `${name}-sees-${other}` });
+        }
+        const s = await state(p);
+        assert.equal(s.error, null, `[${name}] no error shown`);
+        // ICE servers only from the deployment (its TURN server), none public.
+        const urls = await p.evaluate(() => window.__pcs.flatMap((pc) => pc.getConfiguration().iceServers.flatMap((i) => [i.urls].flat())));
+        assert.ok(urls.length > 0 && urls.every((u) => /^turns?:127\.0\.0\.1:/.test(u)), `[${name}] ICE servers: ${urls.join(' ')}`);
+        assert.equal(s.tiles.filter((t) => t.local).length, 1, `[${name}] its own tile: ${JSON.stringify(s.tiles)}`);
+    }
+});
+
+step('the grid takes the whole width until a panel opens: chat shows beside it, and closes', async () => {
+    const dave = pages.Dave;
+    const widths = () =>
+        dave.evaluate(() => {
+            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+            const chat = call.shadowRoot.querySelector('ov-chat');
+            return { call: call.getBoundingClientRect().width, grid: call.grid.getBoundingClientRect().width, chat: chat.hidden ? 0 : chat.getBoundingClientRect().width };
+        });
+    const closed = await widths();
+    assert.ok(closed.grid >= closed.call - 1 && closed.chat === 0, `no panel open: ${JSON.stringify(closed)}`);
+    await dave.page.click('[part~="chat-button"]');
+    const open = await waitInPage(dave, () => {
+        const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+        const chat = call.shadowRoot.querySelector('ov-chat');
+        return !chat.hidden && chat.getBoundingClientRect().width > 0;
+    }, undefined, { what: 'the chat panel' }).then(widths);
+    assert.ok(open.chat > 100 && open.grid + open.chat <= open.call && open.grid > open.call / 2, `chat open: ${JSON.stringify(open)}`);
+    await dave.page.click('[part~="chat-button"]');
+    await waitInPage(dave, () => document.querySelector('openvidu-call').shadowRoot.querySelector('ov-chat').hidden, undefined, { what: 'the chat panel closed' });
+    const again = await widths();
+    assert.ok(again.grid >= again.call - 1, `closed again: ${JSON.stringify(again)}`);
+});
+
+step('Frank leaves: he is back at the pre-join step of the room, the others see him go', async () => {
+    const frank = pages.Frank;
+    await frank.page.click('[part~="leave-button"]');
+    await waitInPage(frank, () => !document.getElementById('prejoin').hidden, undefined, { what: 'the pre-join step after leaving' });
+    const s = await state(frank);
+    assert.equal(s.message, 'You left the room.');
+    assert.equal(s.url, `/?room=${ROOM}`, 'the address is still the room link');
+    assert.equal(s.phase, null, 'the call element is gone');
+    await waitRemoteNames(pages.Dave, ['Erin']);
+    await waitRemoteNames(pages.Erin, ['Dave']);
+});
+
+step('Frank rejoins with the Join button; all three decode each other again', async () => {
+    await pressJoin(pages.Frank, 'Frank');
+    for (const name of NAMES) await waitRemoteNames(pages[name], NAMES.filter((n) => n !== name));
+    for (const [viewer, shown] of [['Frank', 'Dave'], ['Frank', 'Erin'], ['Dave', 'Frank'], ['Erin', 'Frank']]) {
+        await waitForPlayingTile(pages[viewer], { host: HOST, tile: REMOTE, name: shown });
+    }
+});
+
+step('a WebSocket drop on Erin\'s page: the banner counts down, the call reconnects, video flows both ways', async () => {
+    const erin = pages.Erin;
+    const closed = await erin.evaluate(() => window.__dropSockets(2_000));
+    assert.ok(closed >= 1, `closed ${closed} sockets`);
+    const during = await waitInPage(
+        erin,
+        () => {
+            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+            const b = call.shadowRoot.querySelector('ov-connection-banner');
+            return call.room.phase === 'reconnecting' && !b.hidden ? b.shadowRoot.querySelector('.text').textContent : null;
+        },
+        undefined,
+        { timeoutMs: 5_000, what: 'the reconnection banner' }
+    );
+    assert.match(during, /^Connection lost\. Reconnecting… \d+ s$/);
+    await waitInPage(
+        erin,
+        () => {
+            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+            return call.room.phase === 'joined' && call.shadowRoot.querySelector('ov-connection-banner').hidden;
+        },
+        undefined,
+        { timeoutMs: 20_000, what: 'reconnected, the banner gone' }
+    );
+    for (const [viewer, shown] of [['Erin', 'Dave'], ['Erin', 'Frank'], ['Dave', 'Erin'], ['Frank', 'Erin']]) {
+        await waitForPlayingTile(pages[viewer], { host: HOST, tile: REMOTE, name: shown });
+    }
+    assert.equal((await state(erin)).view, 'call');
+});
+
+step('no page threw an uncaught exception', async () => {
+    const errors = h.participants.flatMap((p) => p.log.filter((l) => l.includes('pageerror:')).map((l) => `[${p.name}] ${l}`));
+    assert.deepEqual(errors.slice(0, 5), [], `${errors.length} uncaught exceptions`);
+}, { independent: true });
