@@ -45,7 +45,7 @@ function callState() {
         message: document.getElementById('prejoin-message').textContent,
         error: error.hidden ? null : error.textContent,
         phase: call?.room.phase ?? null,
-        banner: banner ? { hidden: banner.hidden, text: banner.shadowRoot.querySelector('.text')?.textContent } : null,
+        banner: banner ? { hidden: banner.hidden, text: banner.shadowRoot?.querySelector('.text')?.textContent } : null,
         tiles
     };
 }

@@ -71,7 +71,7 @@ step('keyboard-only join through the pre-join step; each grid plays the other ca
     // The preview plays the local camera and the microphone meter is there.
     await waitInPage(alice, () => {
         const pre = document.querySelector('#r ov-prejoin').shadowRoot;
-        return pre.querySelector('video').videoWidth > 0 && !!pre.querySelector('[role=meter]');
+        return !!pre && pre.querySelector('video').videoWidth > 0 && !!pre.querySelector('[role=meter]');
     }, undefined, { what: 'pre-join preview playing' });
 
     // Keyboard only: Tab to the name, replace it, Tab to Join, Enter.
@@ -134,12 +134,16 @@ step('chat both ways (Alice by keyboard only), announced in the live region', as
     await tabTo(alice, 'input', { reverse: true });
     await alice.page.keyboard.type('hello from alice');
     await alice.page.keyboard.press('Enter');
-    await waitInPage(bob, () => window.ct.chat('r').some((m) => m.who === 'Alice K' && m.text === 'hello from alice' && !m.local), undefined, { what: 'alice message' });
-    assert.match(await bob.page.evaluate(() => window.ct.live('r')), /Alice K says: hello from alice/);
+    // Bob's chat is closed (not even rendered): the live region says it, the badge counts it.
+    await waitInPage(bob, () => /Alice K says: hello from alice/.test(window.ct.live('r')), undefined, { what: 'alice message announced' });
+    assert.deepEqual(await bob.page.evaluate(() => window.ct.chat('r')), [], 'a closed chat shows nothing');
+    const badge = await bob.page.evaluate(() => document.querySelector('#r ov-toolbar').shadowRoot.querySelector('[data-b=chat] .badge').textContent);
+    assert.equal(badge, '1', 'one unread message on the chat button');
     // Her own message comes back through the server's echo.
     await waitInPage(alice, () => window.ct.chat('r').some((m) => m.text === 'hello from alice' && m.local), undefined, { what: 'own echo' });
 
     await bob.page.locator('#r ov-toolbar [part~=chat-button]').click();
+    await waitInPage(bob, () => window.ct.chat('r').some((m) => m.who === 'Alice K' && m.text === 'hello from alice' && !m.local), undefined, { what: 'alice message in the opened chat' });
     await bob.page.locator('#r ov-chat input').fill('hi   alice');
     await bob.page.locator('#r ov-chat input').press('Enter');
     await waitInPage(alice, () => window.ct.chat('r').some((m) => m.who === 'Bob' && m.text === 'hi alice'), undefined, { what: 'bob message' });
@@ -175,12 +179,15 @@ step('two <ov-room>s on one page: each has its own session, participants and cha
     assert.deepEqual((await tiles(carol, 'b')).map((t) => t.name), ['Carol B (You)']);
     assert.deepEqual((await tiles(bob, 'r2')).map((t) => t.name).sort(), ['Bob (You)', 'Carol A']);
     assert.equal((await h.rest.connectionIds(s2)).length, 1, 'room b joined its own session through the application server');
-    // Chat in room a reaches Bob and not room b.
+    // Chat in room a reaches Bob and not room b (every chat open, so each shows what it has).
+    await bob.page.locator('#r2 ov-toolbar [part~=chat-button]').click();
+    await carol.page.locator('#b ov-toolbar [part~=chat-button]').click();
     await carol.page.locator('#a ov-toolbar [part~=chat-button]').click();
     await carol.page.locator('#a ov-chat input').fill('only in a');
     await carol.page.locator('#a ov-chat input').press('Enter');
     await waitInPage(bob, () => window.ct.chat('r2').some((m) => m.text === 'only in a'), undefined, { what: 'message of room a' });
     await waitInPage(carol, () => window.ct.chat('a').some((m) => m.text === 'only in a'), undefined, { what: 'echo in a' });
+    assert.equal(await carol.evaluate(() => !!document.querySelector('#b ov-chat').shadowRoot), true, 'the chat of room b is open');
     assert.deepEqual(await carol.evaluate(() => window.ct.chat('b')), []);
     await waitForPlayingTile(bob, { host: '#r2', tile: REMOTE });
 });
@@ -232,7 +239,9 @@ step('moderator actions in <ov-participants>: force unpublish, then force discon
     await waitPhase(bob, 'r2', 'left');
     const left = (await events(bob)).filter((e) => e.room === 'r2' && e.type === 'ov-left').pop();
     assert.equal(left.detail.reason, 'forceDisconnectByUser');
-    // A PUBLISHER sees no moderator buttons.
+    // A PUBLISHER sees no moderator buttons (in its open panel, which lists the participants).
+    await carol.page.locator('#a ov-toolbar [part~=participants-button]').click();
+    await carol.page.locator('#a ov-participants [part~=local-item]').waitFor({ timeout: 5_000 });
     assert.equal(await carol.page.locator('#a ov-participants [part~=kick-button]').count(), 0);
 });
 

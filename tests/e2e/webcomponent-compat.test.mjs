@@ -101,12 +101,12 @@ step('a participant on the official openvidu-browser and the element see each ot
 
 step('chat both ways: signal:chat {message, nickname}', async () => {
     await env.fx.evaluate(() => window.fx.sendChat('hola from the official SDK'));
-    await waitInPage(env.wc, () => {
-        const chat = document.querySelector('openvidu-webcomponent').shadowRoot.querySelector('ov-chat').shadowRoot;
-        return [...chat.querySelectorAll('.msg')].some((m) => m.querySelector('.who').textContent === 'Fixture' && m.querySelector('.text').textContent === 'hola from the official SDK');
-    }, undefined, { what: 'fixture message in the chat' });
     await env.wc.page.locator(`${WC} ov-toolbar [part~=chat-button]`).click();
     await waitWcLog('onToolbarChatPanelButtonClicked');
+    await waitInPage(env.wc, () => {
+        const chat = document.querySelector('openvidu-webcomponent').shadowRoot.querySelector('ov-chat').shadowRoot;
+        return [...(chat?.querySelectorAll('.msg') ?? [])].some((m) => m.querySelector('.who').textContent === 'Fixture' && m.querySelector('.text').textContent === 'hola from the official SDK');
+    }, undefined, { what: 'fixture message in the chat' });
     const input = env.wc.page.locator(`${WC} ov-chat input`);
     await input.fill('hello official');
     await input.press('Enter');
@@ -133,7 +133,8 @@ step('nicknameChanged both ways', async () => {
     await env.wc.page.locator(`${WC} ov-toolbar [part~=settings-button]`).click();
     const camera = env.wc.page.locator(`${WC} ov-panel[name=settings] ov-device-select[kind=videoinput] select`);
     await camera.waitFor({ state: 'visible', timeout: 5_000 });
-    assert.ok((await camera.locator('option').count()) >= 1);
+    // Listed once the panel opened (the devices are asked for then).
+    await camera.locator('option').first().waitFor({ state: 'attached', timeout: 5_000 });
     assert.equal(await camera.isDisabled(), false);
     // Chat now carries the new nickname.
     await env.wc.page.locator(`${WC} ov-toolbar [part~=chat-button]`).click(); // one panel at a time: back to the chat

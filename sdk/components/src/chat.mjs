@@ -42,11 +42,15 @@ export class OvChat extends OvElement {
         this._count = -1;
     }
 
+    shown() {
+        return this.inCall && (this.hasAttribute('open') || this.room.panel === 'chat');
+    }
+
     update() {
         const root = this.shadowRoot;
         if (!root) return;
         const room = this.room;
-        this.hidden = !this.inCall || (!this.hasAttribute('open') && room.panel !== 'chat');
+        this.hidden = !this.shown();
         if (!room) return;
         $(root, '.title').textContent = room.t('chat');
         $(root, '[role=region]').setAttribute('aria-label', room.t('chat'));

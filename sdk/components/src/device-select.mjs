@@ -35,6 +35,12 @@ export class OvDeviceSelect extends OvElement {
         navigator.mediaDevices?.removeEventListener?.('devicechange', this._onDevices);
     }
 
+    /** Rendered once the panel holding it (if any) opens. */
+    shown() {
+        const holder = /** @type {HTMLElement | null} */ (this.closest('ov-panel, ov-prejoin'));
+        return !holder?.hidden;
+    }
+
     /** Current device of the Publisher's track of this kind. */
     _current() {
         const ms = this.room?.publisher?.stream?.getMediaStream?.();
@@ -61,10 +67,13 @@ export class OvDeviceSelect extends OvElement {
         const label = this.t(this.kind === 'videoinput' ? 'camera' : 'microphone');
         $(root, '.label').textContent = label;
         $(root, 'select').setAttribute('aria-label', label);
+        // Labels appear once a device was granted: list the devices again for a new
+        // Publisher, but only while the panel holding this select is open (<openvidu-call>'s
+        // settings panel mostly is not).
         const pub = this.room?.publisher ?? null;
-        if (pub !== this._pub) {
+        if (pub !== this._pub && this.shown()) {
             this._pub = pub;
-            this._refresh(); // labels appear once a device was granted
+            this._refresh();
         }
     }
 }

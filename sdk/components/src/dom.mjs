@@ -79,32 +79,62 @@ export function reflect(el, name, on) {
  * Base class: finds its room when connected (waiting for <ov-room> to be defined if
  * needed), calls `update()` whenever the room's state changes, and translates strings
  * through the room's language. Subclasses implement `render()` (once) and `update()`.
+ *
+ * An element that is mostly hidden (a panel, the pre-join step) also implements `shown()`:
+ * it is rendered the first time it shows, and stays hidden without a shadow root until
+ * then, so joining a call does not build what nobody opened. Once rendered, `update()`
+ * runs on every change, shown or not.
  */
 export class OvElement extends HTMLElement {
     constructor() {
         super();
         /** @type {any} */
         this.room = null;
-        this._onState = () => this.update();
+        this._onState = () => this.refresh();
         this._rendered = false;
     }
 
     connectedCallback() {
-        if (!this._rendered) {
-            this._rendered = true;
-            this.render();
-        }
+        if (this.shown() === null) this._render();
         const room = findRoom(this);
         if (!room) {
-            this.update();
+            this.refresh();
             return;
         }
         customElements.whenDefined('ov-room').then(() => {
             if (!this.isConnected) return;
             this.room = room;
             room.addEventListener('ov-state', this._onState);
-            this.update();
+            this.refresh();
         });
+    }
+
+    /** Renders on the first showing (see `shown`), then updates. */
+    refresh() {
+        if (!this._rendered) {
+            if (this.shown() === false) {
+                this.hidden = true;
+                return;
+            }
+            this.hidden = false;
+            this._render();
+        }
+        this.update();
+    }
+
+    _render() {
+        if (this._rendered) return;
+        this._rendered = true;
+        this.render();
+    }
+
+    /**
+     * Whether the element shows now, for one rendered only once it shows; `null` (the
+     * default) renders it at connection.
+     * @returns {boolean | null}
+     */
+    shown() {
+        return null;
     }
 
     disconnectedCallback() {

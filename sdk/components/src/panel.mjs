@@ -15,9 +15,13 @@ export class OvPanel extends OvElement {
         if (!this.hasAttribute('role')) this.setAttribute('role', 'region');
     }
 
+    shown() {
+        return this.inCall && (this.hasAttribute('open') || this.room.panel === this.getAttribute('name'));
+    }
+
     update() {
         const name = this.getAttribute('name');
-        this.hidden = !this.inCall || (!this.hasAttribute('open') && this.room.panel !== name);
+        this.hidden = !this.shown();
         if (this.room && name) this.setAttribute('aria-label', this.room.t(name));
     }
 }

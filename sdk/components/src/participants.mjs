@@ -41,12 +41,17 @@ export class OvParticipants extends OvElement {
         this._sig = '';
     }
 
+    shown() {
+        return this.inCall && (this.hasAttribute('open') || this.room.panel === 'participants');
+    }
+
     update() {
         const root = this.shadowRoot;
         if (!root) return;
         const room = this.room;
-        this.hidden = !this.inCall || (!this.hasAttribute('open') && room.panel !== 'participants');
-        if (!room || !this.inCall) return;
+        this.hidden = !this.shown();
+        // A closed panel renders when it opens (its signature then differs from the last one).
+        if (!room || this.hidden) return;
         const people = [room.local, ...room.participants.values()].filter((p) => p && p.visible);
         const mod = room.isModerator;
         const state = (p) => {

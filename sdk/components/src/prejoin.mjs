@@ -49,6 +49,10 @@ export class OvPrejoin extends OvElement {
         this._stopMeter();
     }
 
+    shown() {
+        return this.room?.phase === 'prejoin' || !!this._wasShown;
+    }
+
     update() {
         const root = this.shadowRoot;
         if (!root) return;

@@ -57,6 +57,8 @@ export class OvRoom extends HTMLElement {
         this.resolution = '640x480';
         this.frameRate = 30;
         /** @type {any} */ this._tokens = null;
+        /** @type {Promise<string> | null} the camera token asked for at connection (see connectedCallback) */
+        this._tokenRequest = null;
         this.joinedName = '';
         const savedAudio = store('AudioMuted');
         const savedVideo = store('VideoMuted');
@@ -96,7 +98,18 @@ export class OvRoom extends HTMLElement {
 
     connectedCallback() {
         if (!this.choices.name) this.choices.name = this.getAttribute('participant-name') || this.getAttribute('name') || store('Nickname') || `OpenVidu_User${Math.floor(Math.random() * 100)}`;
+        // Joining at once with a token from an application server: ask for it now, so it
+        // travels while the elements inside render (their connectedCallbacks come next).
+        if (this.phase === 'idle' && !this._tokenRequest && !boolAttr(this, 'prejoin', false) && this._tokenFromAppServer()) {
+            this._tokenRequest = fetchToken(this.appServer ?? '', this.getAttribute('session') ?? '');
+            this._tokenRequest.catch(() => {}); // awaited by join
+        }
         queueMicrotask(() => this._maybeStart());
+    }
+
+    /** True when the camera token comes from the application server (no token given). */
+    _tokenFromAppServer() {
+        return !this.tokens?.webcam && !this.getAttribute('token') && this.appServer !== null && !!this.getAttribute('session');
     }
 
     disconnectedCallback() {
@@ -202,7 +215,9 @@ export class OvRoom extends HTMLElement {
     async webcamToken() {
         const t = this.tokens?.webcam || this.getAttribute('token');
         if (t) return t;
-        return fetchToken(this.appServer ?? '', this.getAttribute('session') ?? '');
+        const early = this._tokenRequest;
+        this._tokenRequest = null;
+        return early ?? fetchToken(this.appServer ?? '', this.getAttribute('session') ?? '');
     }
 
     async screenToken() {
@@ -222,11 +237,11 @@ export class OvRoom extends HTMLElement {
         store('Nickname', this.choices.name);
         this.setPhase('joining');
         try {
-            // The camera opens while the token is fetched and the session connects: remote
-            // streams are subscribed as soon as `connect` answers, so they never wait for it.
+            // Without a pre-join preview the camera opens once `connect` has answered: the
+            // streams already in the room are subscribed by then (their streamCreated comes
+            // with the answer), so opening and publishing the camera does not compete with
+            // their negotiation for the CPU.
             this._ensureOV();
-            const publisher = this.publisher ? Promise.resolve(this.publisher) : makePublisher(this);
-            publisher.catch(() => {}); // awaited below; not unhandled while connecting
             const token = await this.webcamToken();
             const local = new Participant(this.participantId, true);
             local.name = this.choices.name;
@@ -239,7 +254,7 @@ export class OvRoom extends HTMLElement {
             local.connection = conn;
             local.connectionIds.add(conn.connectionId);
             local.role = conn.role ?? '';
-            this.publisher = await publisher;
+            this.publisher ??= await makePublisher(this);
             if (this.publisher) {
                 const pub = this.publisher;
                 // Fired on the Publisher itself when a moderator force-unpublishes it (and on unpublish/leave).

@@ -55,7 +55,7 @@ export class OvToolbar extends OvElement {
     _build() {
         const center = $(this.shadowRoot, '.center');
         center.innerHTML = this.buttons
-            .map((b) => `<button type="button" data-b="${b}" part="button ${b}-button"${TOGGLE.has(b) ? ' aria-pressed="false"' : ''}>${ICONS[b === 'mic' ? 'mic' : b]}${b === 'chat' ? '<span class="badge"></span>' : ''}</button>`)
+            .map((b) => `<button type="button" data-b="${b}" data-icon="${b}" part="button ${b}-button"${TOGGLE.has(b) ? ' aria-pressed="false"' : ''}>${ICONS[b === 'mic' ? 'mic' : b]}${b === 'chat' ? '<span class="badge"></span>' : ''}</button>`)
             .join('');
         this.update();
     }
@@ -94,15 +94,36 @@ export class OvToolbar extends OvElement {
             participants: room.panel === 'participants',
             settings: room.panel === 'settings'
         };
+        // Only what changed is written: the room's state changes many times while joining,
+        // and every write restyles the toolbar (an icon is SVG to parse again).
         for (const b of /** @type {any} */ (root.querySelectorAll('button[data-b]'))) {
             const name = b.dataset.b;
-            b.setAttribute('aria-label', room.t(LABEL[name]));
-            b.title = room.t(LABEL[name]);
-            if (name in pressed) b.setAttribute('aria-pressed', String(pressed[name]));
-            if (name === 'mic') b.innerHTML = pressed.mic ? ICONS.mic : ICONS.micOff;
-            if (name === 'camera') b.innerHTML = pressed.camera ? ICONS.camera : ICONS.cameraOff;
+            const label = room.t(LABEL[name]);
+            if (b.title !== label) {
+                b.setAttribute('aria-label', label);
+                b.title = label;
+            }
+            if (name in pressed) setIfChanged(b, 'aria-pressed', String(pressed[name]));
+            if (name === 'mic') setIcon(b, pressed.mic ? 'mic' : 'micOff');
+            if (name === 'camera') setIcon(b, pressed.camera ? 'camera' : 'cameraOff');
             if (name === 'screen') b.hidden = !room.canShareScreen;
-            if (name === 'chat') b.querySelector('.badge').textContent = room.unread ? String(room.unread) : '';
+            if (name === 'chat') {
+                const badge = b.querySelector('.badge');
+                const unread = room.unread ? String(room.unread) : '';
+                if (badge.textContent !== unread) badge.textContent = unread;
+            }
         }
     }
+}
+
+/** @param {Element} el @param {string} name @param {string} value */
+function setIfChanged(el, name, value) {
+    if (el.getAttribute(name) !== value) el.setAttribute(name, value);
+}
+
+/** Shows icon `name` in button `b` unless it already does. @param {HTMLElement} b @param {string} name */
+function setIcon(b, name) {
+    if (b.dataset.icon === name) return;
+    b.dataset.icon = name;
+    b.innerHTML = ICONS[name];
 }

@@ -276,6 +276,26 @@ async fn a_broken_module_is_a_500_naming_file_and_line() {
 
 /// The running server serves what it embedded: the bundles when `sdk/` had them at compile
 /// time, else a 404 that says so; either way the server starts.
+/// The size target of the browser code: every element and the SDK, as served (gzipped),
+/// at most 60 KB. The call page loads this one file.
+#[tokio::test]
+async fn the_components_and_the_sdk_stay_within_60_kb_gzipped() {
+    let router = assets::router(Arc::new(Assets::embedded()), false);
+    let served = get(
+        &router,
+        "/openvidu/components/openvidu-components.mjs",
+        &[(header::ACCEPT_ENCODING, "gzip")],
+    )
+    .await;
+    assert_eq!(served.status, StatusCode::OK, "{}", served.text());
+    assert_eq!(served.header(header::CONTENT_ENCODING), "gzip");
+    assert!(
+        served.body.len() <= 60_000,
+        "the components bundle is {} bytes gzipped, over 60 KB",
+        served.body.len()
+    );
+}
+
 #[tokio::test]
 async fn the_server_serves_its_embedded_code() {
     let embedded = Assets::embedded();

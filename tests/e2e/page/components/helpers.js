@@ -71,9 +71,10 @@
                 frames: t.video?.getVideoPlaybackQuality().totalVideoFrames ?? 0
             }));
         },
+        /** The messages the chat shows (none while it was never opened: it is not rendered). */
         chat(id) {
             const chat = document.getElementById(id).querySelector('ov-chat');
-            return [...chat.shadowRoot.querySelectorAll('.msg')].map((m) => ({
+            return [...(chat.shadowRoot?.querySelectorAll('.msg') ?? [])].map((m) => ({
                 who: m.querySelector('.who').textContent,
                 text: m.querySelector('.text').textContent,
                 local: m.classList.contains('local')
