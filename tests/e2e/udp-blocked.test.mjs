@@ -4,7 +4,8 @@
 // default) both publish and each decodes the other; bob's connections select a TCP pair,
 // so the call cannot have passed through UDP by accident, while alice stays on UDP.
 // With `--rtc-tcp false` bob gets no media and this file fails. The embedded TURN server is
-// off here (turn.test.mjs proves that path), or bob could relay over TURN/TCP instead.
+// off here (turn.test.mjs proves that path), or bob could relay over TURN/TCP instead; the
+// pages are given its STUN-only stand-in (COTURN_PORT, UDP) then, never a public one.
 
 import assert from 'node:assert/strict';
 
@@ -71,5 +72,14 @@ step("bob's connections use a TCP pair to the server's passive candidate; alice'
     const alice = await selectedPairs(s.p.alice, 2);
     for (const pair of alice) {
         assert.equal(pair.local.protocol, 'udp', `[alice] ${pair.role} still prefers UDP: ${JSON.stringify(pair)}`);
+    }
+});
+
+step('with the TURN server off, every connection is given the server\'s STUN-only stand-in as its one ICE server, no public one', async () => {
+    for (const p of [s.p.alice, s.p.bob]) {
+        for (const pc of await p.call('selectedCandidatePairs')) {
+            assert.equal(pc.iceServers.length, 1, `[${p.name}] ${pc.role}: ${JSON.stringify(pc.iceServers)}`);
+            assert.match(pc.iceServers[0], /^stun:127\.0\.0\.1:\d+$/, `[${p.name}] ${pc.role}`);
+        }
     }
 });

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Config;
 use crate::domain::Registry;
+use crate::domain::turn::DefaultIceServers;
 use crate::media::{self, MediaEvent};
 use crate::rest::{self, AppState};
 use crate::rpc;
@@ -164,14 +165,33 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         }
         None => None,
     };
+    let stun = match &config.stun {
+        Some(stun_config) => {
+            let (addr, task) = crate::turn::start_stun_only(
+                stun_config,
+                config.listen.ip(),
+                media.media_peers(),
+                stopped.clone(),
+            )
+            .await?;
+            tasks.push(task);
+            Some(crate::turn::stun_url(&stun_config.host, addr.port()))
+        }
+        None => None,
+    };
     let registry = Arc::new(Registry::new(config.clone(), authority, media, events));
-    if let (Some(turn_config), Some(handle)) = (&config.turn, &turn) {
-        registry
-            .services()
-            .set_embedded_turn(crate::domain::turn::EmbeddedTurn {
+    let default_ice_servers = match (&config.turn, &turn, stun) {
+        (Some(turn_config), Some(handle), _) => {
+            Some(DefaultIceServers::Turn(crate::domain::turn::EmbeddedTurn {
                 urls: crate::turn::urls(&turn_config.host, handle),
                 secret: turn_config.secret.clone(),
-            });
+            }))
+        }
+        (_, _, Some(url)) => Some(DefaultIceServers::Stun(url)),
+        _ => None,
+    };
+    if let Some(servers) = default_ice_servers {
+        registry.services().set_default_ice_servers(servers);
     }
     tasks.push(tokio::spawn(deliver_media_events(
         registry.clone(),

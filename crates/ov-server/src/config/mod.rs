@@ -20,7 +20,7 @@ pub use connections::ConnectionConfig;
 pub use layers::{Origin, RawConfig};
 pub use limits::{Limit, Limits};
 pub use settings::{SETTINGS, Setting};
-pub use turn::TurnConfig;
+pub use turn::{StunConfig, TurnConfig};
 
 /// The secret used when none is configured, as in the `openvidu-dev` container.
 pub const DEFAULT_SECRET: &str = "MY_SECRET";
@@ -192,6 +192,8 @@ pub struct Config {
     pub connections: ConnectionConfig,
     /// The embedded TURN server, when enabled.
     pub turn: Option<TurnConfig>,
+    /// Its STUN-only stand-in, when TURN is off.
+    pub stun: Option<StunConfig>,
 }
 
 impl Config {
@@ -366,6 +368,7 @@ impl RawConfig {
             allow_transcoding: self.boolean("OPENVIDU_STREAMS_ALLOW_TRANSCODING")?,
         };
         let turn = self.turn(&domain, listen_port, &secret)?;
+        let stun = self.stun(&domain, listen_port)?;
         Ok(Config {
             default_secret_in_use: secret == DEFAULT_SECRET,
             dev: self.dev_mode(&secret)?,
@@ -395,6 +398,7 @@ impl RawConfig {
             log: self.text("OPENVIDU_LOG")?,
             connections: self.connections()?,
             turn,
+            stun,
         })
     }
 

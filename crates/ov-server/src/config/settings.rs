@@ -120,13 +120,13 @@ settings! {
     "OPENVIDU_RUNTIME_STATS_INTERVAL", "runtime-stats-interval", Some("0"),
         "Seconds between log lines (target ov_server::stats) of the async runtime's alive tasks and the open, refused and timed-out HTTP connections; 0 = never";
     "OPENVIDU_TURN", "turn", Some("true"),
-        "Embedded TURN server (UDP and TCP on COTURN_PORT, TLS on OPENVIDU_TURN_TLS_PORT) relaying to this server's media only; handed to participants in joinRoom's customIceServers when no other ICE servers are configured";
+        "Embedded TURN server (UDP and TCP on COTURN_PORT, TLS on OPENVIDU_TURN_TLS_PORT) relaying to this server's media only; handed to participants in joinRoom's customIceServers when no other ICE servers are configured. When false, a STUN-only server answers on COTURN_PORT (UDP) and participants get its stun: URL, so no page falls back to public STUN servers";
     "COTURN_PORT", "turn-port", Some("3478"),
-        "UDP and TCP port of the embedded TURN server (also the port in its URLs); 0 picks a free one, as does a listen port of 0 when this is not set";
+        "UDP and TCP port of the embedded TURN server (also the port in its URLs; with OPENVIDU_TURN=false the UDP port of the STUN-only server); 0 picks a free one, as does a listen port of 0 when this is not set";
     "OPENVIDU_TURN_TLS_PORT", "turn-tls-port", None,
         "TLS port of the embedded TURN server (turns: URLs, e.g. 443 or 5349); TLS is off when unset. Uses OPENVIDU_TLS_CERTIFICATE/KEY, else a self-signed certificate";
     "COTURN_IP", "turn-host", None,
-        "Host name or IP address in the TURN URLs handed to participants; default: DOMAIN_OR_PUBLIC_IP";
+        "Host name or IP address in the TURN (or STUN) URLs handed to participants; default: DOMAIN_OR_PUBLIC_IP";
     "COTURN_SHARED_SECRET_KEY", "turn-secret", None,
         "Secret of the short-lived TURN credentials (TURN REST API scheme); default: OPENVIDU_SECRET";
     "OPENVIDU_TURN_USER_QUOTA", "turn-user-quota", Some("100"),

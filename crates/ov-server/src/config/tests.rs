@@ -245,6 +245,32 @@ fn ice_tcp_is_on_by_default_beside_the_http_port() {
 }
 
 #[test]
+fn with_turn_off_a_stun_only_server_takes_its_port_and_host() {
+    let c = load(&["--turn", "false"], &[]).unwrap();
+    assert!(c.turn.is_none());
+    let stun = c.stun.expect("the STUN-only stand-in");
+    assert_eq!((stun.port, stun.host.as_str()), (3478, "localhost"));
+    let c = load(
+        &[
+            "--turn",
+            "false",
+            "--port",
+            "0",
+            "--turn-host",
+            "stun.example.com",
+        ],
+        &[],
+    )
+    .unwrap();
+    let stun = c.stun.unwrap();
+    assert_eq!((stun.port, stun.host.as_str()), (0, "stun.example.com"));
+    assert!(
+        load(&[], &[]).unwrap().stun.is_none(),
+        "not while TURN is on"
+    );
+}
+
+#[test]
 fn the_embedded_turn_server_is_on_by_default_on_3478_without_tls() {
     let c = load(&[], &[]).unwrap();
     let turn = c.turn.expect("on by default");

@@ -20,6 +20,17 @@ pub struct TurnConfig {
     pub max_allocations: usize,
 }
 
+/// With the TURN server off, its STUN-only stand-in on the same UDP port: participants are
+/// handed `stun:host:port`, because openvidu-browser falls back to public STUN servers
+/// when it is given no ICE server at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StunConfig {
+    /// UDP port (0 picks a free one).
+    pub port: u16,
+    /// Host put in the STUN URL.
+    pub host: String,
+}
+
 impl RawConfig {
     /// `OPENVIDU_TURN`, `COTURN_*` and `OPENVIDU_TURN_*`; `None` when TURN is off.
     pub(super) fn turn(
@@ -31,13 +42,7 @@ impl RawConfig {
         if !self.boolean("OPENVIDU_TURN")? {
             return Ok(None);
         }
-        // Like the media port, an ephemeral listen port (tests, tools) makes the default
-        // TURN port ephemeral too, so that several servers can run side by side.
-        let port = if listen_port == 0 && !self.is_explicit("COTURN_PORT") {
-            0
-        } else {
-            self.number("COTURN_PORT")?
-        };
+        let port = self.turn_port(listen_port)?;
         let tls_port = self.optional_number("OPENVIDU_TURN_TLS_PORT")?;
         if tls_port.is_some_and(|p| p != 0 && p == port) {
             return Err(self.invalid(
@@ -45,12 +50,7 @@ impl RawConfig {
                 "must differ from COTURN_PORT (that one serves TCP already)",
             ));
         }
-        let host = self
-            .optional_text("COTURN_IP")
-            .unwrap_or_else(|| domain.to_owned());
-        if host.contains(['/', ' ', '?', '#', '&', ',']) {
-            return Err(self.invalid("COTURN_IP", "must be a host name or an IP address"));
-        }
+        let host = self.turn_host(domain)?;
         let turn_secret = self
             .optional_text("COTURN_SHARED_SECRET_KEY")
             .unwrap_or_else(|| secret.to_owned());
@@ -70,5 +70,41 @@ impl RawConfig {
             user_quota,
             max_allocations,
         }))
+    }
+
+    /// The STUN-only stand-in while TURN is off (`None` when TURN is on).
+    pub(super) fn stun(
+        &self,
+        domain: &str,
+        listen_port: u16,
+    ) -> Result<Option<StunConfig>, ConfigError> {
+        if self.boolean("OPENVIDU_TURN")? {
+            return Ok(None);
+        }
+        Ok(Some(StunConfig {
+            port: self.turn_port(listen_port)?,
+            host: self.turn_host(domain)?,
+        }))
+    }
+
+    /// `COTURN_PORT`. Like the media port, an ephemeral listen port (tests, tools) makes
+    /// the default one ephemeral too, so that several servers can run side by side.
+    fn turn_port(&self, listen_port: u16) -> Result<u16, ConfigError> {
+        if listen_port == 0 && !self.is_explicit("COTURN_PORT") {
+            Ok(0)
+        } else {
+            self.number("COTURN_PORT")
+        }
+    }
+
+    /// `COTURN_IP`, else the public domain.
+    fn turn_host(&self, domain: &str) -> Result<String, ConfigError> {
+        let host = self
+            .optional_text("COTURN_IP")
+            .unwrap_or_else(|| domain.to_owned());
+        if host.contains(['/', ' ', '?', '#', '&', ',']) {
+            return Err(self.invalid("COTURN_IP", "must be a host name or an IP address"));
+        }
+        Ok(host)
     }
 }

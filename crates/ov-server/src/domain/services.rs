@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use ov_protocol::ids::{ConnectionId, SessionId, StreamId};
 
 use super::events::EventSink;
-use super::turn::EmbeddedTurn;
+use super::turn::DefaultIceServers;
 use crate::config::Config;
 use crate::media::{MediaHandle, PeerId};
 
@@ -24,7 +24,7 @@ pub struct Services {
     pub events: EventSink,
     peers: Mutex<HashMap<PeerId, PeerOwner>>,
     rpc_sessions: Mutex<HashMap<String, (SessionId, ConnectionId)>>,
-    embedded_turn: OnceLock<EmbeddedTurn>,
+    default_ice_servers: OnceLock<DefaultIceServers>,
 }
 
 /// Where an engine peer belongs in the domain.
@@ -59,21 +59,21 @@ impl Services {
             events,
             peers: Mutex::default(),
             rpc_sessions: Mutex::default(),
-            embedded_turn: OnceLock::new(),
+            default_ice_servers: OnceLock::new(),
         }
     }
 
-    /// Announces the embedded TURN server (once, at start).
-    pub fn set_embedded_turn(&self, turn: EmbeddedTurn) {
-        let _ = self.embedded_turn.set(turn);
+    /// Sets what connections without ICE servers of their own are told (once, at start).
+    pub fn set_default_ice_servers(&self, servers: DefaultIceServers) {
+        let _ = self.default_ice_servers.set(servers);
     }
 
     /// What `joinRoom` lists for a connection without ICE servers of its own: the
-    /// embedded TURN server with fresh credentials, or nothing.
+    /// embedded TURN server with fresh credentials, or the media port as a STUN server.
     pub fn default_ice_servers(&self) -> Vec<ov_protocol::rest::IceServer> {
-        self.embedded_turn
+        self.default_ice_servers
             .get()
-            .map(EmbeddedTurn::ice_servers)
+            .map(DefaultIceServers::ice_servers)
             .unwrap_or_default()
     }
 

@@ -51,6 +51,31 @@ impl EmbeddedTurn {
     }
 }
 
+/// What a connection without ICE servers of its own is told in `joinRoom`, so that no page
+/// falls back to public STUN servers (openvidu-browser does when given none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DefaultIceServers {
+    /// The embedded TURN server, with fresh credentials for each participant.
+    Turn(EmbeddedTurn),
+    /// The media port as a STUN server (`stun:host:port`), when the TURN server is off.
+    Stun(String),
+}
+
+impl DefaultIceServers {
+    /// The list for one participant.
+    pub fn ice_servers(&self) -> Vec<IceServer> {
+        match self {
+            DefaultIceServers::Turn(turn) => turn.ice_servers(),
+            DefaultIceServers::Stun(url) => vec![IceServer {
+                url: url.clone(),
+                username: None,
+                credential: None,
+                static_auth_secret: None,
+            }],
+        }
+    }
+}
+
 /// `base64(HMAC-SHA1(secret, username))`.
 pub fn credential(secret: &str, username: &str) -> String {
     let mut mac =

@@ -36,7 +36,7 @@ pub use peers::MediaPeers;
 pub use server::{ServerSettings, TurnServer};
 pub use sink::ClientSink;
 
-use crate::config::{TlsFiles, TurnConfig};
+use crate::config::{StunConfig, TlsFiles, TurnConfig};
 
 /// How often expired allocations are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -141,6 +141,36 @@ pub async fn start(
     ))
 }
 
+/// Starts the STUN-only stand-in of a TURN server that is off: the UDP listener alone,
+/// answering Binding requests; it holds no allocation (nobody has its credentials, and it
+/// may hold none). Resolves the UDP address.
+pub async fn start_stun_only(
+    config: &StunConfig,
+    listen: IpAddr,
+    peers: MediaPeers,
+    stop: watch::Receiver<bool>,
+) -> Result<(SocketAddr, JoinHandle<()>), TurnStartError> {
+    let addr = SocketAddr::new(listen, config.port);
+    let bind_error = |source| TurnStartError::Bind { addr, source };
+    let udp = tokio::net::UdpSocket::bind(addr)
+        .await
+        .map_err(bind_error)?;
+    let udp_addr = udp.local_addr().map_err(bind_error)?;
+    let server = TurnServer::new(ServerSettings {
+        secret: crate::ids::random_alphanumeric(32),
+        peers,
+        relay_bind: listen,
+        relay_public: listen,
+        user_quota: 0,
+        max_allocations: 0,
+    });
+    tracing::info!(udp = %udp_addr, "STUN server listening (the TURN server is off)");
+    Ok((
+        udp_addr,
+        tokio::spawn(listener::serve_udp(udp, server, stop)),
+    ))
+}
+
 async fn sweep(server: Arc<TurnServer>, mut stop: watch::Receiver<bool>) {
     let mut ticker = tokio::time::interval(SWEEP_INTERVAL);
     loop {
@@ -154,10 +184,7 @@ async fn sweep(server: Arc<TurnServer>, mut stop: watch::Receiver<bool>) {
 
 /// The TURN URLs of `handle` as browsers are told: UDP and TCP, and TLS when on.
 pub fn urls(host: &str, handle: &TurnHandle) -> Vec<String> {
-    let host = match host.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
-        _ => host.to_owned(),
-    };
+    let host = url_host(host);
     let mut urls = vec![
         format!("turn:{host}:{}?transport=udp", handle.udp.port()),
         format!("turn:{host}:{}?transport=tcp", handle.tcp.port()),
@@ -166,4 +193,17 @@ pub fn urls(host: &str, handle: &TurnHandle) -> Vec<String> {
         urls.push(format!("turns:{host}:{}?transport=tcp", tls.port()));
     }
     urls
+}
+
+/// The `stun:` URL of the STUN-only stand-in (`start_stun_only`), as browsers are told.
+pub fn stun_url(host: &str, port: u16) -> String {
+    format!("stun:{}:{port}", url_host(host))
+}
+
+/// A host as URLs write it: IPv6 addresses in brackets.
+fn url_host(host: &str) -> String {
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+        _ => host.to_owned(),
+    }
 }

@@ -29,7 +29,14 @@ async fn ping_and_join_shapes() {
     assert_eq!(r["value"], json!([]));
     assert_eq!(r["metadata"], "{\"clientData\":\"Alice\"}%/%PUBLISHER-data");
     assert_eq!(r["record"], true);
-    assert_eq!(r["customIceServers"], json!([]));
+    // TURN is off in the tests: the media port is the STUN server (ice_servers.rs).
+    assert_eq!(r["customIceServers"].as_array().map(Vec::len), Some(1));
+    assert!(
+        r["customIceServers"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("stun:127.0.0.1:")
+    );
     assert_eq!(r["sessionId"].as_str().unwrap().len(), 26);
     assert!(r["id"].as_str().unwrap().starts_with("con_"));
     // Every later result carries the RPC session id too.

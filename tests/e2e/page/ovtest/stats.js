@@ -124,6 +124,7 @@
                 try {
                     const pc = stream.getRTCPeerConnection();
                     entry.state = pc.iceConnectionState;
+                    entry.iceServers = pc.getConfiguration().iceServers.flatMap((s) => [s.urls].flat());
                     const reports = new Map();
                     (await pc.getStats()).forEach((r) => reports.set(r.id, r));
                     const transport = [...reports.values()].find((r) => r.type === 'transport');
