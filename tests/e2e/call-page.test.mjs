@@ -1,7 +1,8 @@
 // The deployment's call page (`/`, sdk/call, in development mode) as people use it: Dave
 // starts a room from the home form, Erin and Frank open its link and press Join. Every page
 // plays the two other cameras (screenshots whose tile boxes show the green fake camera, not
-// black); Frank leaves, lands on the pre-join step and rejoins; a WebSocket drop on Erin's
+// black); tiles show who speaks (every microphone plays a tone, then silence) and who muted;
+// Frank leaves, lands on the pre-join step and rejoins; a WebSocket drop on Erin's
 // page shows the reconnection banner, and the call goes on with video both ways.
 //
 // Needs the server built from a tree with sdk/ (embedded at compile time):
@@ -13,11 +14,22 @@ import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { trackPeerConnections } from './lib/media.mjs';
 import { droppableSockets, waitForPlayingTile, assertTileInScreenshot, waitInPage } from './lib/components.mjs';
+import { writeToneWav } from './lib/audio.mjs';
+
+/** Every microphone plays a tone, then silence, in a loop (lib/audio.mjs). */
+let wav = null;
 
 const h = useHarness('call-page', {
     testPage: false,
     // Development mode with the tests' own secret: the call page and its token API.
-    serverOptions: { env: { OPENVIDU_DEV: 'true' } }
+    serverOptions: { env: { OPENVIDU_DEV: 'true' } },
+    browserArgs: async () => {
+        // A long silence: speaking stops after ten quiet samples in a row (100 ms apart, as
+        // hark), and three busy pages on two cores stretch the timers.
+        wav = await writeToneWav({ toneMs: 1_500, silenceMs: 3_000 });
+        return [`--use-file-for-fake-audio-capture=${wav.file}`];
+    },
+    teardown: async () => wav?.remove()
 });
 const step = makeSteps(h);
 
@@ -113,6 +125,41 @@ step('every page plays the two other cameras, and its screenshot shows them', as
         assert.ok(urls.length > 0 && urls.every((u) => /^turns?:127\.0\.0\.1:/.test(u)), `[${name}] ICE servers: ${urls.join(' ')}`);
         assert.equal(s.tiles.filter((t) => t.local).length, 1, `[${name}] its own tile: ${JSON.stringify(s.tiles)}`);
     }
+});
+
+/** In `p`'s grid: tile name → whether it has attribute `name`. */
+function tileFlags(p, name) {
+    return p.evaluate((name) => {
+        const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+        const tiles = [...call.grid.shadowRoot.querySelectorAll('ov-participant-tile')];
+        return Object.fromEntries(tiles.map((t) => [t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label'), t.hasAttribute(name)]));
+    }, name);
+}
+
+function waitTileFlag(p, tile, name, on) {
+    return waitInPage(
+        p,
+        ([tile, name, on]) => {
+            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
+            const t = [...call.grid.shadowRoot.querySelectorAll('ov-participant-tile')].find((t) => t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label') === tile);
+            return !!t && t.hasAttribute(name) === on;
+        },
+        [tile, name, on],
+        { timeoutMs: 10_000, what: `${tile}'s tile ${on ? 'with' : 'without'} [${name}]` }
+    );
+}
+
+step('speaking and mute show on the tiles: [speaking] follows the tone and the silence, [audio-muted] the mic button', async () => {
+    const dave = pages.Dave;
+    // Erin's microphone plays the tone for 1.5 s, then 3 s of silence.
+    await waitTileFlag(dave, 'Erin', 'speaking', true);
+    await waitTileFlag(dave, 'Erin', 'speaking', false);
+    assert.equal((await tileFlags(dave, 'audio-muted')).Erin, false);
+    await pages.Frank.page.click('[part~="mic-button"]');
+    await waitTileFlag(dave, 'Frank', 'audio-muted', true);
+    await waitTileFlag(pages.Erin, 'Frank', 'audio-muted', true);
+    await pages.Frank.page.click('[part~="mic-button"]');
+    await waitTileFlag(dave, 'Frank', 'audio-muted', false);
 });
 
 step('the grid takes the whole width until a panel opens: chat shows beside it, and closes', async () => {
