@@ -2,6 +2,7 @@
 // starts a room from the home form, Erin and Frank open its link and press Join. Every page
 // plays the two other cameras (screenshots whose tile boxes show the green fake camera, not
 // black); tiles show who speaks (every microphone plays a tone, then silence) and who muted;
+// Dave switches his microphone in the settings panel and Erin keeps hearing him;
 // Frank leaves, lands on the pre-join step and rejoins; a WebSocket drop on Erin's
 // page shows the reconnection banner, and the call goes on with video both ways.
 //
@@ -15,6 +16,7 @@ import { makeSteps } from './lib/steps.mjs';
 import { trackPeerConnections } from './lib/media.mjs';
 import { droppableSockets, waitForPlayingTile, assertTileInScreenshot, waitInPage } from './lib/components.mjs';
 import { writeToneWav } from './lib/audio.mjs';
+import { waitFor } from './lib/wait.mjs';
 
 /** Every microphone plays a tone, then silence, in a loop (lib/audio.mjs). */
 let wav = null;
@@ -160,6 +162,44 @@ step('speaking and mute show on the tiles: [speaking] follows the tone and the s
     await waitTileFlag(pages.Erin, 'Frank', 'audio-muted', true);
     await pages.Frank.page.click('[part~="mic-button"]');
     await waitTileFlag(dave, 'Frank', 'audio-muted', false);
+});
+
+/** In `p`'s page: audio packets received so far from participant `name`'s camera stream. */
+function audioPacketsFrom(p, name) {
+    return p.evaluate(async (name) => {
+        const room = /** @type {any} */ (document.querySelector('openvidu-call')).room;
+        const from = [...room.participants.values()].find((x) => x.name === name);
+        let n = 0;
+        (await from.camera.stream.getRTCPeerConnection().getStats()).forEach((s) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'audio') n += s.packetsReceived;
+        });
+        return n;
+    }, name);
+}
+
+// A microphone, not a camera: Chromium's second fake camera sends frames in a format the
+// encoder does not take (its frames never reach an RTCRtpSender), its fake microphones all work.
+step("the settings panel switches Dave's microphone in the call; Erin keeps hearing him", async () => {
+    const dave = pages.Dave;
+    await dave.page.click('[part~="settings-button"]');
+    const select = dave.page.locator('ov-panel[name=settings] ov-device-select[kind=audioinput] select');
+    await select.locator('option').nth(1).waitFor({ state: 'attached', timeout: 5_000 });
+    const options = await select.locator('option').evaluateAll((os) => os.map((o) => ({ value: o.value, label: o.textContent })));
+    const micLabel = () => dave.evaluate(() => document.querySelector('openvidu-call').room.publisher.stream.getMediaStream().getAudioTracks()[0].label);
+    const before = await micLabel();
+    const other = options.find((o) => o.label !== before && o.value !== 'default');
+    assert.ok(other, `another microphone than ${before}: ${JSON.stringify(options)}`);
+    await select.selectOption(other.value);
+    await waitInPage(
+        dave,
+        (label) => document.querySelector('openvidu-call').room.publisher.stream.getMediaStream().getAudioTracks()[0].label === label,
+        other.label,
+        { what: `the microphone ${other.label} published` }
+    );
+    const at = await audioPacketsFrom(pages.Erin, 'Dave');
+    await waitFor(async () => (await audioPacketsFrom(pages.Erin, 'Dave')) > at + 20, { timeoutMs: 5_000, what: "Dave's audio reaching Erin after the switch" });
+    await dave.page.click('[part~="settings-button"]');
+    await waitInPage(dave, () => document.querySelector('openvidu-call').shadowRoot.querySelector('ov-panel[name=settings]').hidden, undefined, { what: 'the settings panel closed' });
 });
 
 step('the grid takes the whole width until a panel opens: chat shows beside it, and closes', async () => {
