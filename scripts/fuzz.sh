@@ -69,7 +69,10 @@ for t in "${TARGETS[@]}"; do
   fi
   echo "==> $t: $runs runs"
   start=$(date +%s)
-  if "${FUZZ[@]}" run "${FLAGS[@]}" "$t" "$corpus" "fuzz/corpus/$t" -- \
+  # Read too, never written: the seeds and the kept (minimized) corpus of earlier campaigns.
+  inputs=("fuzz/corpus/$t")
+  [ "$MODE" = campaign ] && [ -d "fuzz/corpus-campaign/$t" ] && inputs+=("fuzz/corpus-campaign/$t")
+  if "${FUZZ[@]}" run "${FLAGS[@]}" "$t" "$corpus" "${inputs[@]}" -- \
       -runs="$runs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
       2>&1 | tail -n 25; [ "${PIPESTATUS[0]}" -eq 0 ]; then
     echo "==> $t: passed in $(( $(date +%s) - start )) s"
