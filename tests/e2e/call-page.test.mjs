@@ -50,7 +50,8 @@ function callState() {
     const tiles = [...(call?.grid.shadowRoot.querySelectorAll('ov-participant-tile') ?? [])].map((t) => ({
         name: t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label'),
         local: t.hasAttribute('local'),
-        hidden: t.hidden
+        hidden: t.hidden,
+        attrs: t.getAttributeNames()
     }));
     const error = document.getElementById('error');
     return {
@@ -68,19 +69,26 @@ const state = (p) => p.evaluate(callState);
 
 /** Waits until `p`'s call shows exactly the remote tiles of `names`. */
 function waitRemoteNames(p, names) {
-    const want = [...names].sort();
-    return waitInPage(
-        p,
-        (want) => {
-            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
-            if (call?.room.phase !== 'joined') return false;
-            const got = [...call.grid.shadowRoot.querySelectorAll('ov-participant-tile:not([local])')]
-                .map((t) => t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label'))
-                .sort();
-            return JSON.stringify(got) === JSON.stringify(want);
+    const want = JSON.stringify([...names].sort());
+    let last;
+    return waitFor(
+        async () => {
+            last = await state(p);
+            return last.phase === 'joined' && JSON.stringify(last.tiles.filter((t) => !t.local).map((t) => t.name).sort()) === want;
         },
-        want,
-        { timeoutMs: 20_000, what: `remote tiles ${want.join(', ')}` }
+        { timeoutMs: 20_000, what: `[${p.name}] remote tiles ${want}`, describe: () => JSON.stringify(last?.tiles) }
+    );
+}
+
+/** Waits until `p`'s tile of `tile` has (`on`) or lacks attribute `name`. */
+function waitTileFlag(p, tile, name, on) {
+    let last;
+    return waitFor(
+        async () => {
+            last = (await state(p)).tiles.find((t) => t.name === tile);
+            return !!last && last.attrs.includes(name) === on;
+        },
+        { timeoutMs: 10_000, what: `[${p.name}] ${tile}'s tile ${on ? 'with' : 'without'} [${name}]`, describe: () => JSON.stringify(last) }
     );
 }
 
@@ -129,34 +137,12 @@ step('every page plays the two other cameras, and its screenshot shows them', as
     }
 });
 
-/** In `p`'s grid: tile name → whether it has attribute `name`. */
-function tileFlags(p, name) {
-    return p.evaluate((name) => {
-        const call = /** @type {any} */ (document.querySelector('openvidu-call'));
-        const tiles = [...call.grid.shadowRoot.querySelectorAll('ov-participant-tile')];
-        return Object.fromEntries(tiles.map((t) => [t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label'), t.hasAttribute(name)]));
-    }, name);
-}
-
-function waitTileFlag(p, tile, name, on) {
-    return waitInPage(
-        p,
-        ([tile, name, on]) => {
-            const call = /** @type {any} */ (document.querySelector('openvidu-call'));
-            const t = [...call.grid.shadowRoot.querySelectorAll('ov-participant-tile')].find((t) => t.shadowRoot.querySelector('.tile')?.getAttribute('aria-label') === tile);
-            return !!t && t.hasAttribute(name) === on;
-        },
-        [tile, name, on],
-        { timeoutMs: 10_000, what: `${tile}'s tile ${on ? 'with' : 'without'} [${name}]` }
-    );
-}
-
 step('speaking and mute show on the tiles: [speaking] follows the tone and the silence, [audio-muted] the mic button', async () => {
     const dave = pages.Dave;
     // Erin's microphone plays the tone for 1.5 s, then 3 s of silence.
     await waitTileFlag(dave, 'Erin', 'speaking', true);
     await waitTileFlag(dave, 'Erin', 'speaking', false);
-    assert.equal((await tileFlags(dave, 'audio-muted')).Erin, false);
+    assert.equal((await state(dave)).tiles.find((t) => t.name === 'Erin').attrs.includes('audio-muted'), false);
     await pages.Frank.page.click('[part~="mic-button"]');
     await waitTileFlag(dave, 'Frank', 'audio-muted', true);
     await waitTileFlag(pages.Erin, 'Frank', 'audio-muted', true);

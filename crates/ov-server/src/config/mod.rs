@@ -368,7 +368,10 @@ impl RawConfig {
             allow_transcoding: self.boolean("OPENVIDU_STREAMS_ALLOW_TRANSCODING")?,
         };
         let turn = self.turn(&domain, listen_port, &secret)?;
-        let stun = self.stun(&domain, listen_port)?;
+        let stun = match turn {
+            None => Some(self.stun(&domain, listen_port)?),
+            Some(_) => None,
+        };
         Ok(Config {
             default_secret_in_use: secret == DEFAULT_SECRET,
             dev: self.dev_mode(&secret)?,

@@ -72,19 +72,12 @@ impl RawConfig {
         }))
     }
 
-    /// The STUN-only stand-in while TURN is off (`None` when TURN is on).
-    pub(super) fn stun(
-        &self,
-        domain: &str,
-        listen_port: u16,
-    ) -> Result<Option<StunConfig>, ConfigError> {
-        if self.boolean("OPENVIDU_TURN")? {
-            return Ok(None);
-        }
-        Ok(Some(StunConfig {
+    /// The STUN-only stand-in of a TURN server that is off (the caller knows it is).
+    pub(super) fn stun(&self, domain: &str, listen_port: u16) -> Result<StunConfig, ConfigError> {
+        Ok(StunConfig {
             port: self.turn_port(listen_port)?,
             host: self.turn_host(domain)?,
-        }))
+        })
     }
 
     /// `COTURN_PORT`. Like the media port, an ephemeral listen port (tests, tools) makes
