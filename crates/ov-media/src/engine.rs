@@ -21,11 +21,13 @@ use crate::stun;
 use crate::table::PeerTable;
 
 mod negotiation;
+mod taps;
 
 /// The SFU engine. See the crate documentation.
 pub struct Engine {
     cert: str0m::config::DtlsCert,
     table: PeerTable,
+    next_tap: u64,
 }
 
 /// How long the engine sleeps when it has no peer at all.
@@ -45,6 +47,7 @@ impl Engine {
         Engine {
             cert,
             table: PeerTable::new(config, now),
+            next_tap: 1,
         }
     }
 

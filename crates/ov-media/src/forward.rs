@@ -79,8 +79,9 @@ impl PeerTable {
         self.drive(publisher, now);
     }
 
-    /// Sends `packet` of `publisher`'s `track` to every subscriber of that track.
+    /// Sends `packet` of `publisher`'s `track` to every tap and subscriber of that track.
     fn forward(&mut self, publisher: PeerId, track: usize, packet: &RtpPacket, now: Instant) {
+        self.copy_to_taps(publisher, track, packet);
         let pt = packet.header.payload_type;
         let Some((kind, count, codec)) = self.source_info(publisher, track, pt) else {
             return;

@@ -36,6 +36,7 @@ mod engine;
 mod forward;
 mod pump;
 mod table;
+mod tap;
 
 mod config;
 mod contract;
@@ -55,3 +56,4 @@ pub use engine::Engine;
 pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};
 pub use speaking::VoiceActivity;
+pub use tap::{TapCodec, TapId};

@@ -54,7 +54,21 @@ pub(crate) struct PubTrack {
     pub kind: MediaKind,
     /// Where its packets go: (subscriber, index of the subscriber's track).
     pub subscribers: Vec<(PeerId, usize)>,
+    /// Plain RTP copies for local consumers (the recorder).
+    pub taps: Vec<crate::tap::TrackTap>,
     pub last_keyframe_request: Option<Instant>,
+}
+
+impl PubTrack {
+    pub fn new(mid: Mid, kind: MediaKind) -> PubTrack {
+        PubTrack {
+            mid,
+            kind,
+            subscribers: Vec::new(),
+            taps: Vec::new(),
+            last_keyframe_request: None,
+        }
+    }
 }
 
 /// A track sent to a subscriber.

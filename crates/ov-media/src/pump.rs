@@ -182,12 +182,7 @@ impl PeerTable {
                     && added.direction.is_receiving()
                     && !tracks.iter().any(|t| t.mid == added.mid)
                 {
-                    tracks.push(PubTrack {
-                        mid: added.mid,
-                        kind: added.kind.into(),
-                        subscribers: Vec::new(),
-                        last_keyframe_request: None,
-                    });
+                    tracks.push(PubTrack::new(added.mid, added.kind.into()));
                 }
             }
             str0m::Event::RtpPacket(packet) => self.on_packet(peer, packet),
@@ -253,7 +248,7 @@ impl PeerTable {
             p.voice.update(level.unsigned_abs(), packet.timestamp);
             p.stats.audio_level = Some(p.voice.level());
         }
-        if !tracks[track].subscribers.is_empty() {
+        if !tracks[track].subscribers.is_empty() || !tracks[track].taps.is_empty() {
             self.pending.forwards.push((peer, track, packet));
         }
     }

@@ -30,12 +30,7 @@ impl Engine {
         let (rtc, answer, lines) = self.negotiate_publisher(now, offer, video)?;
         let tracks: Vec<PubTrack> = lines
             .into_iter()
-            .map(|(mid, kind)| PubTrack {
-                mid,
-                kind,
-                subscribers: Vec::new(),
-                last_keyframe_request: None,
-            })
+            .map(|(mid, kind)| PubTrack::new(mid, kind))
             .collect();
         let id = self.table.insert(
             rtc,
@@ -97,12 +92,11 @@ impl Engine {
                 }
                 subscribers.extend(t.subscribers.iter().map(|(s, _)| *s));
             }
-            tracks.extend(fresh.into_iter().map(|(mid, kind)| PubTrack {
-                mid,
-                kind,
-                subscribers: Vec::new(),
-                last_keyframe_request: None,
-            }));
+            tracks.extend(
+                fresh
+                    .into_iter()
+                    .map(|(mid, kind)| PubTrack::new(mid, kind)),
+            );
         }
         self.table.unroute(peer, &old_ufrag, &old_addrs);
         self.table.by_ufrag.insert(ufrag, peer);

@@ -113,6 +113,9 @@ pub struct Sim {
     pub garbage: Vec<(SocketAddr, Vec<u8>)>,
     /// Transport of the clients added next.
     transport: Transport,
+    /// Datagrams the engine sent to addresses that are neither a client nor the server
+    /// (taps' consumers), with their arrival time.
+    pub plain: Vec<(Instant, SocketAddr, Vec<u8>)>,
 }
 
 impl Sim {
@@ -136,6 +139,7 @@ impl Sim {
             rng: Rng(0x9E37_79B9_7F4A_7C15),
             garbage: Vec::new(),
             transport: Transport::Udp,
+            plain: Vec::new(),
         }
     }
 
@@ -322,6 +326,8 @@ impl Sim {
                 };
                 let _ = client.peer.handle_packet(now, proto, from, to, &data);
                 drain_client(client, &mut self.in_flight, now, &mut self.rng);
+            } else {
+                self.plain.push((now, to, data));
             }
         }
         if self.engine_deadline <= now {
