@@ -115,6 +115,11 @@ string_id! {
     StreamId
 }
 
+string_id! {
+    /// A recording id: the session id, or `<sessionId>~<n>` when that is taken.
+    RecordingId
+}
+
 impl StreamId {
     /// The connection that publishes this stream, recovered from the id as the official
     /// server does (see [`connection_id_of_stream`]).

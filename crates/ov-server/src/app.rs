@@ -35,6 +35,9 @@ pub enum StartError {
     /// The embedded TURN server cannot start.
     #[error(transparent)]
     Turn(#[from] crate::turn::TurnStartError),
+    /// Recording is on but cannot work (folder, recorder program, GStreamer).
+    #[error("{0}")]
+    Recording(String),
     /// The media (UDP) port cannot be bound.
     #[error("cannot bind the media UDP port {addr}: {source}")]
     MediaBind {
@@ -179,7 +182,18 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         }
         None => None,
     };
-    let registry = Arc::new(Registry::new(config.clone(), authority, media, events));
+    let recordings = Arc::new(
+        crate::recording::Recordings::start_up(config.recording.clone())
+            .map_err(StartError::Recording)?,
+    );
+    let registry = Arc::new(Registry::with_recordings(
+        config.clone(),
+        authority,
+        media,
+        events,
+        recordings.clone(),
+    ));
+    recordings.attach(&registry, &public_url);
     let default_ice_servers = match (&config.turn, &turn, stun) {
         (Some(turn_config), Some(handle), _) => {
             Some(DefaultIceServers::Turn(crate::domain::turn::EmbeddedTurn {
@@ -205,6 +219,7 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let (feed, feed_task) = crate::dashboard::Feed::start(registry.clone(), stopped.clone());
     tasks.push(feed_task);
     let app = rest::router(state.clone())
+        .merge(crate::recording::files::router(state.clone()))
         .merge(rpc::router(registry.clone()))
         .merge(crate::assets::router(assets, dev))
         .merge(crate::dev::router(registry.clone(), dev))

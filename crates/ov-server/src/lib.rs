@@ -13,6 +13,7 @@ pub mod ids;
 pub mod logging;
 pub mod media;
 pub mod rate;
+pub mod recording;
 pub mod rest;
 pub mod rpc;
 pub mod serve;

@@ -250,29 +250,114 @@ pub enum RecordingStatus {
     Failed,
 }
 
-/// The Recording object.
+/// The Recording object, with OpenVidu's keys in OpenVidu's order. `shmSize` and
+/// `ignoreFailedStreams` are never part of it (clients fill their defaults); the composed
+/// fields only for composed recordings with video.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Recording {
-    /// Recording id.
+    /// Recording id: the session id, then `<sessionId>~1`, `~2`, …
     pub id: String,
     /// Always `"recording"`.
     pub object: String,
+    /// File name (the id when none was given).
+    pub name: String,
+    /// `COMPOSED`, `COMPOSED_QUICK_START` or `INDIVIDUAL`.
+    pub output_mode: OutputMode,
+    /// `WxH` (composed with video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<String>,
+    /// Frames per second (composed with video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<i64>,
+    /// Layout (composed with video).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_layout: Option<RecordingLayout>,
+    /// Custom layout path (layout `CUSTOM`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom_layout: Option<String>,
     /// Session recorded.
     pub session_id: String,
+    /// `<sessionId>_<createdAt of the session>`: only in the metadata file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unique_session_id: Option<String>,
+    /// Media node, echoed when the request named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_node: Option<String>,
     /// Start time, epoch milliseconds.
     pub created_at: u64,
-    /// File size in bytes.
+    /// File size in bytes (0 until ready).
     pub size: u64,
-    /// Duration in seconds.
+    /// Duration in seconds (0 until ready).
     pub duration: f64,
     /// Download URL, `null` until ready.
     pub url: Option<String>,
+    /// Whether audio is recorded.
+    pub has_audio: bool,
+    /// Whether video is recorded.
+    pub has_video: bool,
     /// Status.
     pub status: RecordingStatus,
-    /// Resolved properties (name, outputMode, hasAudio, …).
-    #[serde(flatten)]
-    pub properties: RecordingProperties,
+}
+
+impl Recording {
+    /// A recording of `session_id` with resolved `properties` (see
+    /// [`RecordingProperties::resolve`]), sized 0 and without a URL. An empty name
+    /// becomes the id.
+    pub fn new(
+        id: String,
+        session_id: String,
+        created_at: u64,
+        properties: &RecordingProperties,
+        status: RecordingStatus,
+    ) -> Recording {
+        let name = properties
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.clone());
+        let media_node = properties.media_node.as_ref().and_then(|m| match m {
+            serde_json::Value::String(s) => Some(s.clone()),
+            other => other.get("id")?.as_str().map(str::to_owned),
+        });
+        Recording {
+            id,
+            object: "recording".into(),
+            name,
+            output_mode: properties.output_mode.unwrap_or_default(),
+            resolution: properties.resolution.clone(),
+            frame_rate: properties.frame_rate,
+            recording_layout: properties.recording_layout,
+            custom_layout: properties.custom_layout.clone(),
+            session_id,
+            unique_session_id: None,
+            media_node,
+            created_at,
+            size: 0,
+            duration: 0.0,
+            url: None,
+            has_audio: properties.has_audio.unwrap_or(true),
+            has_video: properties.has_video.unwrap_or(true),
+            status,
+        }
+    }
+
+    /// Whether this is a composed recording with video (an MP4).
+    pub fn is_composed_video(&self) -> bool {
+        self.output_mode.is_composed() && self.has_video
+    }
+
+    /// The extension of the file served: `zip` (individual), `mp4` (composed with video)
+    /// or `webm` (composed audio only).
+    pub fn extension(&self) -> &'static str {
+        if self.output_mode == OutputMode::Individual {
+            "zip"
+        } else if self.has_video {
+            "mp4"
+        } else {
+            "webm"
+        }
+    }
 }
 
 #[cfg(test)]
@@ -353,5 +438,42 @@ mod tests {
         };
         let r = asked.resolve(Some(&defaults)).unwrap();
         assert_eq!(r.output_mode, Some(OutputMode::ComposedQuickStart));
+    }
+
+    #[test]
+    fn recording_json_has_openvidus_keys_in_order() {
+        let props = RecordingProperties::default().resolve(None).unwrap();
+        let r = Recording::new(
+            "ses_A".into(),
+            "ses_A".into(),
+            7,
+            &props,
+            RecordingStatus::Started,
+        );
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"id":"ses_A","object":"recording","name":"ses_A","outputMode":"COMPOSED","resolution":"1280x720","frameRate":25,"recordingLayout":"BEST_FIT","sessionId":"ses_A","createdAt":7,"size":0,"duration":0.0,"url":null,"hasAudio":true,"hasVideo":true,"status":"started"}"#
+        );
+        assert_eq!(r.extension(), "mp4");
+        let individual = RecordingProperties {
+            output_mode: Some(OutputMode::Individual),
+            name: Some("n".into()),
+            media_node: Some(serde_json::json!({"id": "media_1"})),
+            ..Default::default()
+        }
+        .resolve(None)
+        .unwrap();
+        let r = Recording::new(
+            "ses_A~1".into(),
+            "ses_A".into(),
+            7,
+            &individual,
+            RecordingStatus::Ready,
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["name"], "n");
+        assert_eq!(json["mediaNode"], "media_1");
+        assert!(json.get("ignoreFailedStreams").is_none() && json.get("resolution").is_none());
+        assert_eq!(r.extension(), "zip");
     }
 }

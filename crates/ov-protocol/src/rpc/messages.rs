@@ -84,6 +84,13 @@ pub struct JoinRoomResult {
     pub custom_ice_servers: Vec<crate::rest::IceServer>,
     /// An id of the user for log correlation.
     pub final_user_id: String,
+    /// The session's running recording, for participants told about recordings
+    /// (openvidu-browser then emits `recordingStarted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording_id: Option<String>,
+    /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recording_name: Option<String>,
 }
 
 /// `participantUnpublished`, `participantLeft` and `participantEvicted`.

@@ -7,6 +7,7 @@
 mod connections;
 mod layers;
 mod limits;
+mod recording;
 mod settings;
 mod turn;
 
@@ -19,6 +20,7 @@ use ov_protocol::rest::{IceServer, VideoCodec};
 pub use connections::ConnectionConfig;
 pub use layers::{Origin, RawConfig};
 pub use limits::{Limit, Limits};
+pub use recording::{RecordingConfig, RecordingNotification};
 pub use settings::{SETTINGS, Setting};
 pub use turn::{StunConfig, TurnConfig};
 
@@ -176,8 +178,8 @@ pub struct Config {
     pub webhook: Option<WebhookConfig>,
     /// CDR folder, when enabled.
     pub cdr_path: Option<PathBuf>,
-    /// Whether the recording module was asked for (always refused for now).
-    pub recording: bool,
+    /// The recording module, when enabled.
+    pub recording: Option<RecordingConfig>,
     /// Stream settings.
     pub streams: StreamsConfig,
     /// ICE servers given to connections that bring none.
@@ -343,13 +345,7 @@ impl RawConfig {
         } else {
             None
         };
-        let recording = self.boolean("OPENVIDU_RECORDING")?;
-        if recording {
-            return Err(self.invalid(
-                "OPENVIDU_RECORDING",
-                "the recording module is not available in this version of openvidu-rs; leave it false",
-            ));
-        }
+        let recording = self.recording()?;
         let forced_video_codec: VideoCodec = serde_json::from_value(serde_json::Value::String(
             self.text("OPENVIDU_STREAMS_FORCED_VIDEO_CODEC")?,
         ))

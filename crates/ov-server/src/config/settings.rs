@@ -78,7 +78,23 @@ settings! {
     "OPENVIDU_CDR_PATH", "cdr-path", Some("cdr"),
         "Folder of the call detail record files";
     "OPENVIDU_RECORDING", "recording", Some("false"),
-        "Recording module; not available yet (recording endpoints answer 501 as OpenVidu's do when it is off)";
+        "Recording module (needs the openvidu-recorder program and GStreamer; off, the recording endpoints answer 501 as OpenVidu's do)";
+    "OPENVIDU_RECORDING_PATH", "recording-path", Some("/opt/openvidu/recordings"),
+        "Folder of the recordings (created if missing; must be writable)";
+    "OPENVIDU_RECORDING_PUBLIC_ACCESS", "recording-public-access", Some("false"),
+        "Serve recording files under /openvidu/recordings without the secret";
+    "OPENVIDU_RECORDING_NOTIFICATION", "recording-notification", Some("publisher_moderator"),
+        "Who receives recordingStarted/recordingStopped: none, moderator, publisher_moderator or all";
+    "OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT", "recording-autostop-timeout", Some("120"),
+        "Seconds a recording goes on once its session has no publisher (or nobody) left; 0 stops it at once";
+    "OPENVIDU_RECORDING_CUSTOM_LAYOUT", "recording-custom-layout", Some("/opt/openvidu/custom-layout"),
+        "Folder of custom HTML layouts; accepted for compatibility, CUSTOM layouts are recorded as BEST_FIT";
+    "OPENVIDU_RECORDING_COMPOSED_URL", "recording-composed-url", None,
+        "Accepted for compatibility and reported by GET /config (no recording browser needs it)";
+    "OPENVIDU_RECORDING_VERSION", "recording-version", Some("2.32.2"),
+        "Reported by GET /config (OpenVidu's recording image tag)";
+    "OPENVIDU_RECORDING_RECORDER", "recording-recorder", None,
+        "Path of the openvidu-recorder program; default: beside the server executable, else on PATH";
     "OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH", "video-max-recv-bandwidth", Some("1000"),
         "Max video bitrate (kbps) a publisher may send to the server; 0 = unconstrained. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH", "video-min-recv-bandwidth", Some("300"),

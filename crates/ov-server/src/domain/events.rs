@@ -168,6 +168,44 @@ impl EventSink {
         }
     }
 
+    /// `recordingStatusChanged`: `reason` for the end statuses only (none for `started`
+    /// and a failed start).
+    pub fn recording_status_changed(
+        &self,
+        s: &SessionRef,
+        r: &ov_protocol::rest::Recording,
+        reason: Option<&str>,
+    ) {
+        if !self.enabled() {
+            return;
+        }
+        let mut m = base(s, now_ms());
+        m.insert("startTime".into(), json!(r.created_at));
+        m.insert("duration".into(), json!(r.duration));
+        if let Some(reason) = reason {
+            m.insert("reason".into(), json!(reason));
+        }
+        m.insert("id".into(), json!(r.id));
+        m.insert("name".into(), json!(r.name));
+        m.insert("outputMode".into(), json!(r.output_mode));
+        if r.is_composed_video() {
+            m.insert("resolution".into(), json!(r.resolution));
+            m.insert("frameRate".into(), json!(r.frame_rate));
+            m.insert("recordingLayout".into(), json!(r.recording_layout));
+            if let Some(c) = r.custom_layout.as_ref().filter(|c| !c.is_empty()) {
+                m.insert("customLayout".into(), json!(c));
+            }
+            if let Some(node) = &r.media_node {
+                m.insert("media_node_id".into(), json!(node));
+            }
+        }
+        m.insert("hasAudio".into(), json!(r.has_audio));
+        m.insert("hasVideo".into(), json!(r.has_video));
+        m.insert("size".into(), json!(r.size));
+        m.insert("status".into(), json!(r.status));
+        self.emit("recordingStatusChanged", m);
+    }
+
     /// `sessionDestroyed`.
     pub fn session_destroyed(&self, s: &SessionRef, reason: &str) {
         if self.enabled() {

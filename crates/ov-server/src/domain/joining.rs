@@ -152,6 +152,7 @@ impl SessionState {
             .signals_per_second
             .map(|rate| TokenBucket::new(rate, std::time::Instant::now()));
         let services = self.services.clone();
+        let (recording_id, recording_name) = self.recording_for_joiner(&connection_id);
         let connection = self.connection_mut(&connection_id).expect("found above");
         let settings = connection.settings.clone();
         let mut participant = Participant {
@@ -186,6 +187,8 @@ impl SessionState {
                 settings.custom_ice_servers.clone()
             },
             final_user_id: rpc_session_id[..16].to_uppercase(),
+            recording_id,
+            recording_name,
         };
         participant.send(rpc::response(
             request_id,

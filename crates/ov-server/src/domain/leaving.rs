@@ -97,6 +97,7 @@ impl SessionState {
             self.end_subscriptions(subscriber, |s| s.stream_id == stream_id, reason);
         }
         let stream = self.participant_mut(owner)?.publisher.take()?;
+        self.recording_on_unpublish(&stream.id);
         self.services.release_peer(stream.peer);
         self.services.events.webrtc_destroyed(
             &self.session_ref(),

@@ -25,6 +25,7 @@ mod outbox;
 mod participant;
 mod publishing;
 mod reason;
+mod recording;
 mod registry;
 mod services;
 mod session;

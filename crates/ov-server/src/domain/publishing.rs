@@ -172,6 +172,7 @@ impl SessionState {
             );
         }
         tracing::info!(session_id = %self.id, connection_id = %owner, stream_id = %stream_id, %peer, "stream published");
+        self.recording_on_publish(&owner);
         Ok(())
     }
 

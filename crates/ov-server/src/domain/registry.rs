@@ -22,6 +22,7 @@ use crate::clock::now_ms;
 use crate::config::Config;
 use crate::ids;
 use crate::media::MediaHandle;
+use crate::recording::{Recordings, StopReason};
 
 type SessionMap = HashMap<SessionId, Arc<SessionHandle>>;
 
@@ -36,16 +37,34 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// A registry issuing tokens for a server reachable at `authority` (`host[:port]`).
+    /// A registry issuing tokens for a server reachable at `authority` (`host[:port]`),
+    /// with recording off.
     pub fn new(
         config: Arc<Config>,
         authority: String,
         media: MediaHandle,
         events: EventSink,
     ) -> Self {
+        Self::with_recordings(
+            config,
+            authority,
+            media,
+            events,
+            Arc::new(Recordings::disabled()),
+        )
+    }
+
+    /// A registry whose sessions record through `recordings`.
+    pub fn with_recordings(
+        config: Arc<Config>,
+        authority: String,
+        media: MediaHandle,
+        events: EventSink,
+        recordings: Arc<Recordings>,
+    ) -> Self {
         Registry {
             token_secure: config.tls.is_some(),
-            services: Arc::new(Services::new(config, media, events)),
+            services: Arc::new(Services::new(config, media, events, recordings)),
             token_authority: authority,
             sessions: RwLock::new(HashMap::new()),
         }
@@ -168,6 +187,7 @@ impl Registry {
             .ok_or_else(|| DomainError::SessionNotFound(id.clone()))?;
         let mut state = handle.lock();
         state.shut(Reason::SessionClosedByServer);
+        state.stop_recording(StopReason::SessionClosedByServer, None);
         self.services
             .events
             .session_destroyed(&state.session_ref(), Reason::SessionClosedByServer.as_str());
@@ -300,10 +320,18 @@ impl Registry {
 
     /// Destroys a session whose last participant left (OpenVidu's `lastParticipantLeft`).
     /// Takes the map lock first, as everywhere: never while holding a session lock.
+    /// A session being recorded stays open (OpenVidu's autostop countdown starts
+    /// instead; when it ends, [`Registry::autostop_recording`] closes it).
     pub(crate) fn close_if_abandoned(&self, handle: &Arc<SessionHandle>) {
         let mut map = self.map_write();
         let mut state = handle.lock();
         if state.closed || state.has_participants() || !state.was_active {
+            return;
+        }
+        if state.recording.is_some() {
+            self.services
+                .recordings
+                .arm_autostop(&mut state, StopReason::AutomaticStop);
             return;
         }
         if map.get(&handle.id).is_some_and(|h| Arc::ptr_eq(h, handle)) {
@@ -311,10 +339,38 @@ impl Registry {
         }
         state.connections.clear();
         state.closed = true;
+        let reason = state
+            .recording_end_reason
+            .take()
+            .map_or("lastParticipantLeft", StopReason::as_str);
         self.services
             .events
-            .session_destroyed(&state.session_ref(), "lastParticipantLeft");
-        tracing::info!(session_id = %handle.id, "last participant left: session closed");
+            .session_destroyed(&state.session_ref(), reason);
+        tracing::info!(session_id = %handle.id, reason, "nobody left: session closed");
+    }
+
+    /// The autostop countdown of recording `recording` ended: it stops, and the session
+    /// closes if nobody is left (`sessionDestroyed` with the recording's reason).
+    pub(crate) fn autostop_recording(
+        &self,
+        session: &SessionId,
+        recording: &ov_protocol::ids::RecordingId,
+        reason: StopReason,
+    ) {
+        let Some(handle) = self.session(session) else {
+            return;
+        };
+        {
+            let mut state = handle.lock();
+            if state.recording.as_ref().is_none_or(|a| a.id != *recording) {
+                return;
+            }
+            state.stop_recording(reason, None);
+            if !state.has_participants() {
+                state.recording_end_reason = Some(reason);
+            }
+        }
+        self.close_if_abandoned(&handle);
     }
 
     /// The session and connection of a JSON-RPC session (for `connect`).

@@ -11,6 +11,7 @@ use super::events::EventSink;
 use super::turn::DefaultIceServers;
 use crate::config::Config;
 use crate::media::{MediaHandle, PeerId};
+use crate::recording::Recordings;
 
 /// The shared services. Its locks are leaves: taken under a session lock, never the
 /// other way round.
@@ -22,6 +23,8 @@ pub struct Services {
     pub media: MediaHandle,
     /// Webhook/CDR events.
     pub events: EventSink,
+    /// Recording.
+    pub recordings: Arc<Recordings>,
     peers: Mutex<HashMap<PeerId, PeerOwner>>,
     rpc_sessions: Mutex<HashMap<String, (SessionId, ConnectionId)>>,
     default_ice_servers: OnceLock<DefaultIceServers>,
@@ -51,12 +54,18 @@ pub enum PeerSide {
 }
 
 impl Services {
-    /// Services around `media` and `events`.
-    pub fn new(config: Arc<Config>, media: MediaHandle, events: EventSink) -> Self {
+    /// Services around `media`, `events` and `recordings`.
+    pub fn new(
+        config: Arc<Config>,
+        media: MediaHandle,
+        events: EventSink,
+        recordings: Arc<Recordings>,
+    ) -> Self {
         Services {
             config,
             media,
             events,
+            recordings,
             peers: Mutex::default(),
             rpc_sessions: Mutex::default(),
             default_ice_servers: OnceLock::new(),

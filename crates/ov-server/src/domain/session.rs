@@ -44,6 +44,13 @@ pub struct SessionState {
     pub settings: SessionSettings,
     /// Connections in creation order.
     pub connections: Vec<ConnectionState>,
+    /// The recording running now, if any.
+    pub recording: Option<crate::recording::ActiveRecording>,
+    /// Set by a REST stop: an `ALWAYS` session does not record again.
+    pub recording_manually_stopped: bool,
+    /// Why the session's recording ended, when that is why it closes (the
+    /// `sessionDestroyed` reason of an autostop).
+    pub recording_end_reason: Option<crate::recording::StopReason>,
 }
 
 impl SessionHandle {
@@ -63,6 +70,9 @@ impl SessionHandle {
                 was_active: false,
                 settings,
                 connections: Vec::new(),
+                recording: None,
+                recording_manually_stopped: false,
+                recording_end_reason: None,
             }),
             services,
             id,
@@ -204,7 +214,7 @@ impl SessionState {
             object: "session".into(),
             session_id: self.id.clone(),
             created_at: self.created_at,
-            recording: false,
+            recording: self.recording.is_some(),
             broadcasting: false,
             media_mode: s.media_mode,
             recording_mode: s.recording_mode,

@@ -284,6 +284,18 @@ impl Driver {
                 self.engine.remove_peer(now, peer);
                 self.forget(peer);
             }
+            Command::TapCodecs { peer, reply } => {
+                let _ = reply.send(self.engine.tap_codecs(peer));
+            }
+            Command::AddTap {
+                peer,
+                destinations,
+                reply,
+            } => {
+                let _ = reply.send(self.engine.add_tap(now, peer, &destinations));
+            }
+            Command::RemoveTap { peer, tap } => self.engine.remove_tap(peer, tap),
+            Command::RequestKeyframe { peer } => self.engine.request_keyframe(now, peer),
         }
     }
 

@@ -18,7 +18,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 pub use ov_media::{
-    CloseReason, Event as MediaEvent, MediaError, PeerId, PeerStats, VideoCodecChoice,
+    CloseReason, Event as MediaEvent, MediaError, MediaKind, PeerId, PeerStats, TapCodec, TapId,
+    VideoCodecChoice,
 };
 
 pub use driver::start;
@@ -52,6 +53,22 @@ pub(crate) enum Command {
         candidate: String,
     },
     RemovePeer {
+        peer: PeerId,
+    },
+    TapCodecs {
+        peer: PeerId,
+        reply: oneshot::Sender<Result<Vec<TapCodec>, MediaError>>,
+    },
+    AddTap {
+        peer: PeerId,
+        destinations: Vec<(MediaKind, SocketAddr)>,
+        reply: oneshot::Sender<Result<TapId, MediaError>>,
+    },
+    RemoveTap {
+        peer: PeerId,
+        tap: TapId,
+    },
+    RequestKeyframe {
         peer: PeerId,
     },
 }
@@ -249,10 +266,46 @@ impl MediaHandle {
     /// Closes a peer. Never blocks: removal must not wait behind a full queue, so it
     /// falls back to a task when the queue is full.
     pub fn remove_peer(&self, peer: PeerId) {
+        self.send_soon(peer, Command::RemovePeer { peer });
+    }
+
+    /// The codecs of publisher `peer`'s tracks, as a tap carries them.
+    pub async fn tap_codecs(&self, peer: PeerId) -> Result<Vec<TapCodec>, MediaRequestError> {
+        Self::ask(self.owner(peer), |reply| Command::TapCodecs { peer, reply }).await
+    }
+
+    /// Copies publisher `peer`'s tracks as plain RTP to local addresses (one per kind).
+    pub async fn add_tap(
+        &self,
+        peer: PeerId,
+        destinations: Vec<(MediaKind, SocketAddr)>,
+    ) -> Result<TapId, MediaRequestError> {
+        Self::ask(self.owner(peer), |reply| Command::AddTap {
+            peer,
+            destinations,
+            reply,
+        })
+        .await
+    }
+
+    /// Stops a tap (best effort: a tap of a gone publisher is gone already).
+    pub fn remove_tap(&self, peer: PeerId, tap: TapId) {
+        self.send_soon(peer, Command::RemoveTap { peer, tap });
+    }
+
+    /// Asks publisher `peer` for a keyframe (the engine throttles).
+    pub fn request_keyframe(&self, peer: PeerId) {
+        let _ = self
+            .owner(peer)
+            .commands
+            .try_send(Command::RequestKeyframe { peer });
+    }
+
+    /// Sends a command that must not be lost and must not block: through a task when
+    /// the queue is full.
+    fn send_soon(&self, peer: PeerId, command: Command) {
         let worker = self.owner(peer);
-        if let Err(mpsc::error::TrySendError::Full(cmd)) =
-            worker.commands.try_send(Command::RemovePeer { peer })
-        {
+        if let Err(mpsc::error::TrySendError::Full(cmd)) = worker.commands.try_send(command) {
             let commands = worker.commands.clone();
             tokio::spawn(async move {
                 let _ = commands.send(cmd).await;

@@ -1,5 +1,5 @@
 //! The smaller endpoints: legacy tokens, signals, configuration, health, and the
-//! recording/broadcast endpoints of a deployment without a recording module.
+//! broadcast endpoints OpenVidu CE lacks.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -142,10 +142,34 @@ pub async fn config(State(state): State<AppState>) -> Response {
             "OPENVIDU_SESSIONS_GARBAGE_THRESHOLD",
             json!(c.garbage_threshold.as_secs()),
         ),
-        ("OPENVIDU_RECORDING", json!(c.recording)),
+        ("OPENVIDU_RECORDING", json!(c.recording.is_some())),
         ("OPENVIDU_WEBHOOK", json!(c.webhook.is_some())),
     ] {
         map.insert(key.into(), value);
+    }
+    if let Some(r) = &c.recording {
+        for (key, value) in [
+            ("OPENVIDU_RECORDING_VERSION", json!(r.version)),
+            ("OPENVIDU_RECORDING_PATH", json!(r.path)),
+            ("OPENVIDU_RECORDING_PUBLIC_ACCESS", json!(r.public_access)),
+            (
+                "OPENVIDU_RECORDING_NOTIFICATION",
+                json!(r.notification.as_str()),
+            ),
+            ("OPENVIDU_RECORDING_CUSTOM_LAYOUT", json!(r.custom_layout)),
+            (
+                "OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT",
+                json!(r.autostop_timeout.as_secs()),
+            ),
+        ] {
+            map.insert(key.into(), value);
+        }
+        if !r.composed_url.is_empty() {
+            map.insert(
+                "OPENVIDU_RECORDING_COMPOSED_URL".into(),
+                json!(r.composed_url),
+            );
+        }
     }
     if let Some(w) = &c.webhook {
         let headers: Vec<String> = w.headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
@@ -169,12 +193,19 @@ pub async fn config_public_url(State(state): State<AppState>) -> String {
 
 /// `GET /config/openvidu-recording`.
 pub async fn config_recording(State(state): State<AppState>) -> Json<bool> {
-    Json(state.registry.config().recording)
+    Json(state.registry.config().recording.is_some())
 }
 
-/// `GET /config/openvidu-recording-path`.
-pub async fn config_recording_path() -> &'static str {
-    ""
+/// `GET /config/openvidu-recording-path`: the folder, ending in `/` (empty when recording
+/// is off).
+pub async fn config_recording_path(State(state): State<AppState>) -> String {
+    state
+        .registry
+        .config()
+        .recording
+        .as_ref()
+        .map(|r| r.path.clone())
+        .unwrap_or_default()
 }
 
 /// `GET /config/openvidu-cdr`.
@@ -185,25 +216,6 @@ pub async fn config_cdr(State(state): State<AppState>) -> Json<bool> {
 /// `GET /health`: `{"status":"UP"}` (OpenVidu Pro's shape; the CE server has none).
 pub async fn health() -> Json<serde_json::Value> {
     Json(json!({"status": "UP", "disconnectedMediaNodes": []}))
-}
-
-/// `POST /recordings/start` without a recording module: 400 without a body (as Spring
-/// rejects a missing required body), otherwise 501 Not Implemented, as OpenVidu answers
-/// while `OPENVIDU_RECORDING=false`.
-pub async fn recording_start(body: Bytes) -> Result<StatusCode, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request(
-            "Error in body parameters. Cannot be empty",
-            "/openvidu/api/recordings/start",
-        ));
-    }
-    Err(ApiError::empty(StatusCode::NOT_IMPLEMENTED))
-}
-
-/// Every other recording endpoint: 501 Not Implemented, as OpenVidu answers while
-/// `OPENVIDU_RECORDING=false`.
-pub async fn recording_disabled() -> StatusCode {
-    StatusCode::NOT_IMPLEMENTED
 }
 
 /// Broadcast endpoints: OpenVidu CE has none (404); the body says why.

@@ -7,6 +7,7 @@ mod error;
 pub mod extract;
 mod misc;
 pub(crate) mod rate_limit;
+mod recordings;
 mod sessions;
 
 use std::sync::Arc;
@@ -78,12 +79,12 @@ fn api_routes(state: AppState) -> Router {
         )
         .route("/config/openvidu-cdr", get(misc::config_cdr))
         .route("/health", get(misc::health))
-        .route("/recordings/start", post(misc::recording_start))
-        .route("/recordings/stop/{id}", post(misc::recording_disabled))
-        .route("/recordings", get(misc::recording_disabled))
+        .route("/recordings/start", post(recordings::start))
+        .route("/recordings/stop/{id}", post(recordings::stop))
+        .route("/recordings", get(recordings::list))
         .route(
             "/recordings/{id}",
-            get(misc::recording_disabled).delete(misc::recording_disabled),
+            get(recordings::get).delete(recordings::delete),
         )
         .route("/broadcast/start", post(misc::broadcast_unavailable))
         .route("/broadcast/stop", post(misc::broadcast_unavailable))

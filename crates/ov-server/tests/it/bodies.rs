@@ -237,8 +237,14 @@ impl Target {
         let class = classify(body);
         let blank = body.iter().all(u8::is_ascii_whitespace);
         match (self, class) {
-            // Refused before any parsing: blank, or not implemented.
-            (Target::RecordingStart, _) if blank => &[400],
+            // Not JSON (Spring refuses to read it) or null: 400; any other JSON: recording
+            // is off here, 501.
+            (Target::RecordingStart, _)
+                if blank || serde_json::from_slice::<Value>(body).is_err() =>
+            {
+                &[400]
+            }
+            (Target::RecordingStart, Body::Empty) => &[400],
             (Target::RecordingStart, _) => &[501],
             (_, Body::NotObject) => &[400],
             (Target::CreateSession, Body::Empty) => &[200],

@@ -14,6 +14,8 @@ mod ice_servers;
 mod ice_tcp;
 mod limits;
 mod media_events;
+mod media_pump;
+mod recordings;
 mod rest_api;
 mod rest_connections;
 mod rest_model;
