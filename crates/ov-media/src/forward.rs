@@ -81,11 +81,13 @@ impl PeerTable {
 
     /// Sends `packet` of `publisher`'s `track` to every tap and subscriber of that track.
     fn forward(&mut self, publisher: PeerId, track: usize, packet: &RtpPacket, now: Instant) {
-        self.copy_to_taps(publisher, track, packet);
         let pt = packet.header.payload_type;
-        let Some((kind, count, codec)) = self.source_info(publisher, track, pt) else {
+        let Some((kind, count, codec, tapped)) = self.source_info(publisher, track, pt) else {
             return;
         };
+        if tapped {
+            self.copy_to_taps(publisher, track, packet);
+        }
         let ssrc = *packet.header.ssrc;
         let mut wants_keyframe = false;
         let ext = ExtensionValues {
@@ -147,13 +149,14 @@ impl PeerTable {
         }
     }
 
-    /// Kind, number of subscribers and video codec (for keyframe detection) of a track.
+    /// Kind, number of subscribers, video codec (for keyframe detection) and whether it has
+    /// taps, of a track: one look-up per packet for all of forwarding.
     fn source_info(
         &mut self,
         publisher: PeerId,
         track: usize,
         pt: Pt,
-    ) -> Option<(MediaKind, usize, Option<VideoCodec>)> {
+    ) -> Option<(MediaKind, usize, Option<VideoCodec>, bool)> {
         let p = self.peers.get_mut(&publisher)?;
         let PeerKind::Publisher { tracks, codecs, .. } = &mut p.kind else {
             return None;
@@ -178,7 +181,7 @@ impl PeerTable {
                 c
             }
         };
-        Some((t.kind, t.subscribers.len(), codec))
+        Some((t.kind, t.subscribers.len(), codec, !t.taps.is_empty()))
     }
 
     fn subscriber_at(&self, publisher: PeerId, track: usize, i: usize) -> Option<(PeerId, usize)> {

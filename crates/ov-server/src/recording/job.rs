@@ -175,11 +175,7 @@ impl Job {
                 }
             }
         };
-        let failed_by_disk = reason == StopReason::DiskFull;
         let mut final_recording = self.finish(&mut recorder, &mut heard, reason).await;
-        if failed_by_disk {
-            final_recording.status = RecordingStatus::Failed;
-        }
         self.seal(&mut final_recording, reason);
         if let Some(reply) = reply {
             let _ = reply.send(final_recording);
@@ -453,7 +449,8 @@ impl Job {
         );
         let mut r = self.recording.clone();
         let ok = self.measure(&mut r, composed.as_ref());
-        r.status = if ok && composed.is_some() {
+        // A recording cut short by a full disk is kept, but is not what was asked for.
+        r.status = if ok && composed.is_some() && reason != StopReason::DiskFull {
             RecordingStatus::Ready
         } else {
             RecordingStatus::Failed

@@ -37,6 +37,9 @@ use store::Store;
 /// Below this much free space a recording does not start, and a running one stops.
 pub const MIN_FREE_SPACE: u64 = 256 * 1024 * 1024;
 
+/// How long a stop may take before the recorder is killed and the recording fails.
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Why a recording stopped: OpenVidu's `EndReason`s for recordings, and two of ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
@@ -261,7 +264,7 @@ impl Recordings {
         body: &serde_json::Value,
     ) -> Result<Recording, RecordingError> {
         let (config, store) = self.parts()?;
-        let (id, job, initial, commands) = {
+        let (id, job, initial) = {
             let mut state = session
                 .lock_open()
                 .map_err(|_| RecordingError::SessionNotFound(session.id.clone()))?;
@@ -306,7 +309,7 @@ impl Recordings {
                 name: recording.name.clone(),
                 started: false,
                 individual,
-                commands: commands.clone(),
+                commands,
                 autostop: None,
             });
             let job = Job::new(
@@ -316,7 +319,7 @@ impl Recordings {
                 session.clone(),
                 rx,
             );
-            (id, job, initial, commands)
+            (id, job, initial)
         };
         let (started_tx, started_rx) = oneshot::channel();
         tokio::spawn(job.run(started_tx, initial));
@@ -341,7 +344,6 @@ impl Recordings {
                 if state.recording.as_ref().is_some_and(|a| a.id == id) {
                     state.recording = None;
                 }
-                drop(commands);
                 self.forget(&id);
                 tracing::warn!(session_id = %session.id, recording_id = %id, error = %why, "recording failed to start");
                 Err(RecordingError::StartFailed(why))
@@ -523,6 +525,3 @@ fn check_recorder(program: &std::path::Path) -> Result<(), String> {
         output.status
     ))
 }
-
-/// How long a stop may take before the recorder is killed and the recording fails.
-pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);

@@ -46,6 +46,10 @@ fn error(e: RecordingError) -> ApiError {
     }
 }
 
+fn service(state: &AppState) -> &crate::recording::Recordings {
+    &state.registry.services().recordings
+}
+
 /// `POST /recordings/start`.
 pub async fn start(State(state): State<AppState>, body: Bytes) -> Result<Response, ApiError> {
     let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
@@ -61,7 +65,7 @@ pub async fn start(State(state): State<AppState>, body: Bytes) -> Result<Respons
             START_PATH,
         ));
     }
-    let recordings = &state.registry.services().recordings;
+    let recordings = service(&state);
     if !recordings.enabled() {
         return Err(error(RecordingError::Disabled));
     }
@@ -96,10 +100,7 @@ pub async fn stop(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .registry
-        .services()
-        .recordings
+    service(&state)
         .stop(&id)
         .await
         .map(|r| Json(r).into_response())
@@ -111,10 +112,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    state
-        .registry
-        .services()
-        .recordings
+    service(&state)
         .get(&id)
         .map(|r| Json(r).into_response())
         .map_err(error)
@@ -122,7 +120,7 @@ pub async fn get(
 
 /// `GET /recordings`: `{count, items}`.
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let items = state.registry.services().recordings.list().map_err(error)?;
+    let items = service(&state).list().map_err(error)?;
     Ok(Json(serde_json::json!({"count": items.len(), "items": items})).into_response())
 }
 
@@ -131,10 +129,7 @@ pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .registry
-        .services()
-        .recordings
+    service(&state)
         .delete(&id)
         .map(|()| StatusCode::NO_CONTENT)
         .map_err(error)

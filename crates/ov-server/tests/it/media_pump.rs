@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use ov_testkit::frames::{opus_frame, vp8_frame};
-use ov_testkit::rpc::{RpcClient, publish_params};
+use ov_testkit::rpc::RpcClient;
 use ov_testkit::{BrowserPeer, PeerEvent};
 use str0m::media::{Frequency, MediaKind, MediaTime};
 use tokio::net::UdpSocket;
@@ -36,20 +36,9 @@ pub async fn join_and_send(
     let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     let local = socket.local_addr().unwrap();
     let mut browser = BrowserPeer::with_host_candidate(local, Instant::now()).unwrap();
-    let offer = browser.publish_offer().unwrap();
-    let result = c
-        .call("publishVideo", publish_params(&offer, 30, 640, 480))
-        .await
-        .expect("publishVideo succeeds");
-    browser
-        .accept_answer(result["sdpAnswer"].as_str().unwrap())
-        .unwrap();
+    let stream = crate::support::publish(&mut c, &mut browser).await;
     let task = tokio::spawn(pump(browser, socket, local));
-    (
-        c,
-        result["id"].as_str().unwrap().to_owned(),
-        MediaPump { task },
-    )
+    (c, stream, MediaPump { task })
 }
 
 async fn pump(mut browser: BrowserPeer, socket: UdpSocket, local: SocketAddr) {

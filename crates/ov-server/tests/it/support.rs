@@ -155,6 +155,12 @@ pub async fn join_and_publish(
 ) -> (RpcClient, String, BrowserPeer) {
     let mut c = RpcClient::join(&t.ws_url(), token, name).await;
     let mut browser = BrowserPeer::default();
+    let stream = publish(&mut c, &mut browser).await;
+    (c, stream, browser)
+}
+
+/// `publishVideo` of a camera (audio and video) negotiated by `browser`; returns the stream id.
+pub async fn publish(c: &mut RpcClient, browser: &mut BrowserPeer) -> String {
     let offer = browser.publish_offer().expect("an offer");
     let result = c
         .call("publishVideo", publish_params(&offer, 30, 640, 480))
@@ -163,7 +169,7 @@ pub async fn join_and_publish(
     browser
         .accept_answer(result["sdpAnswer"].as_str().unwrap())
         .expect("the answer fits the offer");
-    (c, result["id"].as_str().unwrap().to_owned(), browser)
+    result["id"].as_str().unwrap().to_owned()
 }
 
 /// Subscribes `c` to `stream` as openvidu-browser does with `mediaServer: "mediasoup"`: the
