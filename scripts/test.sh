@@ -330,6 +330,19 @@ system_packages() {
 E2E_READY=$E2E
 if [ $E2E -eq 1 ]; then prepare "system packages" system_packages || E2E_READY=0; fi
 
+# The recorder (crates/ov-recorder) links GStreamer 1.22; its tests and the recording
+# tests probe files with ffprobe/ffmpeg, as a player would read them.
+GST_PACKAGES="pkg-config libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools ffmpeg"
+recording_packages() {
+  { pkg-config --exists gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0 gstreamer-pbutils-1.0 2>/dev/null &&
+    command -v ffprobe >/dev/null && gst-inspect-1.0 x264enc >/dev/null 2>&1 &&
+    gst-inspect-1.0 avenc_aac >/dev/null 2>&1; } ||
+    # shellcheck disable=SC2086
+    apt_install $GST_PACKAGES
+}
+prepare "GStreamer (recording)" recording_packages
+
 # The React tutorial is built (inside the namespace) by its browser test.
 declare -A NPM_OK=()
 for suite in tests/contract tests/e2e apps/react-tutorial sdk/browser sdk/components; do

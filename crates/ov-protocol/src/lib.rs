@@ -6,6 +6,7 @@
 //! the REST client SDK and the tests can all agree on one definition of the wire.
 
 pub mod ids;
+pub mod recorder;
 pub mod rest;
 pub mod rpc;
 pub mod token;

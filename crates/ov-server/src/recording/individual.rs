@@ -158,8 +158,8 @@ mod tests {
     use super::*;
     use crate::media::PeerId;
     use crate::recording::job::StreamSource;
-    use crate::recording::protocol::StreamFile;
     use ov_protocol::ids::{ConnectionId, StreamId};
+    use ov_protocol::recorder::StreamFile;
     use ov_protocol::rest::{RecordingProperties, RecordingStatus};
     use std::io::Read;
 

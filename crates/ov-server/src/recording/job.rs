@@ -14,12 +14,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::individual;
 use super::process::{Heard, Recorder};
-use super::protocol::{Command, ComposedFile, Report, StreamFile, TrackCodec};
 use super::store::Store;
 use super::{MIN_FREE_SPACE, STOP_TIMEOUT, StopReason};
 use crate::clock::now_ms;
 use crate::domain::SessionHandle;
 use crate::media::{MediaKind, PeerId, TapCodec, TapId};
+use ov_protocol::recorder::{Command, ComposedFile, Report, StreamFile, TrackCodec};
 
 /// How long the recorder may take to start.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
@@ -209,7 +209,8 @@ impl Job {
                 "COMPOSED"
             } else {
                 "INDIVIDUAL"
-            },
+            }
+            .to_owned(),
             dir: dir.to_string_lossy().into_owned(),
             name: r.name.clone(),
             has_audio: r.has_audio,
@@ -588,7 +589,7 @@ impl Job {
 
 fn track_codec(c: &TapCodec) -> TrackCodec {
     TrackCodec {
-        codec: c.codec,
+        codec: c.codec.to_owned(),
         payload_type: c.payload_type,
         clock_rate: c.clock_rate,
         channels: c.channels,

@@ -17,7 +17,7 @@ pub mod files;
 mod individual;
 pub mod job;
 mod process;
-pub mod protocol;
+
 pub mod store;
 
 use std::collections::{HashMap, HashSet};

@@ -10,7 +10,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command as Process};
 use tokio::sync::mpsc;
 
-use super::protocol::{Command, Report};
+use ov_protocol::recorder::{Command, Report};
 
 /// Longest report line read; a longer one is a broken recorder.
 const MAX_LINE: usize = 64 * 1024;

@@ -60,7 +60,6 @@ async fn start(t: &TestServer, body: Value) -> (StatusCode, Value) {
 }
 
 #[tokio::test]
-#[ignore = "needs openvidu-recorder: the ov-recorder crate is on branch `recorder`, not merged yet"]
 async fn starting_is_checked_in_openvidus_order_with_its_codes() {
     let Recorded { t, dir: _dir } = server(120, |_| {}).await;
     let (s, _) = t.raw(Method::POST, "/recordings/start", "null").await;
@@ -136,7 +135,6 @@ async fn starting_is_checked_in_openvidus_order_with_its_codes() {
 }
 
 #[tokio::test]
-#[ignore = "needs openvidu-recorder: the ov-recorder crate is on branch `recorder`, not merged yet"]
 async fn a_composed_recording_from_start_to_delete() {
     let Recorded { t, dir } = server(120, |_| {}).await;
     let sid = t.new_session(json!({})).await;
@@ -276,7 +274,6 @@ async fn a_composed_recording_from_start_to_delete() {
 }
 
 #[tokio::test]
-#[ignore = "needs openvidu-recorder: the ov-recorder crate is on branch `recorder`, not merged yet"]
 async fn an_individual_recording_is_a_zip_of_one_file_per_stream_and_a_sync_file() {
     let Recorded { t, dir } = server(120, |_| {}).await;
     let sid = t.new_session(json!({})).await;
@@ -371,7 +368,6 @@ async fn an_individual_recording_is_a_zip_of_one_file_per_stream_and_a_sync_file
 }
 
 #[tokio::test]
-#[ignore = "needs openvidu-recorder: the ov-recorder crate is on branch `recorder`, not merged yet"]
 async fn a_recorder_that_dies_fails_its_recording_and_the_call_goes_on() {
     let Recorded { t, dir: _dir } = server(120, |_| {}).await;
     let sid = t.new_session(json!({})).await;
@@ -406,16 +402,15 @@ async fn a_recorder_that_dies_fails_its_recording_and_the_call_goes_on() {
 }
 
 #[tokio::test]
-#[ignore = "needs openvidu-recorder: the ov-recorder crate is on branch `recorder`, not merged yet"]
 async fn the_last_participant_leaving_starts_the_autostop_countdown() {
     let Recorded { t, dir: _dir } = server(1, |_| {}).await;
     let sid = t.new_session(json!({})).await;
-    let (a, _stream, pump) = join_and_send(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let (mut a, _stream, pump) = join_and_send(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
     let (s, _) = start(&t, json!({"session": sid, "outputMode": "INDIVIDUAL"})).await;
     assert_eq!(s, StatusCode::OK);
     tokio::time::sleep(Duration::from_millis(500)).await;
     drop(pump);
-    a.close().await;
+    a.call("leaveRoom", json!({})).await.unwrap();
     // The session stays while the countdown runs, still recording.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (s, session) = t.call(Method::GET, &format!("/sessions/{sid}"), None).await;

@@ -1,17 +1,18 @@
 //! The messages of the recorder protocol (`docs/recorder-protocol.md`), one JSON object
-//! per line on the recorder's stdin (commands) and stdout (reports).
+//! per line on the recorder's stdin (commands) and stdout (reports). The server writes
+//! commands and reads reports; `openvidu-recorder` does the opposite, so both derive both.
 
 use serde::{Deserialize, Serialize};
 
 /// What the server tells the recorder.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Command {
     /// The first line: what to record and where.
     #[serde(rename_all = "camelCase")]
     Start {
         /// `COMPOSED` or `INDIVIDUAL`.
-        mode: &'static str,
+        mode: String,
         /// Absolute folder of the recording.
         dir: String,
         /// File name without extension (COMPOSED).
@@ -46,14 +47,17 @@ pub enum Command {
     RemoveStream { stream_id: String },
     /// Finish and exit.
     Stop,
+    /// Anything newer than this recorder: logged and ignored.
+    #[serde(other)]
+    Unknown,
 }
 
 /// How one track's RTP reads.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TrackCodec {
     /// `opus`, `VP8`, `VP9`, `H264` or `AV1`.
-    pub codec: &'static str,
+    pub codec: String,
     pub payload_type: u8,
     pub clock_rate: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,7 +65,7 @@ pub struct TrackCodec {
 }
 
 /// What the recorder reports.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Report {
     /// The pipeline runs (COMPOSED: the file exists and is not empty).
@@ -89,7 +93,7 @@ pub enum Report {
 }
 
 /// A finished stream.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StreamFile {
     pub stream_id: String,
@@ -110,7 +114,7 @@ pub struct StreamFile {
 }
 
 /// A finished composed recording.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ComposedFile {
     #[serde(default)]
