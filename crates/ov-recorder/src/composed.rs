@@ -200,6 +200,7 @@ impl Composed {
         parse
             .link_pads(None, mux, Some("video_%u"))
             .map_err(|e| format!("cannot link the video to the muxer: {e}"))?;
+        drop_untimed(&parse, "video");
         let to_frames = make("queue")?;
         to_frames.set_property_from_str("leaky", "downstream");
         to_frames.set_property("max-size-buffers", 1u32);
@@ -254,6 +255,7 @@ impl Composed {
         queue
             .link_pads(None, mux, Some("audio_%u"))
             .map_err(|e| format!("cannot link the audio to the muxer: {e}"))?;
+        drop_untimed(&queue, "audio");
         let pad = mixer
             .request_pad_simple("sink_%u")
             .ok_or("audiomixer refused a pad")?;
@@ -463,6 +465,23 @@ impl Composed {
             frame_rate: self.spec.has_video.then_some(self.spec.frame_rate),
         }
     }
+}
+
+/// MP4 takes no buffer without a presentation time (qtmux fails the whole file on one);
+/// an encoder under heavy load now and then emits one, so it is dropped before the muxer.
+fn drop_untimed(into_mux: &gst::Element, kind: &'static str) {
+    let Some(pad) = into_mux.static_pad("src") else {
+        return;
+    };
+    pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
+        match info.buffer() {
+            Some(b) if b.pts().is_none() => {
+                eprintln!("dropped a {kind} buffer without a timestamp before the muxer");
+                gst::PadProbeReturn::Drop
+            }
+            _ => gst::PadProbeReturn::Ok,
+        }
+    });
 }
 
 fn write_jpeg(sample: &gst::Sample, path: &std::path::Path) -> Result<(), String> {
