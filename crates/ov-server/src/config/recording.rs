@@ -26,6 +26,9 @@ pub struct RecordingConfig {
     pub version: String,
     /// The recorder program (`openvidu-recorder`).
     pub recorder: PathBuf,
+    /// Bytes that must stay free in the recordings folder (checked before a recording
+    /// starts and every few seconds while it runs).
+    pub min_free_space: u64,
 }
 
 /// `OPENVIDU_RECORDING_NOTIFICATION`: which roles hear about recordings.
@@ -96,6 +99,9 @@ impl RawConfig {
                 .unwrap_or_default(),
             version: self.text("OPENVIDU_RECORDING_VERSION")?,
             recorder,
+            min_free_space: self
+                .number::<u64>("OPENVIDU_RECORDING_MIN_FREE_SPACE")?
+                .saturating_mul(1 << 20),
         }))
     }
 }

@@ -95,6 +95,8 @@ settings! {
         "Reported by GET /config (OpenVidu's recording image tag)";
     "OPENVIDU_RECORDING_RECORDER", "recording-recorder", None,
         "Path of the openvidu-recorder program; default: beside the server executable, else on PATH";
+    "OPENVIDU_RECORDING_MIN_FREE_SPACE", "recording-min-free-space", Some("256"),
+        "MiB that must stay free in the recordings folder: below it no recording starts, and running ones stop as failed (reason diskFull)";
     "OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH", "video-max-recv-bandwidth", Some("1000"),
         "Max video bitrate (kbps) a publisher may send to the server; 0 = unconstrained. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH", "video-min-recv-bandwidth", Some("300"),

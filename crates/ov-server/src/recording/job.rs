@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::individual;
 use super::process::{Heard, Recorder};
 use super::store::Store;
-use super::{MIN_FREE_SPACE, STOP_TIMEOUT, StopReason};
+use super::{STOP_TIMEOUT, StopReason};
 use crate::clock::now_ms;
 use crate::domain::SessionHandle;
 use crate::media::{MediaKind, PeerId, TapCodec, TapId};
@@ -76,6 +76,8 @@ pub struct Job {
     recording: Recording,
     store: Store,
     program: PathBuf,
+    /// Bytes that must stay free while recording (`OPENVIDU_RECORDING_MIN_FREE_SPACE`).
+    min_free_space: u64,
     session: Arc<SessionHandle>,
     commands: mpsc::UnboundedReceiver<JobCommand>,
     streams: Vec<Entry>,
@@ -88,6 +90,7 @@ impl Job {
         recording: Recording,
         store: Store,
         program: PathBuf,
+        min_free_space: u64,
         session: Arc<SessionHandle>,
         commands: mpsc::UnboundedReceiver<JobCommand>,
     ) -> Job {
@@ -95,6 +98,7 @@ impl Job {
             recording,
             store,
             program,
+            min_free_space,
             session,
             commands,
             streams: Vec::new(),
@@ -168,7 +172,7 @@ impl Job {
                     }
                 },
                 _ = disk.tick() => {
-                    if self.store.available_space().is_some_and(|s| s < MIN_FREE_SPACE) {
+                    if self.store.available_space().is_some_and(|s| s < self.min_free_space) {
                         tracing::warn!(recording_id = %self.recording.id, "recordings disk nearly full: recording stopped");
                         self.session.lock().stop_recording_if(&self.id(), StopReason::DiskFull);
                     }

@@ -34,9 +34,6 @@ use crate::domain::{Registry, SessionHandle};
 use job::{Job, JobCommand};
 use store::Store;
 
-/// Below this much free space a recording does not start, and a running one stops.
-pub const MIN_FREE_SPACE: u64 = 256 * 1024 * 1024;
-
 /// How long a stop may take before the recorder is killed and the recording fails.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -279,10 +276,13 @@ impl Recordings {
                     RecordingError::PropertyType(format!("Type error in some parameter: {e}"))
                 })?;
             let props = request.resolve(Some(&state.settings.default_recording_properties))?;
-            if store.available_space().is_some_and(|s| s < MIN_FREE_SPACE) {
+            if store
+                .available_space()
+                .is_some_and(|s| s < config.min_free_space)
+            {
                 return Err(RecordingError::StartFailed(format!(
-                    "less than {} MiB free in {}",
-                    MIN_FREE_SPACE >> 20,
+                    "less than {} MiB free in {} (OPENVIDU_RECORDING_MIN_FREE_SPACE)",
+                    config.min_free_space >> 20,
                     config.path
                 )));
             }
@@ -316,6 +316,7 @@ impl Recordings {
                 recording,
                 store.clone(),
                 config.recorder.clone(),
+                config.min_free_space,
                 session.clone(),
                 rx,
             );
@@ -501,7 +502,7 @@ impl Recordings {
 }
 
 /// What to install when the recorder cannot run: the one line of a refused start-up.
-const INSTALL_HINT: &str = "build it with `cargo build --release -p ov-recorder` and install GStreamer: apt install gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav";
+const INSTALL_HINT: &str = "install GStreamer (apt install gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev), then build the recorder: cargo build --release -p ov-recorder";
 
 /// Runs `openvidu-recorder check`.
 fn check_recorder(program: &std::path::Path) -> Result<(), String> {

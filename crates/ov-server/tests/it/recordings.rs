@@ -47,6 +47,7 @@ async fn server(autostop: u64, change: impl FnOnce(&mut Config)) -> Recorded {
         composed_url: String::new(),
         version: "2.32.2".into(),
         recorder: recorder(),
+        min_free_space: 256 << 20,
     });
     change(&mut config);
     Recorded {
@@ -441,6 +442,63 @@ async fn the_last_participant_leaving_starts_the_autostop_countdown() {
 }
 
 #[tokio::test]
+async fn a_disk_short_of_space_refuses_a_start_and_stops_a_running_recording() {
+    // Asking for more free space than any disk has: the start fails with the setting named.
+    let Recorded { t, dir: _dir } = server(120, |c| {
+        c.recording.as_mut().unwrap().min_free_space = u64::MAX / 2;
+    })
+    .await;
+    let sid = t.new_session(json!({})).await;
+    let (_a, _stream, _pump) = join_and_send(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let (s, r) = start(&t, json!({"session": sid})).await;
+    assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR, "{r}");
+    assert!(
+        r.to_string().contains("OPENVIDU_RECORDING_MIN_FREE_SPACE"),
+        "{r}"
+    );
+    assert_eq!(t.call(Method::GET, "/recordings", None).await.1["count"], 0);
+    t.stop().await;
+
+    // A margin of 512 MiB, then 1 GiB written beside the recording: it stops as failed
+    // within a few seconds (checked every 2 s), and the call goes on.
+    let probe = tempfile::tempdir().unwrap();
+    let free = fs4::available_space(probe.path()).unwrap();
+    let Recorded { t, dir } = server(120, |c| {
+        c.recording.as_mut().unwrap().min_free_space = free.saturating_sub(512 << 20);
+    })
+    .await;
+    let sid = t.new_session(json!({})).await;
+    let (mut a, _stream, _pump) = join_and_send(&t, &t.token(&sid, "PUBLISHER").await, "A").await;
+    let (s, r) = start(&t, json!({"session": sid, "outputMode": "INDIVIDUAL"})).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let filler = std::fs::File::create(dir.path().join("filler")).unwrap();
+    fs4::fs_std::FileExt::allocate(&filler, 1 << 30).unwrap();
+    let stopped = a.notification("recordingStopped").await;
+    assert_eq!(stopped["reason"], "diskFull", "{stopped}");
+    drop(filler);
+    std::fs::remove_file(dir.path().join("filler")).unwrap();
+    let mut status = Value::Null;
+    for _ in 0..50 {
+        status = t
+            .call(Method::GET, &format!("/recordings/{sid}"), None)
+            .await
+            .1["status"]
+            .clone();
+        if status == "failed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "failed");
+    let (s, session) = t.call(Method::GET, &format!("/sessions/{sid}"), None).await;
+    assert_eq!(
+        (s, session["recording"].clone()),
+        (StatusCode::OK, json!(false))
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn recording_off_answers_501_and_a_missing_recorder_refuses_to_start() {
     let t = TestServer::start().await;
     let sid = t.new_session(json!({})).await;
@@ -473,6 +531,7 @@ async fn recording_off_answers_501_and_a_missing_recorder_refuses_to_start() {
         composed_url: String::new(),
         version: "2.32.2".into(),
         recorder: dir.path().join("no-such-recorder"),
+        min_free_space: 256 << 20,
     });
     let Err(e) = ov_server::start(config).await else {
         panic!("the server started without its recorder");
