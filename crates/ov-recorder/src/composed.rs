@@ -163,6 +163,9 @@ impl Composed {
             .field("width", spec.width as i32)
             .field("height", spec.height as i32)
             .field("framerate", gst::Fraction::new(spec.frame_rate as i32, 1))
+            // Browsers' VP8/VP9/H.264 are BT.601 and the compositor copies their values,
+            // so the file says so too (GStreamer would call HD sizes BT.709).
+            .field("colorimetry", "bt601")
             .build();
         let background = make("videotestsrc")?;
         background.set_property("is-live", true);
@@ -434,8 +437,9 @@ impl Composed {
     /// reads the file back as a player would for its duration.
     pub fn finish(mut self) -> ComposedFile {
         self.tick();
-        for id in self.stream_ids() {
-            self.remove(&id);
+        // Every input ends with the pipeline, so the last frames still show everyone.
+        for t in self.branches.iter_mut().flat_map(|b| &mut b.tracks) {
+            t.input.input.stop();
         }
         if !finish(&self.pipeline, &self.eos, &[]) {
             eprintln!(

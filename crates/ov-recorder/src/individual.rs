@@ -43,10 +43,18 @@ impl StreamRecording {
         let tracks: Vec<(Kind, TrackIn)> = [(Kind::Audio, &spec.audio), (Kind::Video, &spec.video)]
             .into_iter()
             .filter_map(|(kind, t): (Kind, &Option<TrackCodec>)| Some((kind, t.as_ref()?)))
-            .map(|(kind, t)| Ok((kind, TrackIn::new(kind, t, &spec.stream_id, tx)?)))
-            .collect::<Result<_, String>>()?;
+            .filter_map(
+                |(kind, t)| match TrackIn::new(kind, t, &spec.stream_id, tx) {
+                    Ok(track) => Some((kind, track)),
+                    Err(e) => {
+                        eprintln!("{}: its {kind:?} is left out: {e}", spec.stream_id);
+                        None
+                    }
+                },
+            )
+            .collect();
         if tracks.is_empty() {
-            return Err("a stream with neither audio nor video to record".into());
+            return Err("a stream with neither audio nor video that can be recorded".into());
         }
         let webm = tracks.iter().all(|(_, t)| t.codec != Codec::H264);
         let mux = make(if webm { "webmmux" } else { "matroskamux" })?;

@@ -433,13 +433,16 @@ impl Job {
         heard: &mut mpsc::Receiver<Heard>,
         reason: StopReason,
     ) -> Recording {
-        self.remove_all_taps();
         self.recording.status = RecordingStatus::Stopped;
         let _ = self.store.write(&self.recording);
         let session_ref = self.session.lock().session_ref();
         let events = self.session.services.events.clone();
         events.recording_status_changed(&session_ref, &self.public(), Some(reason.as_str()));
-        let composed = match self.wait_stopped(recorder, heard).await {
+        // The taps stay until the recorder has finished, so its last frames still show
+        // everyone.
+        let stopped = self.wait_stopped(recorder, heard).await;
+        self.remove_all_taps();
+        let composed = match stopped {
             Ok(c) => Some(c),
             Err(why) => {
                 tracing::warn!(recording_id = %self.recording.id, error = %why, "recorder did not finish: recording failed");
@@ -534,7 +537,13 @@ impl Job {
     /// The last status: metadata, URL, webhook; the service forgets the recording.
     fn seal(&mut self, r: &mut Recording, reason: StopReason) {
         let recordings = self.recordings();
-        if r.size > 0 {
+        // Every recording with a file gets its URL, an empty INDIVIDUAL one (a ZIP with
+        // only the sync file, size 0) included, as in OpenVidu.
+        let file = self
+            .store
+            .folder(&r.id)
+            .join(format!("{}.{}", r.name, r.extension()));
+        if r.size > 0 || file.is_file() {
             r.url = Some(recordings.url_of(r));
         }
         if let Err(e) = self.store.write(r) {
