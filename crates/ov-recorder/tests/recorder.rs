@@ -227,3 +227,27 @@ fn check_passes_here_and_an_unknown_mode_is_an_error() {
     assert!(e["message"].as_str().unwrap().contains("SIDEWAYS"), "{e}");
     assert!(!r.wait_exit().success());
 }
+
+#[test]
+fn a_codec_it_cannot_record_is_left_out_and_the_rest_recorded() {
+    for start in [
+        Recorder::start_individual as fn(&mut Recorder) -> _,
+        |r: &mut Recorder| r.start_composed(json!({})),
+    ] {
+        let mut r = Recorder::spawn();
+        start(&mut r);
+        r.send(
+            json!({"type": "addStream", "streamId": "str_A", "file": "str_A.webm",
+            "audio": {"codec": "opus", "payloadType": 111, "clockRate": 48000},
+            "video": {"codec": "AV1", "payloadType": 45, "clockRate": 90000}}),
+        );
+        let ready = r.expect("streamReady");
+        assert!(
+            ready["audioPort"].is_u64() && ready["videoPort"].is_null(),
+            "{ready}"
+        );
+        r.send(json!({"type": "stop"}));
+        r.expect("stopped");
+        assert!(r.wait_exit().success());
+    }
+}
