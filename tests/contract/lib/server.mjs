@@ -27,11 +27,13 @@ process.env.NO_PROXY = process.env.no_proxy = '127.0.0.1,localhost';
  * @param {object} [options]
  * @param {string} [options.secret] OPENVIDU_SECRET ([a-zA-Z0-9_-]+)
  * @param {string[]} [options.extraArgs] more command-line options
+ * @param {Record<string, string>} [options.env] configuration variables for the server
+ *   (e.g. OPENVIDU_RECORDING); the caller's own OPENVIDU_* variables are never passed
  * @returns {Promise<{port: number, url: string, apiUrl: string, secret: string,
  *   authHeader: string, output: () => string, stop: () => Promise<void>}>}
  */
-export async function startServer({ secret = 'CONTRACT_TEST_SECRET', extraArgs = [] } = {}) {
-    return startOpenViduServer({ secret, extraArgs, log: 'warn' });
+export async function startServer({ secret = 'CONTRACT_TEST_SECRET', extraArgs = [], env = {} } = {}) {
+    return startOpenViduServer({ secret, extraArgs, env, log: 'warn' });
 }
 
 /**

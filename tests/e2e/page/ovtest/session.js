@@ -96,6 +96,8 @@
             })
         );
         session.on('signal', (e) => record('signal', signalFields(e)));
+        session.on('recordingStarted', (e) => record('recordingStarted', { id: e.id, name: e.name }));
+        session.on('recordingStopped', (e) => record('recordingStopped', { id: e.id, name: e.name, reason: e.reason }));
         session.on('connectionPropertyChanged', (e) =>
             record('connectionPropertyChanged', {
                 connectionId: e.connection ? e.connection.connectionId : null,
