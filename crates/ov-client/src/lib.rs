@@ -18,12 +18,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Errors keep OpenVidu's HTTP status and message ([`Error::Status`]). Recording is not
-//! covered yet (openvidu-rs does not record).
+//! Errors keep OpenVidu's HTTP status and message ([`Error::Status`]). Recordings are
+//! started, stopped, read, listed and deleted through the same handle
+//! ([`OpenVidu::start_recording`] and the calls beside it).
 
 mod client;
 mod connection;
 mod error;
+mod recording;
 mod session;
 
 pub use client::OpenVidu;
@@ -33,5 +35,6 @@ pub use session::{Session, Signal};
 
 pub use ov_protocol::rest::{
     ConnectionProperties, ConnectionStatus, ConnectionType, IceServer, KurentoOptions, MediaMode,
-    RecordingMode, RecordingProperties, Role, SessionProperties, VideoCodec,
+    OutputMode, Recording, RecordingLayout, RecordingMode, RecordingProperties, RecordingStatus,
+    Role, SessionProperties, VideoCodec,
 };
