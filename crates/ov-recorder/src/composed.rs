@@ -15,7 +15,7 @@ use ov_protocol::recorder::ComposedFile;
 
 use crate::layout::Layout;
 use crate::pipeline::{EosFlag, TrackIn, add_chain, file_sink, finish, make, watch_bus};
-use crate::run::{Input, StreamSpec};
+use crate::run::{COMPOSED_PIPELINE, Input, StreamSpec};
 use crate::track::Kind;
 
 /// How late a stream's frames may reach the mixers (its jitter buffer plus decoding).
@@ -123,7 +123,7 @@ impl Composed {
         } else {
             None
         };
-        let eos = watch_bus(&pipeline, 0, tx.clone());
+        let eos = watch_bus(&pipeline, COMPOSED_PIPELINE, tx.clone());
         pipeline
             .set_state(gst::State::Playing)
             .map_err(|_| "the composing pipeline did not start".to_owned())?;
@@ -200,10 +200,7 @@ impl Composed {
                 parse.clone(),
             ],
         )?;
-        parse
-            .link_pads(None, mux, Some("video_%u"))
-            .map_err(|e| format!("cannot link the video to the muxer: {e}"))?;
-        drop_untimed(&parse, "video");
+        link_to_mux(&parse, mux, Kind::Video)?;
         let to_frames = make("queue")?;
         to_frames.set_property_from_str("leaky", "downstream");
         to_frames.set_property("max-size-buffers", 1u32);
@@ -255,10 +252,7 @@ impl Composed {
                 queue.clone(),
             ],
         )?;
-        queue
-            .link_pads(None, mux, Some("audio_%u"))
-            .map_err(|e| format!("cannot link the audio to the muxer: {e}"))?;
-        drop_untimed(&queue, "audio");
+        link_to_mux(&queue, mux, Kind::Audio)?;
         let pad = mixer
             .request_pad_simple("sink_%u")
             .ok_or("audiomixer refused a pad")?;
@@ -471,21 +465,28 @@ impl Composed {
     }
 }
 
-/// MP4 takes no buffer without a presentation time (qtmux fails the whole file on one);
-/// an encoder under heavy load now and then emits one, so it is dropped before the muxer.
-fn drop_untimed(into_mux: &gst::Element, kind: &'static str) {
-    let Some(pad) = into_mux.static_pad("src") else {
-        return;
+/// Links the end of a mix to the muxer. MP4 takes no buffer without a presentation time
+/// (qtmux fails the whole file on one); an encoder under heavy load now and then emits
+/// one, so such a buffer is dropped on the way in.
+fn link_to_mux(from: &gst::Element, mux: &gst::Element, kind: Kind) -> Result<(), String> {
+    let template = if kind == Kind::Video {
+        "video_%u"
+    } else {
+        "audio_%u"
     };
+    from.link_pads(None, mux, Some(template))
+        .map_err(|e| format!("cannot link the {kind:?} to the muxer: {e}"))?;
+    let pad = from.static_pad("src").ok_or("element without src pad")?;
     pad.add_probe(gst::PadProbeType::BUFFER, move |_, info| {
         match info.buffer() {
             Some(b) if b.pts().is_none() => {
-                eprintln!("dropped a {kind} buffer without a timestamp before the muxer");
+                eprintln!("dropped a {kind:?} buffer without a timestamp before the muxer");
                 gst::PadProbeReturn::Drop
             }
             _ => gst::PadProbeReturn::Ok,
         }
     });
+    Ok(())
 }
 
 fn write_jpeg(sample: &gst::Sample, path: &std::path::Path) -> Result<(), String> {

@@ -20,11 +20,15 @@ pub enum Input {
     ServerGone,
     /// A stream's video needs a keyframe.
     Keyframe(String),
-    /// A pipeline (0: the composed one, else a stream's key) failed.
+    /// A pipeline ([`COMPOSED_PIPELINE`], else an INDIVIDUAL stream's key) failed.
     Failed(u64, String),
     /// A pipeline's latency changed.
     Latency,
 }
+
+/// The owner key of the COMPOSED pipeline in [`Input::Failed`] (INDIVIDUAL streams
+/// count from 2).
+pub const COMPOSED_PIPELINE: u64 = 0;
 
 /// An `addStream` command.
 pub struct StreamSpec {
@@ -149,7 +153,7 @@ pub fn run() -> Result<(), String> {
                     out.send(&Report::Keyframe { stream_id: id });
                 }
             }
-            Input::Failed(0, why) => {
+            Input::Failed(COMPOSED_PIPELINE, why) => {
                 // The composed pipeline is the recording: finish what can be finished.
                 if let Mode::Composed(c) = mode {
                     let _ = c.finish();
