@@ -513,8 +513,9 @@ impl Job {
                 }
             }
         } else {
-            let path = folder.join(format!("{}.{}", r.name, r.extension()));
-            let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+            let size = std::fs::metadata(self.store.served_file(r))
+                .map(|m| m.len())
+                .unwrap_or(0);
             r.size = size;
             if let Some(c) = composed {
                 r.duration = c.duration.max(0.0);
@@ -539,11 +540,7 @@ impl Job {
         let recordings = self.recordings();
         // Every recording with a file gets its URL, an empty INDIVIDUAL one (a ZIP with
         // only the sync file, size 0) included, as in OpenVidu.
-        let file = self
-            .store
-            .folder(&r.id)
-            .join(format!("{}.{}", r.name, r.extension()));
-        if r.size > 0 || file.is_file() {
+        if r.size > 0 || self.store.served_file(r).is_file() {
             r.url = Some(recordings.url_of(r));
         }
         if let Err(e) = self.store.write(r) {

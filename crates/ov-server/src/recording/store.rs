@@ -35,6 +35,12 @@ impl Store {
         self.root.join(id)
     }
 
+    /// The file a recording is served as (`<name>.mp4`, `.webm` or `.zip`).
+    pub fn served_file(&self, r: &Recording) -> PathBuf {
+        self.folder(&r.id)
+            .join(format!("{}.{}", r.name, r.extension()))
+    }
+
     /// Whether `id` can name a folder here: what recording ids are made of (session-id
     /// characters and `~`), so that no id from a URL reaches outside the store.
     pub fn is_safe_id(id: &str) -> bool {
