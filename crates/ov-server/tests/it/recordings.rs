@@ -420,19 +420,7 @@ async fn the_last_participant_leaving_starts_the_autostop_countdown() {
         (StatusCode::OK, json!(true))
     );
     // Then the recording stops and the session closes.
-    let mut status = Value::Null;
-    for _ in 0..50 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        status = t
-            .call(Method::GET, &format!("/recordings/{sid}"), None)
-            .await
-            .1["status"]
-            .clone();
-        if status == "ready" {
-            break;
-        }
-    }
-    assert_eq!(status, "ready");
+    recording_reaches(&t, &sid, "ready").await;
     assert_eq!(
         t.status(Method::GET, &format!("/sessions/{sid}"), None)
             .await,
@@ -477,19 +465,7 @@ async fn a_disk_short_of_space_refuses_a_start_and_stops_a_running_recording() {
     assert_eq!(stopped["reason"], "diskFull", "{stopped}");
     drop(filler);
     std::fs::remove_file(dir.path().join("filler")).unwrap();
-    let mut status = Value::Null;
-    for _ in 0..50 {
-        status = t
-            .call(Method::GET, &format!("/recordings/{sid}"), None)
-            .await
-            .1["status"]
-            .clone();
-        if status == "failed" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert_eq!(status, "failed");
+    recording_reaches(&t, &sid, "failed").await;
     let (s, session) = t.call(Method::GET, &format!("/sessions/{sid}"), None).await;
     assert_eq!(
         (s, session["recording"].clone()),
@@ -541,6 +517,17 @@ async fn recording_off_answers_501_and_a_missing_recorder_refuses_to_start() {
         line.contains("apt install gstreamer1.0") && !line.contains('\n'),
         "{line}"
     );
+}
+
+/// Waits (up to 5 s) until recording `id` has status `wanted`; panics naming it if not.
+async fn recording_reaches(t: &TestServer, id: &str, wanted: &str) {
+    let path = format!("/recordings/{id}");
+    ov_testkit::wait::until(
+        &format!("recording {id} to be {wanted}"),
+        Duration::from_secs(5),
+        || async { (t.call(Method::GET, &path, None).await.1["status"] == wanted).then_some(()) },
+    )
+    .await;
 }
 
 /// Kills (SIGKILL) the `openvidu-recorder` of recording `id` (tests run side by side in
