@@ -173,7 +173,7 @@ impl Role {
                 MediaKind::Video => sub.video_pts.extend(pts),
                 MediaKind::Audio => sub.audio_pts.extend(pts),
             },
-            (Role::Publisher(p), PeerEvent::KeyframeRequest(mid)) if mid == p.video => {
+            (Role::Publisher(p), PeerEvent::KeyframeRequest(mid, _)) if mid == p.video => {
                 p.source.request_keyframe();
             }
             (Role::Publisher(p), PeerEvent::Connected) => p.connected = true,

@@ -42,6 +42,10 @@ pub struct EngineConfig {
     pub stats_interval: Duration,
     /// Minimum time between two keyframe requests sent to one publisher track.
     pub keyframe_request_interval: Duration,
+    /// Send-side bandwidth estimation (TWCC) and pacing of every subscription, starting from
+    /// this estimate (bit/s): it drives the simulcast layer each subscription gets.
+    /// `None`: off (no pacing; subscriptions get the best layer their subscriber wants).
+    pub initial_estimate: Option<u64>,
     /// The first [`PeerId`](crate::PeerId) this engine hands out. Engines running side by
     /// side (one per core) get disjoint ranges, so a peer id tells which engine owns it.
     pub first_peer_id: u64,
@@ -58,6 +62,7 @@ impl EngineConfig {
             park_timeout: Duration::from_secs(30),
             stats_interval: Duration::from_secs(1),
             keyframe_request_interval: Duration::from_millis(300),
+            initial_estimate: Some(1_000_000),
             first_peer_id: 1,
         }
     }
@@ -92,14 +97,16 @@ pub(crate) fn publisher(
 
 /// A subscriber is offered exactly the codecs (and payload types) its publisher
 /// negotiated, so packets are forwarded without transcoding and usually without even
-/// changing their payload type.
+/// changing their payload type. Its link is estimated (and its packets paced) when
+/// [`EngineConfig::initial_estimate`] says so.
 pub(crate) fn subscriber(
     config: &EngineConfig,
     cert: &str0m::config::DtlsCert,
     params: Vec<PayloadParams>,
     now: Instant,
 ) -> Rtc {
-    let mut builder = base(config, cert);
+    let mut builder =
+        base(config, cert).enable_bwe(config.initial_estimate.map(str0m::bwe::Bitrate::bps));
     *builder.codec_config() = CodecConfig::new_from_payload_params(params);
     builder.build(now)
 }

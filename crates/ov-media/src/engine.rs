@@ -21,7 +21,10 @@ use crate::stun;
 use crate::table::PeerTable;
 
 mod negotiation;
+mod simulcast;
 mod taps;
+
+pub use simulcast::LayerState;
 
 /// The SFU engine. See the crate documentation.
 pub struct Engine {
@@ -161,7 +164,8 @@ impl Engine {
         Ok(())
     }
 
-    /// Asks the publisher `peer` for a keyframe on its video tracks.
+    /// Asks the publisher `peer` for a keyframe on its video tracks (on the top layer of a
+    /// simulcast track: the one taps copy).
     pub fn request_keyframe(&mut self, now: Instant, peer: PeerId) {
         self.table.queue_keyframe_requests(peer);
         self.table.flush(now);

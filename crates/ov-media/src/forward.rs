@@ -1,19 +1,34 @@
 //! Forwarding: the work the pump queued, done once no peer is borrowed. Each publisher
-//! packet goes to every connected subscriber of its track, with the subscriber's payload
-//! type and rewritten sequence numbers and timestamps; a subscriber that has not started
-//! yet waits for a keyframe, which is requested from the publisher (throttled per track).
-//! Writing into a subscriber drives that subscriber's pump, so its packets leave at once.
+//! packet goes to every connected subscriber of its track that forwards its layer (see
+//! [`crate::layers`]), with the subscriber's payload type, rewritten sequence numbers and
+//! timestamps, and VP8 picture ids continued across layer switches; a subscriber that has
+//! not started yet, or switches layers, waits for a keyframe of its layer, which is
+//! requested from the publisher (throttled per layer). Writing into a subscriber drives
+//! that subscriber's pump, so its packets leave at once.
 
 use std::time::Instant;
 
 use str0m::format::Codec;
 use str0m::media::{KeyframeRequestKind, Pt};
-use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite, SeqNo};
+use str0m::rtp::{ExtensionValues, RtpWrite, SeqNo, Vp8Descriptor};
 
 use crate::contract::PeerId;
 use crate::keyframe::{self, VideoCodec};
+use crate::layers::{LayerView, Verdict};
 use crate::peer::{MediaKind, PeerKind};
-use crate::table::PeerTable;
+use crate::table::{Forward, PeerTable};
+
+/// A source track as forwarding one of its packets sees it.
+struct SourceInfo {
+    kind: MediaKind,
+    /// How many subscribers it has.
+    subscribers: usize,
+    /// The video codec of the packet's payload type (for keyframe detection).
+    codec: Option<VideoCodec>,
+    /// Whether it has taps.
+    tapped: bool,
+    layers: LayerView,
+}
 
 impl PeerTable {
     /// Queues a keyframe request for every video track of `publisher` (done by
@@ -25,18 +40,24 @@ impl PeerTable {
         };
         for (track, t) in tracks.iter().enumerate() {
             if t.kind == MediaKind::Video {
-                self.pending.keyframes.push((publisher, track));
+                self.pending.keyframes.push((publisher, track, None));
             }
         }
     }
 
     /// Does the forwarding and keyframe work collected while draining, until none is left.
     pub fn flush(&mut self, now: Instant) {
-        while !self.pending.forwards.is_empty() || !self.pending.keyframes.is_empty() {
+        while !self.pending.forwards.is_empty()
+            || !self.pending.keyframes.is_empty()
+            || !self.pending.allocations.is_empty()
+        {
+            for sub in std::mem::take(&mut self.pending.allocations) {
+                self.allocate(sub, now);
+            }
             let mut forwards = std::mem::take(&mut self.pending.forwards);
             std::mem::swap(&mut self.pending.forwards, &mut self.pending.spare_forwards);
-            for (publisher, track, packet) in forwards.drain(..) {
-                self.forward(publisher, track, &packet, now);
+            for f in forwards.drain(..) {
+                self.forward(&f, now);
             }
             self.pending.spare_forwards = forwards;
 
@@ -45,14 +66,22 @@ impl PeerTable {
                 &mut self.pending.keyframes,
                 &mut self.pending.spare_keyframes,
             );
-            for (publisher, track) in keyframes.drain(..) {
-                self.send_keyframe_request(publisher, track, now);
+            for (publisher, track, layer) in keyframes.drain(..) {
+                self.send_keyframe_request(publisher, track, layer, now);
             }
             self.pending.spare_keyframes = keyframes;
         }
     }
 
-    fn send_keyframe_request(&mut self, publisher: PeerId, track: usize, now: Instant) {
+    /// Asks `publisher` for a keyframe on `layer` of `track` (no layer: the top one),
+    /// unless one was asked for on that layer less than `keyframe_request_interval` ago.
+    fn send_keyframe_request(
+        &mut self,
+        publisher: PeerId,
+        track: usize,
+        layer: Option<usize>,
+        now: Instant,
+    ) {
         let interval = self.config.keyframe_request_interval;
         let Some(p) = self.peers.get_mut(&publisher) else {
             return;
@@ -63,32 +92,52 @@ impl PeerTable {
         let Some(t) = tracks.get_mut(track) else {
             return;
         };
+        let top = t.top_layer();
+        let Some(l) = t.layers.get_mut(layer.unwrap_or(top)) else {
+            return;
+        };
         if t.kind != MediaKind::Video
-            || t.last_keyframe_request
+            || l.last_keyframe_request
                 .is_some_and(|at| now.saturating_duration_since(at) < interval)
         {
             return;
         }
-        t.last_keyframe_request = Some(now);
-        let mid = t.mid;
+        l.last_keyframe_request = Some(now);
+        let (mid, rid) = (t.mid, l.rid);
         let mut api = p.rtc.direct_api();
-        let Some(rx) = api.stream_rx_by_mid(mid, None) else {
+        let Some(rx) = api.stream_rx_by_mid(mid, rid) else {
             return;
         };
         rx.request_keyframe(KeyframeRequestKind::Pli);
         self.drive(publisher, now);
     }
 
-    /// Sends `packet` of `publisher`'s `track` to every tap and subscriber of that track.
-    fn forward(&mut self, publisher: PeerId, track: usize, packet: &RtpPacket, now: Instant) {
+    /// Sends a packet of a publisher's track to every tap of the track (top layer only) and
+    /// to every subscriber that forwards its layer.
+    fn forward(&mut self, f: &Forward, now: Instant) {
+        let Forward {
+            publisher,
+            track,
+            layer,
+            ref packet,
+        } = *f;
         let pt = packet.header.payload_type;
-        let Some((kind, count, codec, tapped)) = self.source_info(publisher, track, pt) else {
+        let Some(source) = self.source_info(publisher, track, pt, now) else {
             return;
         };
-        if tapped {
+        if source.tapped && layer + 1 == source.layers.count {
             self.copy_to_taps(publisher, track, packet);
         }
+        let kind = source.kind;
         let ssrc = *packet.header.ssrc;
+        let keyframe = kind == MediaKind::Video
+            && source
+                .codec
+                .is_some_and(|c| keyframe::starts_keyframe(c, &packet.payload));
+        let vp8 = match source.codec {
+            Some(VideoCodec::Vp8) => Vp8Descriptor::parse(&packet.payload).ok(),
+            _ => None,
+        };
         let mut wants_keyframe = false;
         let ext = ExtensionValues {
             audio_level: packet.header.ext_vals.audio_level,
@@ -96,7 +145,7 @@ impl PeerTable {
             video_orientation: packet.header.ext_vals.video_orientation,
             ..Default::default()
         };
-        for i in 0..count {
+        for i in 0..source.subscribers {
             let Some((sub, index)) = self.subscriber_at(publisher, track, i) else {
                 break;
             };
@@ -112,11 +161,20 @@ impl PeerTable {
             let Some(t) = tracks.get_mut(index) else {
                 continue;
             };
-            if kind == MediaKind::Video && !t.rewriter.is_mapped(ssrc) {
-                let starts = codec.is_some_and(|c| keyframe::starts_keyframe(c, &packet.payload));
-                if !starts {
-                    wants_keyframe = true;
-                    continue;
+            if kind == MediaKind::Video {
+                let mapped = t.rewriter.is_mapped(ssrc);
+                match t.layers.decide(source.layers, layer, keyframe, mapped) {
+                    Verdict::Forward => {}
+                    Verdict::Switch => {
+                        if let Some(d) = &vp8 {
+                            t.picture_ids.rebase(d);
+                        }
+                    }
+                    Verdict::NeedKeyframe => {
+                        wants_keyframe = true;
+                        continue;
+                    }
+                    Verdict::Drop => continue,
                 }
             }
             let Some(&(_, out_pt)) = t.pt_map.iter().find(|(p, _)| *p == pt) else {
@@ -131,32 +189,37 @@ impl PeerTable {
             ) else {
                 continue;
             };
+            let patch = vp8.as_ref().and_then(|d| t.picture_ids.patch(d));
             let mid = t.mid;
             let mut api = s.rtc.direct_api();
             let Some(tx) = api.stream_tx_by_mid(mid, None) else {
                 continue;
             };
-            tx.write_rtp(
+            let mut write =
                 RtpWrite::new(out_pt, SeqNo::from(seq), ts, now, packet.payload.clone())
                     .marker(packet.header.marker)
                     .ext_vals(ext.clone())
-                    .nackable(kind == MediaKind::Video),
-            );
+                    .nackable(kind == MediaKind::Video);
+            if let Some(patch) = patch {
+                write = write.vp8_patch(patch);
+            }
+            tx.write_rtp(write);
             self.drive(sub, now);
         }
         if wants_keyframe {
-            self.pending.keyframes.push((publisher, track));
+            self.pending.keyframes.push((publisher, track, Some(layer)));
         }
     }
 
-    /// Kind, number of subscribers, video codec (for keyframe detection) and whether it has
-    /// taps, of a track: one look-up per packet for all of forwarding.
+    /// What forwarding one packet needs to know of its source track, looked up once for
+    /// all of its subscribers.
     fn source_info(
         &mut self,
         publisher: PeerId,
         track: usize,
         pt: Pt,
-    ) -> Option<(MediaKind, usize, Option<VideoCodec>, bool)> {
+        now: Instant,
+    ) -> Option<SourceInfo> {
         let p = self.peers.get_mut(&publisher)?;
         let PeerKind::Publisher { tracks, codecs, .. } = &mut p.kind else {
             return None;
@@ -181,7 +244,13 @@ impl PeerTable {
                 c
             }
         };
-        Some((t.kind, t.subscribers.len(), codec, !t.taps.is_empty()))
+        Some(SourceInfo {
+            kind: t.kind,
+            subscribers: t.subscribers.len(),
+            codec,
+            tapped: !t.taps.is_empty(),
+            layers: LayerView::of(&t.layers, now),
+        })
     }
 
     fn subscriber_at(&self, publisher: PeerId, track: usize, i: usize) -> Option<(PeerId, usize)> {

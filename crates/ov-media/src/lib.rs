@@ -32,17 +32,22 @@
 // and drains that peer's str0m `Rtc`, forwarding sends the RTP it yielded to the
 // subscribers, and the table holds the peers. Each layer uses only the layers below it;
 // the modules after them are parts they share (contract types, peers, parsers, timers).
+mod allocate;
 mod engine;
 mod forward;
 mod pump;
 mod table;
 mod tap;
 
+mod allocator;
 mod config;
 mod contract;
 mod error;
 pub mod keyframe;
+mod layers;
 mod peer;
+mod picture_ids;
+mod rate;
 mod rewrite;
 mod sdp;
 mod sdp_error;
@@ -52,7 +57,7 @@ mod timers;
 
 pub use config::{EngineConfig, VideoCodecChoice};
 pub use contract::{CloseReason, Event, Output, PeerId, Transmit, Transport};
-pub use engine::Engine;
+pub use engine::{Engine, LayerState};
 pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};
 pub use speaking::VoiceActivity;

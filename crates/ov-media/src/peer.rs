@@ -4,11 +4,13 @@ use std::time::{Duration, Instant};
 
 use str0m::Rtc;
 use str0m::change::SdpPendingOffer;
-use str0m::media::{Mid, Pt};
+use str0m::media::{Mid, Pt, Rid};
 use str0m::rtp::Ssrc;
 
 use crate::contract::{CloseReason, PeerId, Route};
 use crate::keyframe::VideoCodec;
+use crate::layers::{LayerSelection, PubLayer, layers_for};
+use crate::picture_ids::PictureIds;
 use crate::rewrite::Rewriter;
 
 /// Audio or video.
@@ -52,22 +54,30 @@ impl MediaKind {
 pub(crate) struct PubTrack {
     pub mid: Mid,
     pub kind: MediaKind,
+    /// Its encodings, lowest first: several with simulcast, else one.
+    pub layers: Vec<PubLayer>,
     /// Where its packets go: (subscriber, index of the subscriber's track).
     pub subscribers: Vec<(PeerId, usize)>,
-    /// Plain RTP copies for local consumers (the recorder).
+    /// Plain RTP copies for local consumers (the recorder), of the top layer.
     pub taps: Vec<crate::tap::TrackTap>,
-    pub last_keyframe_request: Option<Instant>,
 }
 
 impl PubTrack {
-    pub fn new(mid: Mid, kind: MediaKind) -> PubTrack {
+    /// A track whose media line declares `rids` (simulcast) or none.
+    pub fn new(mid: Mid, kind: MediaKind, rids: &[Rid]) -> PubTrack {
         PubTrack {
             mid,
             kind,
+            layers: layers_for(rids),
             subscribers: Vec::new(),
             taps: Vec::new(),
-            last_keyframe_request: None,
         }
+    }
+
+    /// The layer taps copy and [`Engine::request_keyframe`](crate::Engine::request_keyframe)
+    /// asks for: the top one.
+    pub fn top_layer(&self) -> usize {
+        self.layers.len().saturating_sub(1)
     }
 }
 
@@ -81,6 +91,10 @@ pub(crate) struct SubTrack {
     /// Publisher payload type → subscriber payload type.
     pub pt_map: Vec<(Pt, Pt)>,
     pub rewriter: Rewriter,
+    /// Which of the source track's layers is forwarded.
+    pub layers: LayerSelection,
+    /// VP8 numbering continuity across layer switches.
+    pub picture_ids: PictureIds,
 }
 
 /// What one peer connection carries: a browser's stream in, or one stream out. Not called
@@ -91,8 +105,8 @@ pub(crate) enum PeerKind {
     /// Receives media from a browser.
     Publisher {
         tracks: Vec<PubTrack>,
-        /// SSRC → track index, learned from the first packets.
-        ssrcs: Vec<(Ssrc, usize)>,
+        /// SSRC → (track index, layer index), learned from the first packets.
+        ssrcs: Vec<(Ssrc, usize, usize)>,
         /// Payload type → video codec, for keyframe detection.
         codecs: Vec<(Pt, Option<VideoCodec>)>,
     },
@@ -101,6 +115,11 @@ pub(crate) enum PeerKind {
         source: PeerId,
         tracks: Vec<SubTrack>,
         pending: Option<SdpPendingOffer>,
+        /// str0m's latest estimate of the link to the subscriber, bit/s.
+        estimate: Option<u64>,
+        /// When its layers are allocated again without a new estimate (an estimate that
+        /// does not move still has to be probed).
+        reallocate_at: Option<Instant>,
     },
 }
 

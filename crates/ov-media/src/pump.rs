@@ -8,13 +8,15 @@
 
 use std::time::{Duration, Instant};
 
+use str0m::bwe::BweKind;
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::RtpPacket;
 use str0m::{IceConnectionState, Input};
 
 use crate::contract::{CloseReason, Event, Output, PeerId, Transmit, Transport};
+use crate::layers::declared_rids;
 use crate::peer::{MediaKind, PeerKind, PubTrack, TrackStats};
-use crate::table::PeerTable;
+use crate::table::{Forward, PeerTable};
 
 impl PeerTable {
     /// A datagram for `peer` arrived.
@@ -48,6 +50,14 @@ impl PeerTable {
         };
         if let Err(e) = p.rtc.handle_input(Input::Timeout(now)) {
             tracing::debug!(%peer, error = %e, "timeout handling failed");
+        }
+        if let PeerKind::Subscriber {
+            reallocate_at: Some(at),
+            ..
+        } = p.kind
+            && at <= now
+        {
+            self.pending.allocations.push(peer);
         }
         self.drive(peer, now);
     }
@@ -156,10 +166,14 @@ impl PeerTable {
                 p.stats.connected = true;
                 p.disconnected_since = None;
                 self.out.push_back(Output::Event(Event::Connected(peer)));
-                // A new subscriber needs a keyframe to start decoding.
+                // A new subscriber needs a keyframe to start decoding (of the layer it will
+                // be given, or the top one if it is not chosen yet).
                 if let PeerKind::Subscriber { source, tracks, .. } = &p.kind {
                     for t in tracks.iter().filter(|t| t.kind == MediaKind::Video) {
-                        self.pending.keyframes.push((*source, t.source_track));
+                        let layer = t.layers.keyframe_layer();
+                        self.pending
+                            .keyframes
+                            .push((*source, t.source_track, layer));
                     }
                 }
             }
@@ -182,15 +196,25 @@ impl PeerTable {
                     && added.direction.is_receiving()
                     && !tracks.iter().any(|t| t.mid == added.mid)
                 {
-                    tracks.push(PubTrack::new(added.mid, added.kind.into()));
+                    let rids = declared_rids(&p.rtc, added.mid);
+                    tracks.push(PubTrack::new(added.mid, added.kind.into(), &rids));
                 }
             }
-            str0m::Event::RtpPacket(packet) => self.on_packet(peer, packet),
+            str0m::Event::RtpPacket(packet) => self.on_packet(peer, now, packet),
             str0m::Event::KeyframeRequest(req) => {
                 if let PeerKind::Subscriber { source, tracks, .. } = &p.kind
                     && let Some(t) = tracks.iter().find(|t| t.mid == req.mid)
                 {
-                    self.pending.keyframes.push((*source, t.source_track));
+                    let layer = t.layers.keyframe_layer();
+                    self.pending
+                        .keyframes
+                        .push((*source, t.source_track, layer));
+                }
+            }
+            str0m::Event::EgressBitrateEstimate(BweKind::Twcc { estimate, .. }) => {
+                if let PeerKind::Subscriber { estimate: e, .. } = &mut p.kind {
+                    *e = Some(estimate.as_u64());
+                    self.pending.allocations.push(peer);
                 }
             }
             str0m::Event::PeerStats(s) => {
@@ -218,9 +242,9 @@ impl PeerTable {
         }
     }
 
-    /// A publisher's RTP packet: find its track (by SSRC, learned from str0m on the first
-    /// packet), note its audio level, and queue it for the track's subscribers.
-    fn on_packet(&mut self, peer: PeerId, packet: RtpPacket) {
+    /// A publisher's RTP packet: find its track and layer (by SSRC, learned from str0m on
+    /// the first packet), note its audio level, and queue it for the track's subscribers.
+    fn on_packet(&mut self, peer: PeerId, now: Instant, packet: RtpPacket) {
         let Some(p) = self.peers.get_mut(&peer) else {
             return;
         };
@@ -228,28 +252,51 @@ impl PeerTable {
             return;
         };
         let ssrc = packet.header.ssrc;
-        let track = match ssrcs.iter().find(|(s, _)| *s == ssrc) {
-            Some((_, t)) => *t,
+        let (track, layer) = match ssrcs.iter().find(|(s, _, _)| *s == ssrc) {
+            Some(&(_, t, l)) => (t, l),
             None => {
-                let Some(mid) = p.rtc.direct_api().stream_rx(&ssrc).map(|s| s.mid()) else {
+                let Some((mid, rid)) = p
+                    .rtc
+                    .direct_api()
+                    .stream_rx(&ssrc)
+                    .map(|s| (s.mid(), s.rid()))
+                else {
                     return;
                 };
                 let Some(t) = tracks.iter().position(|t| t.mid == mid) else {
                     return;
                 };
-                ssrcs.push((ssrc, t));
-                t
+                let layers = &mut tracks[t].layers;
+                let Some(l) = layers
+                    .iter()
+                    .position(|l| l.rid == rid)
+                    .or_else(|| (layers.len() == 1).then_some(0))
+                else {
+                    return;
+                };
+                layers[l].ssrc = Some(ssrc);
+                ssrcs.push((ssrc, t, l));
+                (t, l)
             }
         };
-        if tracks[track].kind == MediaKind::Audio
+        let t = &mut tracks[track];
+        let l = &mut t.layers[layer];
+        l.last_packet = Some(now);
+        l.rate.add(now, packet.payload.len());
+        if t.kind == MediaKind::Audio
             && let Some(level) = packet.header.ext_vals.audio_level
         {
             // Only the statistics report voice activity (see `Event`).
             p.voice.update(level.unsigned_abs(), packet.timestamp);
             p.stats.audio_level = Some(p.voice.level());
         }
-        if !tracks[track].subscribers.is_empty() || !tracks[track].taps.is_empty() {
-            self.pending.forwards.push((peer, track, packet));
+        if !t.subscribers.is_empty() || !t.taps.is_empty() {
+            self.pending.forwards.push(Forward {
+                publisher: peer,
+                track,
+                layer,
+                packet,
+            });
         }
     }
 }

@@ -39,17 +39,27 @@ pub(crate) struct PeerTable {
     pub last_now: Instant,
 }
 
+/// A received packet to forward: its publisher, track and layer.
+pub(crate) struct Forward {
+    pub publisher: PeerId,
+    pub track: usize,
+    pub layer: usize,
+    pub packet: RtpPacket,
+}
+
 /// Work the pump produced while a peer was borrowed, done by [`PeerTable::flush`] once it
 /// no longer is (forwarding writes into other peers).
 #[derive(Default)]
 pub(crate) struct Pending {
-    /// (publisher, track index, packet)
-    pub forwards: Vec<(PeerId, usize, RtpPacket)>,
-    /// (publisher, track index) that should send a keyframe.
-    pub keyframes: Vec<(PeerId, usize)>,
+    pub forwards: Vec<Forward>,
+    /// (publisher, track index, layer index) that should send a keyframe; no layer: the
+    /// top one ([`PubTrack::top_layer`](crate::peer::PubTrack::top_layer)).
+    pub keyframes: Vec<(PeerId, usize, Option<usize>)>,
+    /// Subscribers with a new bandwidth estimate, to allocate layers for.
+    pub allocations: Vec<PeerId>,
     /// Emptied buffers kept for the next round, so that flushing does not allocate.
-    pub spare_forwards: Vec<(PeerId, usize, RtpPacket)>,
-    pub spare_keyframes: Vec<(PeerId, usize)>,
+    pub spare_forwards: Vec<Forward>,
+    pub spare_keyframes: Vec<(PeerId, usize, Option<usize>)>,
 }
 
 impl PeerTable {

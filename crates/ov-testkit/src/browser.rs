@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::format::Codec;
-use str0m::media::{Direction, KeyframeRequestKind, MediaKind, MediaTime, Mid, Pt};
+use str0m::media::{
+    Direction, KeyframeRequestKind, MediaKind, MediaTime, Mid, Pt, Rid, Simulcast, SimulcastLayer,
+};
 use str0m::net::{Protocol, Receive, TcpType, Transmit};
 use str0m::{Candidate, IceConnectionState, Input, Output, Rtc, RtcConfig};
 
@@ -58,8 +60,9 @@ pub enum PeerEvent {
     },
     /// A frame arrived.
     Frame(ReceivedFrame),
-    /// The remote asks for a keyframe on one of this peer's sending m-lines.
-    KeyframeRequest(Mid),
+    /// The remote asks for a keyframe on one of this peer's sending m-lines (on one
+    /// simulcast layer, by its rid).
+    KeyframeRequest(Mid, Option<Rid>),
     /// Anything else str0m reported.
     Other,
 }
@@ -75,6 +78,8 @@ pub struct BrowserPeer {
     senders: Vec<(MediaKind, Mid, Pt)>,
     /// The m-lines this peer receives on (learnt from the remote's offer).
     receiving: Vec<(Mid, MediaKind)>,
+    /// The simulcast layers of its video, lowest first (none: no simulcast).
+    layers: Vec<Rid>,
 }
 
 impl Default for BrowserPeer {
@@ -102,6 +107,7 @@ impl BrowserPeer {
             sending: Vec::new(),
             senders: Vec::new(),
             receiving: Vec::new(),
+            layers: Vec::new(),
         }
     }
 
@@ -148,6 +154,37 @@ impl BrowserPeer {
         self.sending = sending;
         self.senders.clear();
         Ok(offer.to_sdp_string())
+    }
+
+    /// openvidu-browser's publisher offer with simulcast: audio, and video in the layers
+    /// `rids` (lowest first, as Chrome lists them: `rdiv4`, `rdiv2`, `rdiv1`).
+    pub fn simulcast_offer(&mut self, rids: &[&str]) -> Result<String, PeerError> {
+        let mut simulcast = Simulcast::new();
+        for rid in rids {
+            simulcast.add_send_layer(SimulcastLayer::new(rid));
+        }
+        let mut api = self.rtc.sdp_api();
+        let audio = api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+        let video = api.add_media(
+            MediaKind::Video,
+            Direction::SendOnly,
+            None,
+            None,
+            Some(simulcast),
+        );
+        let (offer, pending) = api
+            .apply()
+            .ok_or(PeerError::Negotiation("nothing to offer"))?;
+        self.pending = Some(pending);
+        self.sending = vec![(audio, MediaKind::Audio), (video, MediaKind::Video)];
+        self.senders.clear();
+        self.layers = rids.iter().map(|r| Rid::from(*r)).collect();
+        Ok(offer.to_sdp_string())
+    }
+
+    /// The simulcast layers this peer sends its video in, lowest first (empty: none).
+    pub fn layers(&self) -> &[Rid] {
+        &self.layers
     }
 
     /// Accepts the server's answer to this peer's last offer.
@@ -211,6 +248,23 @@ impl BrowserPeer {
         let (mid, pt) = self.sender(kind)?;
         let writer = self.rtc.writer(mid).ok_or(PeerError::NotNegotiated(kind))?;
         writer.write(pt, now, rtp_time, data)?;
+        Ok(())
+    }
+
+    /// Writes one video frame of the simulcast layer `rid`.
+    pub fn write_layer(
+        &mut self,
+        rid: Rid,
+        now: Instant,
+        rtp_time: MediaTime,
+        data: impl Into<Arc<[u8]>>,
+    ) -> Result<(), PeerError> {
+        let (mid, pt) = self.sender(MediaKind::Video)?;
+        let writer = self
+            .rtc
+            .writer(mid)
+            .ok_or(PeerError::NotNegotiated(MediaKind::Video))?;
+        writer.rid(rid).write(pt, now, rtp_time, data)?;
         Ok(())
     }
 
@@ -307,7 +361,7 @@ impl BrowserPeer {
                 }
             }
             str0m::Event::MediaData(d) => PeerEvent::Frame(ReceivedFrame::of(&d)),
-            str0m::Event::KeyframeRequest(r) => PeerEvent::KeyframeRequest(r.mid),
+            str0m::Event::KeyframeRequest(r) => PeerEvent::KeyframeRequest(r.mid, r.rid),
             _ => PeerEvent::Other,
         }
     }

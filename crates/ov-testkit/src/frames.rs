@@ -36,6 +36,10 @@ pub struct ReceivedFrame {
     pub keyframe: bool,
     /// No packet is missing since the previous frame (str0m's `contiguous`).
     pub contiguous: bool,
+    /// Its size: tests tell simulcast layers apart by the frame sizes they send.
+    pub bytes: usize,
+    /// Its RTP timestamp, extended (no wrap), in its clock's units.
+    pub rtp_time: u64,
 }
 
 impl ReceivedFrame {
@@ -51,6 +55,8 @@ impl ReceivedFrame {
             kind,
             keyframe: codec == Codec::Vp8 && is_vp8_keyframe(&data.data),
             contiguous: data.contiguous,
+            bytes: data.data.len(),
+            rtp_time: data.time.numer(),
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use str0m::change::{SdpAnswer, SdpOffer};
-use str0m::media::{Direction, Mid};
+use str0m::media::{Direction, Mid, Rid};
 use str0m::net::TcpType;
 use str0m::{Candidate, Rtc};
 
@@ -12,11 +12,13 @@ use super::Engine;
 use crate::config::{self, VideoCodecChoice};
 use crate::contract::PeerId;
 use crate::error::MediaError;
+use crate::layers::{declared_rids, layers_for};
 use crate::peer::{MediaKind, Peer, PeerKind, PeerStats, PubTrack, SubTrack};
 use crate::sdp_error;
 
-/// A publisher's new `Rtc`, its SDP answer, and its receiving media lines.
-type Negotiated = (Rtc, String, Vec<(Mid, MediaKind)>);
+/// A publisher's new `Rtc`, its SDP answer, and its receiving media lines (with the rids of
+/// their simulcast layers, if any).
+type Negotiated = (Rtc, String, Vec<(Mid, MediaKind, Vec<Rid>)>);
 
 impl Engine {
     /// Accepts a browser's offer to publish; returns the new peer and the SDP answer.
@@ -30,7 +32,7 @@ impl Engine {
         let (rtc, answer, lines) = self.negotiate_publisher(now, offer, video)?;
         let tracks: Vec<PubTrack> = lines
             .into_iter()
-            .map(|(mid, kind)| PubTrack::new(mid, kind))
+            .map(|(mid, kind, rids)| PubTrack::new(mid, kind, &rids))
             .collect();
         let id = self.table.insert(
             rtc,
@@ -86,16 +88,17 @@ impl Engine {
             // Keep track indices stable (subscribers refer to them): each old track takes
             // the new line of its kind; new kinds are appended.
             for t in tracks.iter_mut() {
-                if let Some(i) = fresh.iter().position(|(_, k)| *k == t.kind) {
-                    t.mid = fresh.remove(i).0;
-                    t.last_keyframe_request = None;
+                if let Some(i) = fresh.iter().position(|(_, k, _)| *k == t.kind) {
+                    let (mid, _, rids) = fresh.remove(i);
+                    t.mid = mid;
+                    t.layers = layers_for(&rids);
                 }
                 subscribers.extend(t.subscribers.iter().map(|(s, _)| *s));
             }
             tracks.extend(
                 fresh
                     .into_iter()
-                    .map(|(mid, kind)| PubTrack::new(mid, kind)),
+                    .map(|(mid, kind, rids)| PubTrack::new(mid, kind, &rids)),
             );
         }
         self.table.unroute(peer, &old_ufrag, &old_addrs);
@@ -162,6 +165,8 @@ impl Engine {
                 source_track: *source_track,
                 pt_map: Vec::new(),
                 rewriter: Default::default(),
+                layers: Default::default(),
+                picture_ids: Default::default(),
             });
         }
         let (offer, pending) = api
@@ -173,6 +178,8 @@ impl Engine {
                 source,
                 tracks: sub_tracks,
                 pending: Some(pending),
+                estimate: None,
+                reallocate_at: None,
             },
             now,
         );
@@ -232,13 +239,14 @@ impl Engine {
             .sdp_api()
             .accept_offer(offer)
             .map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
-        let lines: Vec<(Mid, MediaKind)> = sending
+        let lines: Vec<(Mid, MediaKind, Vec<Rid>)> = sending
             .into_iter()
             .map(|(mid, kind)| (Mid::from(mid.as_str()), kind))
             .filter(|(mid, _)| {
                 rtc.media(*mid)
                     .is_some_and(|m| m.direction().is_receiving())
             })
+            .map(|(mid, kind)| (mid, kind, declared_rids(&rtc, mid)))
             .collect();
         if lines.is_empty() {
             return Err(MediaError::Sdp(

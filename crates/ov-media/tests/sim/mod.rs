@@ -11,10 +11,13 @@ use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
 use ov_media::{Engine, EngineConfig, Event, Output, PeerId, Transport, VideoCodecChoice};
-use ov_testkit::frames::{opus_frame, vp8_frame};
+use ov_testkit::frames::{ReceivedFrame, opus_frame, vp8_frame};
 use ov_testkit::{BrowserPeer, PeerEvent};
-use str0m::media::{Frequency, MediaKind, MediaTime};
+use str0m::media::{Frequency, MediaKind, MediaTime, Rid};
 use str0m::net::Protocol;
+use str0m_netem::{
+    Bitrate, DataSize, Input as NetemInput, Netem, NetemConfig, Output as NetemOutput,
+};
 
 pub const SERVER: &str = "127.0.0.1:5000";
 pub const STEP: Duration = Duration::from_millis(5);
@@ -23,6 +26,16 @@ const LATENCY: Duration = Duration::from_millis(10);
 /// A packet on its way: (arrival, from, to, contents, transport). Over TCP a packet is
 /// one frame of the connection between `from` and `to`; the simulation does not frame.
 type InFlight = Vec<(Instant, SocketAddr, SocketAddr, Vec<u8>, Transport)>;
+
+/// A datagram in a [`Netem`] queue: (from, to, contents, transport).
+#[derive(Clone)]
+struct Datagram(SocketAddr, SocketAddr, Vec<u8>, Transport);
+
+impl AsRef<[u8]> for Datagram {
+    fn as_ref(&self) -> &[u8] {
+        &self.2
+    }
+}
 
 /// A tiny deterministic random generator (xorshift), so that loss patterns repeat.
 pub struct Rng(pub u64);
@@ -52,8 +65,19 @@ pub struct Client {
     pub keyframe_requested: bool,
     /// When the engine asked this (publishing) client for a keyframe.
     pub keyframe_requests: Vec<Instant>,
+    /// The same, with the simulcast layer asked for.
+    pub layer_keyframe_requests: Vec<(Instant, Option<Rid>)>,
+    /// Simulcast layers asked for a keyframe and not sent one yet.
+    pub layer_keyframes_wanted: Vec<Rid>,
+    /// Simulcast layers this (publishing) client stopped sending, as Chrome does when its
+    /// uplink or CPU is short.
+    pub layers_off: Vec<Rid>,
+    /// Every video frame received, in order.
+    pub video: Vec<(Instant, ReceivedFrame)>,
     /// Loss probability of datagrams this client sends and receives.
     pub loss: f64,
+    /// A bottleneck on what the server sends this client (see [`Sim::limit_downlink`]).
+    downlink: Option<Netem<Datagram>>,
     frames_sent: u64,
 }
 
@@ -85,7 +109,12 @@ impl Client {
             received: HashMap::new(),
             keyframe_requested: false,
             keyframe_requests: Vec::new(),
+            layer_keyframe_requests: Vec::new(),
+            layer_keyframes_wanted: Vec::new(),
+            layers_off: Vec::new(),
+            video: Vec::new(),
             loss: 0.0,
+            downlink: None,
             frames_sent: 0,
         }
     }
@@ -149,6 +178,30 @@ impl Sim {
         Self::with_config(|c| c.tcp_candidates = vec![SERVER.parse().unwrap()])
     }
 
+    /// Puts a bottleneck of `kbps` (a tail-drop queue of 300 ms at that rate, as a home
+    /// router's) on what the server sends client `c`; `None` lifts it.
+    pub fn limit_downlink(&mut self, c: usize, kbps: Option<u64>) {
+        let client = &mut self.clients[c];
+        match kbps {
+            Some(k) => {
+                let config = NetemConfig::new().link(
+                    Bitrate::kbps(k),
+                    DataSize::bytes((k * 1000 / 8 * 3 / 10) as i64),
+                );
+                match &mut client.downlink {
+                    Some(n) => n.set_config(config),
+                    None => client.downlink = Some(Netem::new(config)),
+                }
+            }
+            None => {
+                // What is queued still arrives.
+                if let Some(n) = &mut client.downlink {
+                    n.set_config(NetemConfig::new());
+                }
+            }
+        }
+    }
+
     /// How the next clients reach the server (UDP by default).
     pub fn clients_use(&mut self, transport: Transport) {
         self.transport = transport;
@@ -176,6 +229,21 @@ impl Sim {
             .engine
             .add_publisher(self.now, &offer, VideoCodecChoice::Vp8Preferred)
             .expect("the engine accepts the offer");
+        client.peer.accept_answer(&answer).unwrap();
+        (c, peer)
+    }
+
+    /// A client that publishes audio and video in the simulcast layers `rids`, lowest
+    /// first; returns (client index, engine peer). Layer `i` sends frames of
+    /// [`LAYER_BYTES`]`[i]` bytes (keyframes: [`LAYER_KEYFRAME_BYTES`]).
+    pub fn simulcast_publisher(&mut self, rids: &[&str]) -> (usize, PeerId) {
+        let c = self.add_client();
+        let client = &mut self.clients[c];
+        let offer = client.peer.simulcast_offer(rids).unwrap();
+        let (peer, answer) = self
+            .engine
+            .add_publisher(self.now, &offer, VideoCodecChoice::Vp8Preferred)
+            .expect("the engine accepts the simulcast offer");
         client.peer.accept_answer(&answer).unwrap();
         (c, peer)
     }
@@ -230,6 +298,10 @@ impl Sim {
                     continue;
                 }
                 let rtp_time = MediaTime::new(ms * freq.get() as u64 / 1000, freq);
+                if kind == MediaKind::Video && !client.peer.layers().is_empty() {
+                    send_layers(client, now, rtp_time, &mut self.in_flight, &mut self.rng);
+                    continue;
+                }
                 let data = match kind {
                     MediaKind::Audio => opus_frame(),
                     MediaKind::Video => {
@@ -298,6 +370,20 @@ impl Sim {
 
     fn tick(&mut self) {
         let now = self.now;
+        // What the bottlenecks let through now is on its way.
+        for client in &mut self.clients {
+            let Some(n) = &mut client.downlink else {
+                continue;
+            };
+            n.handle_input(NetemInput::Timeout(now));
+            while let Some(out) = n.poll_output() {
+                if let NetemOutput::Packet(Datagram(from, to, data, transport)) = out {
+                    *client.received_over.entry(transport).or_default() += 1;
+                    self.in_flight
+                        .push((now + LATENCY, from, to, data, transport));
+                }
+            }
+        }
         // Deliver datagrams that are due.
         let mut due = Vec::new();
         self.in_flight.retain(|(at, from, to, data, transport)| {
@@ -344,7 +430,12 @@ impl Sim {
         loop {
             match self.engine.poll_output() {
                 Output::Transmit(t) => {
-                    let client = self.clients.iter_mut().find(|c| c.addr == t.destination);
+                    let mut client = self.clients.iter_mut().find(|c| c.addr == t.destination);
+                    if let Some(n) = client.as_mut().and_then(|c| c.downlink.as_mut()) {
+                        let d = Datagram(t.source, t.destination, t.contents, t.transport);
+                        n.handle_input(NetemInput::Packet(self.now, d));
+                        continue;
+                    }
                     let loss = client.map_or(0.0, |c| {
                         *c.received_over.entry(t.transport).or_default() += 1;
                         c.loss
@@ -380,6 +471,50 @@ impl Sim {
     }
 }
 
+/// Frame sizes of simulcast layers 0, 1, 2 (delta frames), and of their keyframes: a
+/// subscriber tells the layer it receives by them.
+pub const LAYER_BYTES: [usize; 3] = [300, 900, 2500];
+pub const LAYER_KEYFRAME_BYTES: [usize; 3] = [500, 1500, 4000];
+
+/// The simulcast layer a received video frame of `bytes` bytes came from.
+pub fn layer_of(bytes: usize) -> Option<usize> {
+    (0..3).find(|&i| LAYER_BYTES[i] == bytes || LAYER_KEYFRAME_BYTES[i] == bytes)
+}
+
+/// One video frame on each simulcast layer the client sends: a keyframe on a layer asked
+/// for one, and on every layer every 10 s.
+fn send_layers(
+    client: &mut Client,
+    now: Instant,
+    rtp_time: MediaTime,
+    in_flight: &mut InFlight,
+    rng: &mut Rng,
+) {
+    let periodic = client.frames_sent.is_multiple_of(300);
+    client.frames_sent += 1;
+    let layers = client.peer.layers().to_vec();
+    for (i, rid) in layers.into_iter().enumerate() {
+        if client.layers_off.contains(&rid) {
+            continue;
+        }
+        let wanted = client.layer_keyframes_wanted.iter().position(|r| *r == rid);
+        let key = periodic || client.keyframe_requested || wanted.is_some();
+        if let Some(w) = wanted {
+            client.layer_keyframes_wanted.remove(w);
+        }
+        let bytes = if key {
+            LAYER_KEYFRAME_BYTES[i.min(2)]
+        } else {
+            LAYER_BYTES[i.min(2)]
+        };
+        let _ = client
+            .peer
+            .write_layer(rid, now, rtp_time, vp8_frame(key, bytes));
+    }
+    client.keyframe_requested = false;
+    drain_client(client, in_flight, now, rng);
+}
+
 fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng: &mut Rng) {
     let Client {
         peer,
@@ -387,6 +522,9 @@ fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng
         received,
         keyframe_requested,
         keyframe_requests,
+        layer_keyframe_requests,
+        layer_keyframes_wanted,
+        video,
         loss,
         ..
     } = client;
@@ -415,10 +553,17 @@ fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng
                     .entry(f.kind)
                     .or_default()
                     .push((key, f.contiguous, now));
+                if f.kind == MediaKind::Video {
+                    video.push((now, f));
+                }
             }
-            PeerEvent::KeyframeRequest(_) => {
-                *keyframe_requested = true;
+            PeerEvent::KeyframeRequest(_, rid) => {
+                match rid {
+                    Some(rid) => layer_keyframes_wanted.push(rid),
+                    None => *keyframe_requested = true,
+                }
                 keyframe_requests.push(now);
+                layer_keyframe_requests.push((now, rid));
             }
             _ => {}
         },

@@ -84,7 +84,7 @@ async fn pump(mut browser: BrowserPeer, socket: UdpSocket, local: SocketAddr) {
         let _ = browser.drain(
             |t| out.push((t.destination, t.contents.to_vec())),
             |e| {
-                if matches!(e, PeerEvent::KeyframeRequest(_)) {
+                if matches!(e, PeerEvent::KeyframeRequest(..)) {
                     want_key = true;
                 }
             },

@@ -1,0 +1,310 @@
+//! The layer allocator: the highest simulcast layer one subscription's link can carry,
+//! from str0m's send-side bandwidth estimate (TWCC feedback from the subscriber) and the
+//! measured rate of each layer.
+//!
+//! OpenVidu gives every subscription its own peer connection, so each subscription has
+//! its own estimate and carries one video stream (and its audio): the allocator runs per
+//! subscription. It downgrades at once when the layer no longer fits, and upgrades one
+//! layer at a time, cautiously: only when the next layer fits with a margin, has fitted
+//! for a while, and no downgrade happened shortly before (a link that just proved too
+//! small is not trusted again at once). The constants follow LiveKit's and mediasoup's
+//! practice (`../shared/design/media-quality-notes.md` §3), shortened so that a link that
+//! recovers gets its quality back within seconds.
+//!
+//! It also tells str0m what to probe for: `desired` is what the subscriber's preferred
+//! layer needs, `minimum` (while the link is short of it) what the next layer up needs,
+//! so that padding tests the link's room for it.
+
+use std::time::{Duration, Instant};
+
+/// Share of the estimate given to media: the rest absorbs the estimate's error and the
+/// RTP/RTCP overhead.
+const HEADROOM: f64 = 0.9;
+/// The next layer must fit with this margin to be taken.
+const UPGRADE_MARGIN: f64 = 1.15;
+/// How long the next layer must have fitted before it is taken.
+pub(crate) const UPGRADE_HOLD: Duration = Duration::from_secs(2);
+/// No upgrade for this long after a downgrade.
+pub(crate) const AFTER_DOWNGRADE: Duration = Duration::from_secs(4);
+/// How often a subscription's allocation is looked at again when its estimate does not
+/// change.
+pub(crate) const REALLOCATE_INTERVAL: Duration = Duration::from_millis(250);
+/// While the link is short of the preferred layer, how often str0m is made to probe it
+/// (a probe at up to twice the estimate: a link that recovered is found in a few probes).
+pub(crate) const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// Assumed rate of a layer not measured yet, for probing only.
+const UNMEASURED_BPS: u64 = 1_500_000;
+
+/// One layer of the source track as the allocator sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LayerInfo {
+    /// Packets of it are arriving.
+    pub active: bool,
+    /// Its measured rate; `None` until measured (then it is taken to fit).
+    pub bps: Option<u64>,
+}
+
+/// What str0m's estimator should aim for ([`str0m::bwe::Bwe::set_bitrate`]), in bit/s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct BweHint {
+    pub minimum: u64,
+    pub desired: u64,
+}
+
+/// The allocation of one subscription.
+#[derive(Debug, Clone)]
+pub(crate) struct Allocator {
+    /// The highest layer allowed; `usize::MAX` while nothing limits it (before the first
+    /// estimate).
+    pub allowed: usize,
+    last_downgrade: Option<Instant>,
+    /// Since when the next layer up has fitted.
+    upgrade_fits_since: Option<Instant>,
+    /// When str0m was last made to probe.
+    last_probe: Option<Instant>,
+}
+
+impl Default for Allocator {
+    fn default() -> Self {
+        Allocator {
+            allowed: usize::MAX,
+            last_downgrade: None,
+            upgrade_fits_since: None,
+            last_probe: None,
+        }
+    }
+}
+
+impl Allocator {
+    /// Takes a new estimate (bit/s) of the subscription's link, of which `other_bps` go to
+    /// its other streams (audio); `preferred` is the highest layer the subscriber wants.
+    /// Updates [`Allocator::allowed`] and returns what str0m should probe for.
+    pub fn update(
+        &mut self,
+        now: Instant,
+        estimate: u64,
+        other_bps: u64,
+        layers: &[LayerInfo],
+        preferred: usize,
+    ) -> BweHint {
+        let rate = |i: usize| layers[i].bps.unwrap_or(0);
+        let active: Vec<usize> = (0..layers.len()).filter(|&i| layers[i].active).collect();
+        let (Some(&lowest), true) = (active.first(), estimate > 0) else {
+            return BweHint {
+                minimum: 0,
+                desired: UNMEASURED_BPS + other_bps,
+            };
+        };
+        // The best the subscriber could get: its preferred layer, or the lowest arriving.
+        let top = active
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| i <= preferred)
+            .unwrap_or(lowest);
+        let cap = (estimate as f64 * HEADROOM) as u64;
+        let cap = cap.saturating_sub(other_bps);
+        let best = active
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&i| i <= top)
+            .find(|&i| rate(i) <= cap)
+            .unwrap_or(lowest);
+        let current = self.allowed.min(top);
+        if best < current {
+            self.allowed = best;
+            self.last_downgrade = Some(now);
+            self.upgrade_fits_since = None;
+        } else if best > current {
+            let next = active
+                .iter()
+                .copied()
+                .find(|&i| i > current)
+                .unwrap_or(best);
+            let roomy = rate(next) as f64 * UPGRADE_MARGIN <= cap as f64;
+            let calm = self
+                .last_downgrade
+                .is_none_or(|at| now.saturating_duration_since(at) >= AFTER_DOWNGRADE);
+            if roomy {
+                let since = *self.upgrade_fits_since.get_or_insert(now);
+                if calm && now.saturating_duration_since(since) >= UPGRADE_HOLD {
+                    self.allowed = if next >= top { usize::MAX } else { next };
+                    self.upgrade_fits_since = None;
+                }
+            } else {
+                self.upgrade_fits_since = None;
+            }
+        } else {
+            self.upgrade_fits_since = None;
+        }
+        let measured = |i: usize| layers[i].bps.unwrap_or(UNMEASURED_BPS);
+        let now_allowed = self.allowed.min(top);
+        let minimum = active
+            .iter()
+            .copied()
+            .find(|&i| i > now_allowed && i <= top)
+            .map_or(0, |next| measured(next) + other_bps);
+        let mut desired = (measured(top) as f64 * 1.1) as u64 + other_bps;
+        if minimum > 0 {
+            // Short of the preferred layer: probe for enough to pass the upgrade test.
+            let needed = (measured(top) as f64 * UPGRADE_MARGIN + other_bps as f64) / HEADROOM;
+            desired = (needed * 1.05) as u64;
+            // str0m probes when the desired rate rises above the estimate; an unchanged
+            // one is probed only now and then. So, while short of the preferred layer,
+            // the desired rate dips to the estimate for half of every probe interval and
+            // rises back: one probe per interval.
+            let since = now.saturating_duration_since(*self.last_probe.get_or_insert(now));
+            if since >= PROBE_INTERVAL {
+                self.last_probe = Some(now);
+            } else if since >= PROBE_INTERVAL / 2 {
+                desired = desired.min(estimate);
+            }
+        } else {
+            self.last_probe = None;
+        }
+        BweHint { minimum, desired }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KBPS: u64 = 1000;
+
+    /// Three arriving layers of 150, 500 and 1200 kbit/s.
+    fn layers() -> Vec<LayerInfo> {
+        [150, 500, 1200]
+            .map(|k| LayerInfo {
+                active: true,
+                bps: Some(k * KBPS),
+            })
+            .to_vec()
+    }
+
+    /// Feeds `estimate` kbit/s every 100 ms for `d`; returns the time after.
+    fn run(a: &mut Allocator, from: Instant, d: Duration, estimate: u64) -> Instant {
+        let mut now = from;
+        while now < from + d {
+            a.update(now, estimate * KBPS, 40 * KBPS, &layers(), usize::MAX);
+            now += Duration::from_millis(100);
+        }
+        now
+    }
+
+    #[test]
+    fn nothing_is_limited_before_an_estimate_or_on_a_wide_link() {
+        let mut a = Allocator::default();
+        assert_eq!(a.allowed, usize::MAX);
+        run(&mut a, Instant::now(), Duration::from_secs(5), 5_000);
+        assert_eq!(a.allowed, usize::MAX);
+    }
+
+    #[test]
+    fn a_narrow_link_downgrades_at_once_to_the_layer_that_fits() {
+        let mut a = Allocator::default();
+        let t = Instant::now();
+        // 300 kbit/s: 270 for media, 230 after audio: only the lowest layer fits.
+        a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        assert_eq!(a.allowed, 0);
+        let mut a = Allocator::default();
+        a.update(t, 900 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        assert_eq!(a.allowed, 1);
+        // Nothing fits: the lowest layer still goes.
+        a.update(t, 50 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        assert_eq!(a.allowed, 0);
+    }
+
+    #[test]
+    fn upgrades_wait_for_a_calm_roomy_link_one_layer_at_a_time() {
+        let mut a = Allocator::default();
+        // Downgraded at once, at t0.
+        let t = run(&mut a, Instant::now(), Duration::from_secs(1), 300);
+        assert_eq!(a.allowed, 0);
+        // The link recovers at t0 + 1 s: nothing before the downgrade's calm (t0 + 4 s).
+        let t = run(
+            &mut a,
+            t,
+            AFTER_DOWNGRADE - Duration::from_millis(1_500),
+            5_000,
+        );
+        assert_eq!(a.allowed, 0);
+        let t = run(&mut a, t, Duration::from_millis(600), 5_000);
+        assert_eq!(a.allowed, 1, "one layer up once calm and held");
+        let t = run(&mut a, t, UPGRADE_HOLD - Duration::from_millis(200), 5_000);
+        assert_eq!(a.allowed, 1, "the next layer has its own hold");
+        run(&mut a, t, Duration::from_millis(300), 5_000);
+        assert_eq!(a.allowed, usize::MAX);
+    }
+
+    #[test]
+    fn a_layer_that_fits_only_without_margin_is_not_taken() {
+        let mut a = Allocator::default();
+        let t = run(&mut a, Instant::now(), Duration::from_secs(1), 300);
+        // 1200 kbit/s needs (1200 × 1.15 + 40) / 0.9 ≈ 1578 kbit/s: 1450 is not enough.
+        let t = run(&mut a, t, Duration::from_secs(20), 1_450);
+        assert_eq!(a.allowed, 1);
+        run(&mut a, t, Duration::from_secs(3), 1_600);
+        assert_eq!(a.allowed, usize::MAX);
+    }
+
+    /// What str0m is asked to probe for while short of a layer of `bps` (with 40 kbit/s of
+    /// audio): enough for that layer to pass the upgrade test.
+    fn probe_for(bps: u64) -> u64 {
+        ((bps as f64 * UPGRADE_MARGIN + 40.0 * KBPS as f64) / HEADROOM * 1.05) as u64
+    }
+
+    #[test]
+    fn the_preference_bounds_the_allocation_and_the_probing() {
+        let mut a = Allocator::default();
+        let t = Instant::now();
+        let hint = a.update(t, 5_000 * KBPS, 40 * KBPS, &layers(), 0);
+        assert_eq!(a.allowed, usize::MAX);
+        assert_eq!(hint, BweHint { minimum: 0, desired: 165 * KBPS + 40 * KBPS });
+        // Short of the preferred layer: padding up to the next one, probing for the top.
+        let hint = a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        assert_eq!(a.allowed, 0);
+        assert_eq!(hint.minimum, 540 * KBPS);
+        assert_eq!(hint.desired, probe_for(1200 * KBPS));
+    }
+
+    #[test]
+    fn a_short_link_is_probed_once_per_interval() {
+        let mut a = Allocator::default();
+        let t = Instant::now();
+        let hint = |a: &mut Allocator, at: Duration| {
+            a.update(t + at, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX)
+                .desired
+        };
+        let full = probe_for(1200 * KBPS);
+        assert_eq!(hint(&mut a, Duration::ZERO), full);
+        assert_eq!(hint(&mut a, Duration::from_millis(250)), full);
+        assert_eq!(hint(&mut a, Duration::from_millis(500)), 300 * KBPS);
+        assert_eq!(hint(&mut a, Duration::from_millis(750)), 300 * KBPS);
+        assert_eq!(hint(&mut a, Duration::from_millis(1000)), full, "rises: a probe");
+        assert_eq!(hint(&mut a, Duration::from_millis(1500)), 300 * KBPS);
+        // A wide link is not probed.
+        let mut a = Allocator::default();
+        for ms in [0, 500, 1000, 1500] {
+            let h = a.update(t + Duration::from_millis(ms), 5_000 * KBPS, 0, &layers(), 2);
+            assert_eq!(h.desired, 1320 * KBPS);
+        }
+    }
+
+    #[test]
+    fn stopped_and_unmeasured_layers() {
+        let mut a = Allocator::default();
+        let t = Instant::now();
+        let mut l = layers();
+        l[2].active = false;
+        a.update(t, 300 * KBPS, 0, &l, usize::MAX);
+        assert_eq!(a.allowed, 0);
+        // An unmeasured layer counts as fitting (it just started).
+        l[1].bps = None;
+        a.update(t + Duration::from_secs(10), 300 * KBPS, 0, &l, usize::MAX);
+        assert_eq!(a.allowed, 0, "not before the hold");
+        a.update(t + Duration::from_secs(13), 300 * KBPS, 0, &l, usize::MAX);
+        assert_eq!(a.allowed, usize::MAX, "the top arriving layer");
+    }
+}
