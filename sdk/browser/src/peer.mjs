@@ -10,9 +10,40 @@
  * @property {RTCConfiguration} [rtcConfiguration] the application's own, if any
  * @property {MediaStream} [mediaStream] what a publisher sends
  * @property {{audio: boolean, video: boolean}} kinds what a subscriber receives
+ * @property {boolean} [simulcast] send a publisher's video in layers (joinRoom's videoSimulcast)
  * @property {(c: RTCIceCandidate) => void} onIceCandidate
  * @property {(state: RTCIceConnectionState) => void} onIceState
  */
+
+/**
+ * The simulcast encodings of a video track, lowest first, as openvidu-browser 2.32 makes
+ * them (so the server sees the same layers from either SDK): three from 960x540 up, two
+ * from 480x270, else none. Layer `l` of `n` is `rdiv<d>`, d = 2^(n-l-1); a camera's
+ * layers are scaled down by d, a screen's (content hint detail/text) keep its size and run
+ * at 30/d frames per second.
+ * @param {MediaStreamTrack} track
+ * @returns {RTCRtpEncodingParameters[] | undefined}
+ */
+export function simulcastEncodings(track) {
+    const { width = 0, height = 0 } = track.getSettings();
+    const n = width >= 960 && height >= 540 ? 3 : width >= 480 && height >= 270 ? 2 : 1;
+    if (n < 2) return undefined;
+    const screen = ['detail', 'text'].includes(track.contentHint);
+    const out = [];
+    for (let l = 0; l < n; l++) {
+        const d = 2 ** (n - l - 1);
+        /** @type {RTCRtpEncodingParameters & {scalabilityMode?: string}} */
+        const e = { rid: `rdiv${d}`, scalabilityMode: 'L1T1' };
+        if (screen) {
+            e.scaleResolutionDownBy = 1;
+            e.maxFramerate = Math.floor(30 / d);
+        } else {
+            e.scaleResolutionDownBy = d;
+        }
+        out.push(e);
+    }
+    return out;
+}
 
 export class WebRtcPeer {
     /** @param {PeerOptions} options */
@@ -44,7 +75,9 @@ export class WebRtcPeer {
         const { mode, mediaStream, kinds } = this.options;
         if (mode !== 'recvonly' && mediaStream) {
             for (const track of mediaStream.getTracks()) {
-                const tc = this.pc.addTransceiver(track, { direction: mode, streams: [mediaStream] });
+                const sendEncodings = track.kind === 'video' && this.options.simulcast ? simulcastEncodings(track) : undefined;
+                const init = sendEncodings ? { direction: mode, streams: [mediaStream], sendEncodings } : { direction: mode, streams: [mediaStream] };
+                const tc = this.pc.addTransceiver(track, init);
                 if (track.kind === 'video') {
                     // As openvidu-browser: keep a screen's resolution, balance a camera.
                     const params = tc.sender.getParameters();

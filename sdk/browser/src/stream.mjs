@@ -184,6 +184,16 @@ export class Stream {
         return Array.isArray(own) ? own : ov.iceServers || [];
     }
 
+    /**
+     * Whether this local stream publishes in simulcast layers: the publisher's own
+     * videoSimulcast, else joinRoom's; only with a "mediasoup" server, as openvidu-browser.
+     */
+    simulcast() {
+        const ov = this.session.openvidu;
+        const own = this.outboundStreamOpts && this.outboundStreamOpts.publisherProperties.videoSimulcast;
+        return ov.mediaServer === 'mediasoup' && (own !== undefined ? !!own : !!ov.videoSimulcast);
+    }
+
     /** A new WebRtcPeer for this stream (the old one closed). @param {'sendonly' | 'recvonly' | 'sendrecv'} mode */
     newPeer(mode) {
         this.disposeWebRtcPeer();
@@ -193,6 +203,7 @@ export class Stream {
             rtcConfiguration: this.session.openvidu.advancedConfiguration.rtcConfiguration,
             mediaStream: mode === 'recvonly' ? undefined : this.mediaStream,
             kinds: { audio: this.hasAudio, video: this.hasVideo },
+            simulcast: mode !== 'recvonly' && this.simulcast(),
             onIceCandidate: (c) => this.connection.sendIceCandidate(c),
             onIceState: (state) => {
                 if (this.webRtcPeer === peer) this.onIceState(state);

@@ -129,6 +129,8 @@ pub struct StreamsConfig {
     pub forced_video_codec: VideoCodec,
     /// Default `allowTranscoding` of sessions.
     pub allow_transcoding: bool,
+    /// Whether publishers are asked for simulcast (`OPENVIDU_WEBRTC_SIMULCAST`).
+    pub simulcast: bool,
 }
 
 /// Where ICE-TCP media listens (`OPENVIDU_RTC_TCP`, `OPENVIDU_RTC_TCP_PORT`).
@@ -362,6 +364,7 @@ impl RawConfig {
             video_min_send_bandwidth: self.number("OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH")?,
             forced_video_codec,
             allow_transcoding: self.boolean("OPENVIDU_STREAMS_ALLOW_TRANSCODING")?,
+            simulcast: self.boolean("OPENVIDU_WEBRTC_SIMULCAST")?,
         };
         let turn = self.turn(&domain, listen_port, &secret)?;
         let stun = match turn {

@@ -109,6 +109,8 @@ settings! {
         "Default forcedVideoCodec of new sessions: MEDIA_SERVER_PREFERRED, NONE, VP8, VP9 or H264";
     "OPENVIDU_STREAMS_ALLOW_TRANSCODING", "allow-transcoding", Some("false"),
         "Default allowTranscoding of new sessions";
+    "OPENVIDU_WEBRTC_SIMULCAST", "webrtc-simulcast", Some("true"),
+        "Ask publishers for simulcast (joinRoom videoSimulcast): openvidu-browser then sends its camera in 2 or 3 sizes (screens in 3 frame rates) and each subscriber gets one layer; a publisher's own videoSimulcast property still decides for it";
     "OPENVIDU_WEBRTC_ICE_SERVERS", "webrtc-ice-servers", Some("[]"),
         "JSON array of \"url=turn:host:port,username=u,credential=c\" given to connections without customIceServers";
     "OPENVIDU_RECONNECTION_GRACE", "reconnection-grace", Some("10"),

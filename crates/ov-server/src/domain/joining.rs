@@ -176,7 +176,7 @@ impl SessionState {
             session: session_id.clone(),
             version: ov_protocol::OPENVIDU_VERSION.to_owned(),
             media_server: "mediasoup".to_owned(),
-            video_simulcast: false,
+            video_simulcast: services.config.streams.simulcast,
             record: settings.record,
             role: settings.role.as_str().to_owned(),
             // OpenVidu: the connection's own (or OPENVIDU_WEBRTC_ICE_SERVERS), else the

@@ -133,7 +133,7 @@ pub async fn config(State(state): State<AppState>) -> Response {
             "OPENVIDU_STREAMS_ALLOW_TRANSCODING",
             json!(s.allow_transcoding),
         ),
-        ("OPENVIDU_WEBRTC_SIMULCAST", json!(false)),
+        ("OPENVIDU_WEBRTC_SIMULCAST", json!(s.simulcast)),
         (
             "OPENVIDU_SESSIONS_GARBAGE_INTERVAL",
             json!(c.garbage_interval.as_secs()),
