@@ -32,7 +32,8 @@ export async function startOpenViduServer({ secret, extraArgs = [], env = {}, lo
     const args = [
         '--address', '127.0.0.1',
         '--port', '0',
-        '--rtc-port', '0',
+        // A test that needs a known media port gives its own --rtc-port.
+        ...(extraArgs.includes('--rtc-port') ? [] : ['--rtc-port', '0']),
         '--domain', '127.0.0.1',
         '--secret', secret,
         '--sessions-garbage-interval', '0',

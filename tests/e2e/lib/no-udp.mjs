@@ -67,7 +67,7 @@ export function assertUdpBlocked(uid = NO_UDP_UID) {
 
 /**
  * Writes an executable wrapper that runs Chromium as `uid` with its own HOME; resolves
- * {path, home, remove()}.
+ * {path, home, remove()}. (Its UDP is blocked only if blockUdpFor(uid) was called.)
  */
 export async function writeNoUdpWrapper(uid = NO_UDP_UID) {
     const home = await mkdtemp(path.join(os.tmpdir(), 'ov-e2e-no-udp-'));
@@ -76,7 +76,7 @@ export async function writeNoUdpWrapper(uid = NO_UDP_UID) {
     await writeFile(
         wrapper,
         '#!/bin/sh\n' +
-            `# Chromium as uid ${uid}, whose UDP is blocked by a routing rule (tests/e2e/lib/no-udp.mjs).\n` +
+            `# Chromium as uid ${uid} (tests/e2e/lib/no-udp.mjs), for routing rules of that user.\n` +
             `export HOME='${home}'\n` +
             `exec setpriv --reuid=${uid} --regid=${uid} --clear-groups '${CHROMIUM_BIN}' "$@"\n`
     );
@@ -85,12 +85,10 @@ export async function writeNoUdpWrapper(uid = NO_UDP_UID) {
 }
 
 /**
- * Launches a Chromium (lib/browser.mjs flags and route guard) as `uid`, after making sure
- * that user cannot send UDP. Resolves the browser of launchBrowser, whose close() also
- * removes the wrapper.
+ * Launches a Chromium (lib/browser.mjs flags and route guard) as `uid`. Resolves the
+ * browser of launchBrowser, whose close() also removes the wrapper.
  */
-export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = {}) {
-    blockUdpFor(uid);
+export async function launchBrowserAs(uid, { extraArgs = [] } = {}) {
     const wrapper = await writeNoUdpWrapper(uid);
     let browser;
     try {
@@ -108,4 +106,10 @@ export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = 
         }
     };
     return browser;
+}
+
+/** launchBrowserAs(`uid`), after making sure that user cannot send UDP. */
+export async function launchNoUdpBrowser({ uid = NO_UDP_UID, extraArgs = [] } = {}) {
+    blockUdpFor(uid);
+    return launchBrowserAs(uid, { extraArgs });
 }

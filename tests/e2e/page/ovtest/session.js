@@ -195,8 +195,12 @@
             return result;
         },
 
-        /** OV.initPublisherAsync (fake devices, 320x240) + session.publish. Never rejects. */
-        async publish({ audio = true, video = true, resolution = '320x240', frameRate = 15, timeoutMs = 15_000 } = {}) {
+        /**
+         * OV.initPublisherAsync (fake devices, 320x240) + session.publish. Never rejects.
+         * `simulcast` (true/false) sets the publisher's own videoSimulcast property; left
+         * undefined, the SDK follows joinRoom's videoSimulcast.
+         */
+        async publish({ audio = true, video = true, resolution = '320x240', frameRate = 15, simulcast, timeoutMs = 15_000 } = {}) {
             const session = requireSession();
             const init = await initPublisher(
                 state.OV,
@@ -206,7 +210,8 @@
                     publishAudio: audio,
                     publishVideo: video,
                     resolution,
-                    frameRate
+                    frameRate,
+                    ...(simulcast === undefined ? {} : { videoSimulcast: simulcast })
                 },
                 timeoutMs,
                 'OV.initPublisherAsync()'

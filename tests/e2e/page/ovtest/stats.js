@@ -109,6 +109,22 @@
         },
 
         /**
+         * The video encodings the local publisher sends, one per outbound-rtp report (one per
+         * simulcast layer): [{rid, frameWidth, frameHeight, framesEncoded, bytesSent,
+         * qualityLimitationReason, active}], by rid.
+         */
+        async publisherLayers() {
+            if (!state.publisher || !state.publisher.stream) return [];
+            const out = [];
+            (await state.publisher.stream.getRTCPeerConnection().getStats()).forEach((r) => {
+                if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
+                const { rid = null, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active } = r;
+                out.push({ rid, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active });
+            });
+            return out.sort((a, b) => String(a.rid).localeCompare(String(b.rid)));
+        },
+
+        /**
          * The selected ICE candidate pair of every live peer connection of this page (the
          * publisher's and each subscriber's): [{streamId, role, state, local, remote}] where
          * local/remote are {protocol, candidateType, address, port, tcpType, relayProtocol};

@@ -1,0 +1,136 @@
+// A subscriber behind a slow link (issue 12), with the unmodified openvidu-browser.
+// Alice publishes a 960x540 camera with simulcast (openvidu-browser sends rdiv4 240x135,
+// rdiv2 480x270 and rdiv1 960x540). Carol subscribes on a free link; bob's Chromium
+// reaches the server only through the openvidu-netem relay (lib/netem.mjs), whose
+// server→bob direction is a 300 kbit/s bottleneck. The server's bandwidth estimate of
+// bob's subscription (TWCC, str0m) finds the bottleneck and gives bob a lower layer,
+// which he keeps decoding, while carol stays on the top one; once the bottleneck is lifted
+// bob is back on the top layer within 15 s.
+
+import assert from 'node:assert/strict';
+
+import { useHarness } from './lib/harness.mjs';
+import { makeSteps } from './lib/steps.mjs';
+import { waitForDecoding } from './lib/media.mjs';
+import { freeUdpPort, launchShapedBrowser, routeThroughRelay, startRelay } from './lib/netem.mjs';
+import { waitFor } from './lib/wait.mjs';
+
+const BOTTLENECK_KBPS = 300;
+const RECOVERY_MS = 15_000;
+const TOP_HEIGHT = 540;
+
+const s = { port: null, route: null, relay: null, shaped: null, sessionId: null, p: {} };
+
+const h = useHarness('congestion', {
+    serverOptions: async () => {
+        s.port = await freeUdpPort();
+        return {
+            extraArgs: ['--rtc-port', String(s.port)],
+            // ICE-TCP and TURN off: bob must not go round the relay.
+            env: { OPENVIDU_RTC_ADVERTISED_IPS: '127.0.0.1,127.0.0.2', OPENVIDU_RTC_TCP: 'false', OPENVIDU_TURN: 'false' }
+        };
+    },
+    setup: async () => {
+        s.route = routeThroughRelay(s.port);
+        s.relay = await startRelay({ port: s.port, downKbps: BOTTLENECK_KBPS });
+        s.shaped = await launchShapedBrowser();
+        s.sessionId = await h.newSession('congestion');
+    },
+    teardown: async () => {
+        await s.shaped?.close();
+        await s.relay?.stop();
+        s.route?.remove();
+    }
+});
+const step = makeSteps(h, { timeout: 180_000 });
+
+/** The inbound video numbers of `p` for alice's stream. */
+async function video(p) {
+    const stats = await p.stats();
+    return stats.find((x) => x.streamId === s.p.alice.streamId)?.video ?? null;
+}
+
+/**
+ * Samples `p`'s video every 250 ms for `ms` and asserts it never stalls: framesDecoded grows
+ * in every second. Resolves the heights seen.
+ */
+async function assertNoStall(p, ms) {
+    const samples = [];
+    for (let t = 0; t <= ms; t += 250) {
+        const v = await video(p);
+        samples.push({ at: Date.now(), frames: v?.framesDecoded ?? 0, height: v?.frameHeight });
+        await new Promise((r) => setTimeout(r, 250));
+    }
+    for (const a of samples) {
+        const b = samples.find((x) => x.at >= a.at + 1_000);
+        if (b) assert.ok(b.frames > a.frames, `[${p.name}] stalled between ${a.at} and ${b.at}: ${JSON.stringify(samples)}`);
+    }
+    return [...new Set(samples.map((x) => x.height))];
+}
+
+step('alice publishes a 960x540 camera in three layers', async () => {
+    const alice = (s.p.alice = await h.participant('alice'));
+    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: 'alice' });
+    assert.equal((await alice.connect({ token: conn.token })).ok, true);
+    const r = await alice.call('publish', [{ audio: false, video: true, resolution: '960x540', frameRate: 15 }], { timeoutMs: 40_000 });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    alice.streamId = r.streamId;
+    await waitFor(
+        async () => {
+            const layers = await alice.call('publisherLayers');
+            return layers.length === 3 && layers.every((l) => l.framesEncoded > 0) ? layers : null;
+        },
+        { timeoutMs: 20_000, what: '[alice] three layers', describe: async () => JSON.stringify(await alice.call('publisherLayers')) }
+    );
+});
+
+step(`bob, behind ${BOTTLENECK_KBPS} kbit/s, gets a lower layer and keeps decoding; carol stays on the top one`, async (t) => {
+    s.p.carol = await h.participant('carol');
+    s.p.bob = await h.participant('bob', { browser: s.shaped });
+    for (const p of [s.p.carol, s.p.bob]) await h.joinSession(p, s.sessionId, { publish: false });
+    await waitForDecoding(s.p.carol, [s.p.alice.streamId], { exact: true });
+    await waitForDecoding(s.p.bob, [s.p.alice.streamId], { exact: true, timeoutMs: 30_000 });
+    // Bob's media comes through the relay.
+    const [pair] = await s.p.bob.call('selectedCandidatePairs');
+    assert.equal(pair.remote.address, '127.0.0.2', `[bob] through the relay: ${JSON.stringify(pair)}`);
+    const low = await waitFor(
+        async () => {
+            const v = await video(s.p.bob);
+            return v && v.frameHeight < TOP_HEIGHT ? v : null;
+        },
+        { timeoutMs: 20_000, what: '[bob] a layer below the top', describe: async () => JSON.stringify(await video(s.p.bob)) }
+    );
+    t.diagnostic(`[bob] ${JSON.stringify(low)}`);
+    const heights = await assertNoStall(s.p.bob, 4_000);
+    t.diagnostic(`[bob] heights while constrained: ${JSON.stringify(heights)}`);
+    assert.ok(
+        heights.every((x) => x < TOP_HEIGHT),
+        `[bob] stays below the top layer: ${JSON.stringify(heights)}`
+    );
+    // Carol is on the top layer (once alice's own uplink estimate lets her send it).
+    await waitFor(
+        async () => {
+            const v = await video(s.p.carol);
+            return v && v.frameHeight === TOP_HEIGHT ? v : null;
+        },
+        {
+            timeoutMs: RECOVERY_MS,
+            what: '[carol] the top layer',
+            describe: async () => `[carol] ${JSON.stringify(await video(s.p.carol))}; [alice] sends ${JSON.stringify(await s.p.alice.call('publisherLayers'))}`
+        }
+    );
+});
+
+step(`lifting the bottleneck brings bob back to the top layer within ${RECOVERY_MS / 1000} s`, async (t) => {
+    await s.relay.command('down rate off');
+    const started = Date.now();
+    const top = await waitFor(
+        async () => {
+            const v = await video(s.p.bob);
+            return v && v.frameHeight === TOP_HEIGHT ? v : null;
+        },
+        { timeoutMs: RECOVERY_MS, what: '[bob] back on the top layer', describe: async () => JSON.stringify(await video(s.p.bob)) }
+    );
+    t.diagnostic(`[bob] top layer after ${Date.now() - started} ms: ${JSON.stringify(top)}`);
+    await assertNoStall(s.p.bob, 2_000);
+});

@@ -1,0 +1,120 @@
+// Simulcast with the unmodified openvidu-browser. The server's joinRoom answers
+// videoSimulcast: true (OPENVIDU_WEBRTC_SIMULCAST, on by default) with mediaServer
+// "mediasoup", so openvidu-browser sends a camera of 640x480 as two layers: rdiv2
+// (320x240) and rdiv1 (640x480); it picks two layers from 480x270 up and three from
+// 960x540. The server receives both and forwards one to each subscriber: the top one
+// while nothing limits it. A publisher whose own videoSimulcast property is false sends
+// one encoding, which its subscribers decode as before.
+//
+// Our SDK (sdk/browser) makes the same layers. Pages: alice publishes with simulcast, dave
+// without, erin with on our SDK; bob and carol subscribe.
+
+import assert from 'node:assert/strict';
+
+import { useHarness } from './lib/harness.mjs';
+import { makeSteps } from './lib/steps.mjs';
+import { waitForDecoding, roundRates } from './lib/media.mjs';
+import { waitFor } from './lib/wait.mjs';
+
+const h = useHarness('simulcast', {
+    setup: async () => (s.sessionId = await h.newSession('simulcast'))
+});
+const step = makeSteps(h);
+
+const s = { sessionId: null, p: {} };
+
+/**
+ * Connects `name` (on `sdk`, default the file's) and publishes its 640x480 camera (no
+ * audio) with `simulcast` as given.
+ */
+async function publisher(name, simulcast, { sdk } = {}) {
+    const p = (s.p[name] = await h.participant(name, sdk ? { sdk } : {}));
+    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: name });
+    const c = await p.connect({ token: conn.token });
+    assert.equal(c.ok, true, `[${name}] connect: ${JSON.stringify(c)}`);
+    const r = await p.call('publish', [{ audio: false, video: true, resolution: '640x480', frameRate: 30, simulcast }], {
+        timeoutMs: 40_000
+    });
+    assert.equal(r.ok, true, `[${name}] publish: ${JSON.stringify(r)}`);
+    p.streamId = r.streamId;
+    return p;
+}
+
+/** Waits until `p` encodes each of `rids` (null: one encoding without a rid) at a sustained rate. */
+async function waitForLayers(p, rids) {
+    let first = null;
+    return waitFor(
+        async () => {
+            const layers = await p.call('publisherLayers');
+            if (JSON.stringify(layers.map((l) => l.rid)) !== JSON.stringify(rids)) return null;
+            if (!first) {
+                first = layers;
+                return null;
+            }
+            const grew = layers.every((l, i) => l.framesEncoded >= first[i].framesEncoded + 10);
+            return grew ? layers : null;
+        },
+        {
+            timeoutMs: 20_000,
+            what: `[${p.name}] encodes ${JSON.stringify(rids)}`,
+            describe: async () => `[${p.name}] layers: ${JSON.stringify(await p.call('publisherLayers'))}`
+        }
+    );
+}
+
+step('GET /config reports OPENVIDU_WEBRTC_SIMULCAST true', async () => {
+    const config = await h.rest.request('GET', '/config');
+    assert.equal(config.OPENVIDU_WEBRTC_SIMULCAST, true);
+});
+
+step('alice publishes a 640x480 camera: openvidu-browser sends layers rdiv1 (640x480) and rdiv2 (320x240)', async (t) => {
+    const alice = await publisher('alice', undefined);
+    const layers = await waitForLayers(alice, ['rdiv1', 'rdiv2']);
+    t.diagnostic(`[alice] layers: ${JSON.stringify(layers)}`);
+    assert.deepEqual(
+        layers.map((l) => [l.rid, l.frameHeight]),
+        [
+            ['rdiv1', 480],
+            ['rdiv2', 240]
+        ]
+    );
+});
+
+step('bob and carol subscribe: each decodes alice at 640x480, the top layer', async (t) => {
+    for (const name of ['bob', 'carol']) {
+        const p = (s.p[name] = await h.participant(name));
+        await h.joinSession(p, s.sessionId, { publish: false });
+    }
+    for (const name of ['bob', 'carol']) {
+        const stats = await waitForDecoding(s.p[name], [s.p.alice.streamId], { exact: true });
+        t.diagnostic(`[${name}] per second: ${JSON.stringify(roundRates(stats.rates))}`);
+        const video = stats[0].video;
+        assert.deepEqual([video.frameWidth, video.frameHeight], [640, 480], `[${name}] ${JSON.stringify(video)}`);
+    }
+});
+
+step('dave publishes with videoSimulcast: false: one encoding, which bob decodes at 640x480', async () => {
+    const dave = await publisher('dave', false);
+    await waitForLayers(dave, [null]);
+    const stats = await waitForDecoding(s.p.bob, [s.p.alice.streamId, dave.streamId], { exact: true });
+    const video = stats.find((x) => x.streamId === dave.streamId).video;
+    assert.deepEqual([video.frameWidth, video.frameHeight], [640, 480], `[bob] ${JSON.stringify(video)}`);
+});
+
+step('erin publishes on our SDK: the same two layers, which bob decodes at 640x480', async () => {
+    // Four pages at most at a time on two cores.
+    await s.p.dave.leave();
+    await s.p.dave.page.close();
+    const erin = await publisher('erin', undefined, { sdk: 'ours' });
+    const layers = await waitForLayers(erin, ['rdiv1', 'rdiv2']);
+    assert.deepEqual(
+        layers.map((l) => [l.rid, l.frameHeight]),
+        [
+            ['rdiv1', 480],
+            ['rdiv2', 240]
+        ]
+    );
+    const stats = await waitForDecoding(s.p.bob, [s.p.alice.streamId, erin.streamId], { exact: true });
+    const video = stats.find((x) => x.streamId === erin.streamId).video;
+    assert.deepEqual([video.frameWidth, video.frameHeight], [640, 480], `[bob] ${JSON.stringify(video)}`);
+});
