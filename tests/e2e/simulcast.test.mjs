@@ -62,6 +62,26 @@ async function waitForLayers(p, rids) {
     );
 }
 
+/**
+ * Waits until `p` decodes `streamId` at a sustained rate and at `size` ([width, height]):
+ * a subscription starts on whatever layer arrives first, and the top one follows once the
+ * publisher sends it and the subscription's estimate allows it. Resolves the video stats.
+ */
+async function waitForSize(p, streamId, size) {
+    await waitForDecoding(p, [streamId]);
+    return waitFor(
+        async () => {
+            const v = (await p.stats()).find((x) => x.streamId === streamId)?.video;
+            return v && v.frameWidth === size[0] && v.frameHeight === size[1] ? v : null;
+        },
+        {
+            timeoutMs: 15_000,
+            what: `[${p.name}] ${streamId} at ${size.join('x')}`,
+            describe: async () => JSON.stringify(await p.stats())
+        }
+    );
+}
+
 step('GET /config reports OPENVIDU_WEBRTC_SIMULCAST true', async () => {
     const config = await h.rest.request('GET', '/config');
     assert.equal(config.OPENVIDU_WEBRTC_SIMULCAST, true);
@@ -88,17 +108,15 @@ step('bob and carol subscribe: each decodes alice at 640x480, the top layer', as
     for (const name of ['bob', 'carol']) {
         const stats = await waitForDecoding(s.p[name], [s.p.alice.streamId], { exact: true });
         t.diagnostic(`[${name}] per second: ${JSON.stringify(roundRates(stats.rates))}`);
-        const video = stats[0].video;
-        assert.deepEqual([video.frameWidth, video.frameHeight], [640, 480], `[${name}] ${JSON.stringify(video)}`);
+        await waitForSize(s.p[name], s.p.alice.streamId, [640, 480]);
     }
 });
 
 step('dave publishes with videoSimulcast: false: one encoding, which bob decodes at 640x480', async () => {
     const dave = await publisher('dave', false);
     await waitForLayers(dave, [null]);
-    const stats = await waitForDecoding(s.p.bob, [s.p.alice.streamId, dave.streamId], { exact: true });
-    const video = stats.find((x) => x.streamId === dave.streamId).video;
-    assert.deepEqual([video.frameWidth, video.frameHeight], [640, 480], `[bob] ${JSON.stringify(video)}`);
+    await waitForDecoding(s.p.bob, [s.p.alice.streamId, dave.streamId], { exact: true });
+    await waitForSize(s.p.bob, dave.streamId, [640, 480]);
 });
 
 step('erin publishes on our SDK: the same two layers, which bob decodes at 640x480', async () => {
@@ -114,7 +132,6 @@ step('erin publishes on our SDK: the same two layers, which bob decodes at 640x4
             ['rdiv2', 240]
         ]
     );
-    const stats = await waitForDecoding(s.p.bob, [s.p.alice.streamId, erin.streamId], { exact: true });
-    const video = stats.find((x) => x.streamId === erin.streamId).video;
-    assert.deepEqual([video.frameWidth, video.frameHeight], [640, 480], `[bob] ${JSON.stringify(video)}`);
+    await waitForDecoding(s.p.bob, [s.p.alice.streamId, erin.streamId], { exact: true });
+    await waitForSize(s.p.bob, erin.streamId, [640, 480]);
 });

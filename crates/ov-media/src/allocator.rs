@@ -26,6 +26,10 @@ const UPGRADE_MARGIN: f64 = 1.15;
 pub(crate) const UPGRADE_HOLD: Duration = Duration::from_secs(2);
 /// No upgrade for this long after a downgrade.
 pub(crate) const AFTER_DOWNGRADE: Duration = Duration::from_secs(4);
+/// How long after its first estimate a subscription keeps the layer it started on: str0m's
+/// first estimate is only the configured start value, and its initial probes (at three and
+/// six times it) take about a second to say what the link really carries.
+pub(crate) const WARMUP: Duration = Duration::from_millis(1_500);
 /// How often a subscription's allocation is looked at again when its estimate does not
 /// change.
 pub(crate) const REALLOCATE_INTERVAL: Duration = Duration::from_millis(250);
@@ -62,6 +66,8 @@ pub(crate) struct Allocator {
     upgrade_fits_since: Option<Instant>,
     /// When str0m was last made to probe.
     last_probe: Option<Instant>,
+    /// When the first estimate came.
+    first_estimate: Option<Instant>,
 }
 
 impl Default for Allocator {
@@ -71,6 +77,7 @@ impl Default for Allocator {
             last_downgrade: None,
             upgrade_fits_since: None,
             last_probe: None,
+            first_estimate: None,
         }
     }
 }
@@ -112,7 +119,10 @@ impl Allocator {
             .find(|&i| rate(i) <= cap)
             .unwrap_or(lowest);
         let current = self.allowed.min(top);
-        if best < current {
+        let started = *self.first_estimate.get_or_insert(now);
+        if now.saturating_duration_since(started) < WARMUP {
+            // Nothing to go by yet: keep the start.
+        } else if best < current {
             self.allowed = best;
             self.last_downgrade = Some(now);
             self.upgrade_fits_since = None;
@@ -183,6 +193,14 @@ mod tests {
             .to_vec()
     }
 
+    /// An allocator past its warm-up on a wide link; returns it and the time after.
+    fn warm() -> (Allocator, Instant) {
+        let mut a = Allocator::default();
+        let t = run(&mut a, Instant::now(), WARMUP, 5_000);
+        assert_eq!(a.allowed, usize::MAX);
+        (a, t)
+    }
+
     /// Feeds `estimate` kbit/s every 100 ms for `d`; returns the time after.
     fn run(a: &mut Allocator, from: Instant, d: Duration, estimate: u64) -> Instant {
         let mut now = from;
@@ -202,13 +220,22 @@ mod tests {
     }
 
     #[test]
-    fn a_narrow_link_downgrades_at_once_to_the_layer_that_fits() {
+    fn the_start_is_kept_while_the_first_probes_run() {
         let mut a = Allocator::default();
         let t = Instant::now();
+        let t = run(&mut a, t, WARMUP - Duration::from_millis(100), 300);
+        assert_eq!(a.allowed, usize::MAX);
+        run(&mut a, t, Duration::from_millis(200), 300);
+        assert_eq!(a.allowed, 0);
+    }
+
+    #[test]
+    fn a_narrow_link_downgrades_at_once_to_the_layer_that_fits() {
+        let (mut a, t) = warm();
         // 300 kbit/s: 270 for media, 230 after audio: only the lowest layer fits.
         a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX);
         assert_eq!(a.allowed, 0);
-        let mut a = Allocator::default();
+        let (mut a, t) = warm();
         a.update(t, 900 * KBPS, 40 * KBPS, &layers(), usize::MAX);
         assert_eq!(a.allowed, 1);
         // Nothing fits: the lowest layer still goes.
@@ -218,9 +245,9 @@ mod tests {
 
     #[test]
     fn upgrades_wait_for_a_calm_roomy_link_one_layer_at_a_time() {
-        let mut a = Allocator::default();
+        let (mut a, t) = warm();
         // Downgraded at once, at t0.
-        let t = run(&mut a, Instant::now(), Duration::from_secs(1), 300);
+        let t = run(&mut a, t, Duration::from_secs(1), 300);
         assert_eq!(a.allowed, 0);
         // The link recovers at t0 + 1 s: nothing before the downgrade's calm (t0 + 4 s).
         let t = run(
@@ -240,8 +267,8 @@ mod tests {
 
     #[test]
     fn a_layer_that_fits_only_without_margin_is_not_taken() {
-        let mut a = Allocator::default();
-        let t = run(&mut a, Instant::now(), Duration::from_secs(1), 300);
+        let (mut a, t) = warm();
+        let t = run(&mut a, t, Duration::from_secs(1), 300);
         // 1200 kbit/s needs (1200 × 1.15 + 40) / 0.9 ≈ 1578 kbit/s: 1450 is not enough.
         let t = run(&mut a, t, Duration::from_secs(20), 1_450);
         assert_eq!(a.allowed, 1);
@@ -257,11 +284,16 @@ mod tests {
 
     #[test]
     fn the_preference_bounds_the_allocation_and_the_probing() {
-        let mut a = Allocator::default();
-        let t = Instant::now();
+        let (mut a, t) = warm();
         let hint = a.update(t, 5_000 * KBPS, 40 * KBPS, &layers(), 0);
         assert_eq!(a.allowed, usize::MAX);
-        assert_eq!(hint, BweHint { minimum: 0, desired: 165 * KBPS + 40 * KBPS });
+        assert_eq!(
+            hint,
+            BweHint {
+                minimum: 0,
+                desired: 165 * KBPS + 40 * KBPS
+            }
+        );
         // Short of the preferred layer: padding up to the next one, probing for the top.
         let hint = a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX);
         assert_eq!(a.allowed, 0);
@@ -271,8 +303,7 @@ mod tests {
 
     #[test]
     fn a_short_link_is_probed_once_per_interval() {
-        let mut a = Allocator::default();
-        let t = Instant::now();
+        let (mut a, t) = warm();
         let hint = |a: &mut Allocator, at: Duration| {
             a.update(t + at, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX)
                 .desired
@@ -282,10 +313,14 @@ mod tests {
         assert_eq!(hint(&mut a, Duration::from_millis(250)), full);
         assert_eq!(hint(&mut a, Duration::from_millis(500)), 300 * KBPS);
         assert_eq!(hint(&mut a, Duration::from_millis(750)), 300 * KBPS);
-        assert_eq!(hint(&mut a, Duration::from_millis(1000)), full, "rises: a probe");
+        assert_eq!(
+            hint(&mut a, Duration::from_millis(1000)),
+            full,
+            "rises: a probe"
+        );
         assert_eq!(hint(&mut a, Duration::from_millis(1500)), 300 * KBPS);
         // A wide link is not probed.
-        let mut a = Allocator::default();
+        let (mut a, t) = warm();
         for ms in [0, 500, 1000, 1500] {
             let h = a.update(t + Duration::from_millis(ms), 5_000 * KBPS, 0, &layers(), 2);
             assert_eq!(h.desired, 1320 * KBPS);
@@ -294,8 +329,7 @@ mod tests {
 
     #[test]
     fn stopped_and_unmeasured_layers() {
-        let mut a = Allocator::default();
-        let t = Instant::now();
+        let (mut a, t) = warm();
         let mut l = layers();
         l[2].active = false;
         a.update(t, 300 * KBPS, 0, &l, usize::MAX);

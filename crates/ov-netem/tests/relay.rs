@@ -59,7 +59,13 @@ impl Drop for Relay {
 /// Sends `n` datagrams of `size` bytes to `to` from `client` at once, then counts the
 /// echoes of that size (earlier bursts' stragglers have other sizes) that come back within
 /// `wait`, stopping early once all have.
-fn burst(client: &UdpSocket, to: std::net::SocketAddr, n: usize, size: usize, wait: Duration) -> usize {
+fn burst(
+    client: &UdpSocket,
+    to: std::net::SocketAddr,
+    n: usize,
+    size: usize,
+    wait: Duration,
+) -> usize {
     for i in 0..n {
         client.send_to(&vec![i as u8; size], to).unwrap();
     }
@@ -67,7 +73,9 @@ fn burst(client: &UdpSocket, to: std::net::SocketAddr, n: usize, size: usize, wa
     let mut buf = [0u8; 2000];
     let end = Instant::now() + wait;
     while got < n && Instant::now() < end {
-        let left = end.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        let left = end
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(1));
         client.set_read_timeout(Some(left)).unwrap();
         if matches!(client.recv(&mut buf), Ok(len) if len == size) {
             got += 1;

@@ -147,7 +147,8 @@ impl Engine {
             .filter(|p| kinds.iter().any(|(_, _, pts)| pts.contains(&p.pt())))
             .cloned()
             .collect();
-        let mut rtc = config::subscriber(&self.table.config, &self.cert, params, now);
+        let simulcast = tracks.iter().any(|t| t.layers.len() > 1);
+        let mut rtc = config::subscriber(&self.table.config, &self.cert, params, simulcast, now);
         self.add_candidates(&mut rtc)?;
         let mut api = rtc.sdp_api();
         let mut sub_tracks = Vec::new();
