@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use str0m::Rtc;
 use str0m::media::{Mid, Rid, Rids};
-use str0m::rtp::Ssrc;
 
 use crate::allocator::{Allocator, BweHint};
 use crate::rate::RateMeter;
@@ -34,8 +33,6 @@ pub(crate) const LAYER_TIMEOUT: Duration = Duration::from_millis(600);
 pub(crate) struct PubLayer {
     /// The rid of a simulcast layer; `None` for a track without simulcast.
     pub rid: Option<Rid>,
-    /// Its SSRC, learned from the first packet.
-    pub ssrc: Option<Ssrc>,
     /// When its last packet arrived.
     pub last_packet: Option<Instant>,
     /// When a keyframe was last asked for on this layer (requests are throttled per layer).
@@ -48,7 +45,6 @@ impl PubLayer {
     pub fn new(rid: Option<Rid>) -> PubLayer {
         PubLayer {
             rid,
-            ssrc: None,
             last_packet: None,
             last_keyframe_request: None,
             rate: RateMeter::default(),

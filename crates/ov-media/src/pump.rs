@@ -266,7 +266,7 @@ impl PeerTable {
                 let Some(t) = tracks.iter().position(|t| t.mid == mid) else {
                     return;
                 };
-                let layers = &mut tracks[t].layers;
+                let layers = &tracks[t].layers;
                 let Some(l) = layers
                     .iter()
                     .position(|l| l.rid == rid)
@@ -274,7 +274,6 @@ impl PeerTable {
                 else {
                     return;
                 };
-                layers[l].ssrc = Some(ssrc);
                 ssrcs.push((ssrc, t, l));
                 (t, l)
             }
