@@ -62,6 +62,11 @@ pub struct Args {
     /// server's feedback handling is idle: for finding the server's ceiling.
     #[arg(long)]
     pub light: bool,
+    /// Publishers send simulcast, as openvidu-browser does from 960x540: three layers
+    /// (`rdiv4`, `rdiv2`, `rdiv1`) of 1/8, 1/3 and all of `--video-kbps`, each at `--fps`.
+    /// The server forwards one to each subscription and estimates each subscriber's link.
+    #[arg(long)]
+    pub simulcast: bool,
     /// Worker threads of the load tester (they compete with the server for the cores).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -106,6 +111,8 @@ pub struct Plan {
     pub server_pid: Option<u32>,
     /// Light subscribers.
     pub light: bool,
+    /// Simulcast publishers.
+    pub simulcast: bool,
 }
 
 impl Plan {
@@ -174,6 +181,7 @@ impl Args {
             video_kbps: self.video_kbps,
             server_pid: self.server_pid,
             light: self.light,
+            simulcast: self.simulcast,
         })
     }
 }

@@ -23,6 +23,9 @@ const PING_PERIOD: Duration = Duration::from_secs(5);
 /// How long `leaveRoom` may take at the end before the socket is just closed.
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The layers of a `--simulcast` publisher, lowest first, as openvidu-browser names them.
+const SIMULCAST_RIDS: [&str; 3] = ["rdiv4", "rdiv2", "rdiv1"];
+
 /// What every participant shares.
 pub struct Ctx {
     /// `ws://host:port/openvidu`.
@@ -35,6 +38,8 @@ pub struct Ctx {
     pub video_kbps: u32,
     /// Subscribers count RTP headers instead of decrypting (`--light`).
     pub light: bool,
+    /// Publishers send three simulcast layers (`--simulcast`).
+    pub simulcast: bool,
     /// Counters.
     pub board: Arc<Board>,
     /// Turns true at the end of the run.
@@ -132,7 +137,11 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
 /// Publishes audio and video; returns the stream id and the running peer.
 async fn publish(rpc: &Requester, ctx: &Ctx) -> Result<(String, JoinHandle<()>), LoadError> {
     let mut peer = Peer::bind(ctx.media_ip).await?;
-    let offer = peer.browser.publish_offer()?;
+    let offer = if ctx.simulcast {
+        peer.browser.simulcast_offer(&SIMULCAST_RIDS)?
+    } else {
+        peer.browser.publish_offer()?
+    };
     let result = rpc
         .call(
             method::PUBLISH_VIDEO,

@@ -7,8 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
-use ov_testkit::{BrowserPeer, PeerEvent};
-use str0m::media::{MediaKind, Mid, Pt};
+use ov_testkit::{BrowserPeer, PeerError, PeerEvent};
+use str0m::media::{MediaKind, MediaTime, Mid, Pt};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
@@ -145,11 +145,43 @@ impl Publisher {
                     (MediaKind::Video, rtp_time, data)
                 }
             };
-            if let Err(e) = browser.write(kind, now, rtp_time, data) {
+            let written = match browser.layers() {
+                layers if kind == MediaKind::Video && !layers.is_empty() => {
+                    write_layers(browser, now, rtp_time, &data)
+                }
+                _ => browser.write(kind, now, rtp_time, data),
+            };
+            if let Err(e) = written {
                 tracing::debug!(error = %e, "frame not written");
             }
         }
     }
+}
+
+/// Share of the full frame each simulcast layer sends, lowest first (Chrome's 720p layers
+/// run at about 1/8 and 1/3 of the top one).
+const LAYER_SHARES: [f64; 3] = [1.0 / 8.0, 1.0 / 3.0, 1.0];
+
+/// Writes one frame on every simulcast layer: the top one whole, the lower ones cut to their
+/// share (the first byte, VP8's keyframe flag, is kept).
+fn write_layers(
+    browser: &mut BrowserPeer,
+    now: Instant,
+    rtp_time: MediaTime,
+    frame: &Arc<[u8]>,
+) -> Result<(), PeerError> {
+    let layers = browser.layers().to_vec();
+    for (i, rid) in layers.into_iter().enumerate() {
+        let share = LAYER_SHARES.get(i).copied().unwrap_or(1.0);
+        let len = ((frame.len() as f64 * share) as usize).clamp(1, frame.len());
+        let data: Arc<[u8]> = if len == frame.len() {
+            frame.clone()
+        } else {
+            frame[..len].into()
+        };
+        browser.write_layer(rid, now, rtp_time, data)?;
+    }
+    Ok(())
 }
 
 impl Role {

@@ -43,6 +43,7 @@ pub async fn run(plan: &Plan, mut print: impl FnMut(&str)) -> Result<Summary, Lo
         fps: plan.fps,
         video_kbps: plan.video_kbps,
         light: plan.light,
+        simulcast: plan.simulcast,
         board: board.clone(),
         stop,
     });

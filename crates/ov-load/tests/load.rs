@@ -89,6 +89,29 @@ async fn light_subscribers_count_frames_from_rtp_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulcast_publishers_reach_each_subscriber_once() {
+    let (summary, _) = load(&[
+        "--participants",
+        "3",
+        "--publishers",
+        "1",
+        "--duration",
+        "4",
+        "--simulcast",
+    ])
+    .await;
+    let text = summary.render();
+    let t = &summary.totals;
+    assert_eq!((t.published, t.subscribed), (1, 2), "{text}");
+    assert_eq!(t.subscriptions_with_video, 2, "{text}");
+    // Three layers are sent; each subscription gets one of them: about one frame per frame
+    // sent, not three.
+    let ratio = summary.video_ratio().expect("frames expected");
+    assert!((0.8..=1.05).contains(&ratio), "{text}");
+    assert_eq!(t.failures, 0, "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_spread_over_media_workers_all_deliver() {
     let mut config = ov_server::Config::for_loopback("S");
     config.rtc_workers = 2;
