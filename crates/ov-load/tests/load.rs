@@ -65,50 +65,44 @@ async fn three_participants_all_receive_each_other() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn light_subscribers_count_frames_from_rtp_headers() {
+/// One publisher and two subscribers for `secs` with `flag`; checks both subscriptions
+/// got video and returns the summary and its text.
+async fn one_to_two(secs: &str, flag: &str) -> (Summary, String) {
     let (summary, _) = load(&[
         "--participants",
         "3",
         "--publishers",
         "1",
         "--duration",
-        "3",
-        "--light",
+        secs,
+        flag,
     ])
     .await;
     let text = summary.render();
     let t = &summary.totals;
     assert_eq!((t.published, t.subscribed), (1, 2), "{text}");
     assert_eq!(t.subscriptions_with_video, 2, "{text}");
+    (summary, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn light_subscribers_count_frames_from_rtp_headers() {
+    let (summary, text) = one_to_two("3", "--light").await;
     assert!(
         summary.video_ratio().expect("frames expected") > 0.8,
         "{text}"
     );
-    assert!(t.audio_frames_rx > 0, "{text}");
+    assert!(summary.totals.audio_frames_rx > 0, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulcast_publishers_reach_each_subscriber_once() {
-    let (summary, _) = load(&[
-        "--participants",
-        "3",
-        "--publishers",
-        "1",
-        "--duration",
-        "4",
-        "--simulcast",
-    ])
-    .await;
-    let text = summary.render();
-    let t = &summary.totals;
-    assert_eq!((t.published, t.subscribed), (1, 2), "{text}");
-    assert_eq!(t.subscriptions_with_video, 2, "{text}");
+    let (summary, text) = one_to_two("4", "--simulcast").await;
     // Three layers are sent; each subscription gets one of them: about one frame per frame
     // sent, not three.
     let ratio = summary.video_ratio().expect("frames expected");
     assert!((0.8..=1.05).contains(&ratio), "{text}");
-    assert_eq!(t.failures, 0, "{text}");
+    assert_eq!(summary.totals.failures, 0, "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
