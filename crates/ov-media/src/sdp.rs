@@ -1,5 +1,6 @@
 //! The few facts the engine reads from a browser's SDP offer before str0m digests it:
-//! which media lines (by `mid`) send audio or video to us.
+//! which media lines (by `mid`) send audio or video to us, and whether the offer describes
+//! payload types where it must not (which makes str0m 0.25 panic).
 
 use crate::peer::MediaKind;
 
@@ -36,9 +37,64 @@ pub fn sending_media(sdp: &str) -> Vec<(String, MediaKind)> {
     found
 }
 
+/// The first payload type of `sdp` that an `a=rtpmap`, `a=fmtp` or `a=rtcp-fb` line
+/// describes in a media section whose `m=` line does not list it, with that section's
+/// media. A browser never writes one; str0m 0.25 asserts, and panics, on some offers that
+/// do (its payload type bookkeeping claims the type once for each section describing it:
+/// found by the `sdp` fuzz target, `tests/hostile_sdp.rs`).
+pub fn foreign_payload_type(sdp: &str) -> Option<(String, String)> {
+    let mut listed: Option<(&str, Vec<&str>)> = None;
+    for line in sdp.lines().map(str::trim_end) {
+        if let Some(m) = line.strip_prefix("m=") {
+            let mut words = m.split(' ');
+            let media = words.next().unwrap_or_default();
+            // m=<media> <port> <proto> <fmt>...
+            listed = Some((media, words.skip(2).collect()));
+            continue;
+        }
+        let Some((media, formats)) = &listed else {
+            continue;
+        };
+        let described = ["a=rtpmap:", "a=fmtp:", "a=rtcp-fb:"]
+            .iter()
+            .find_map(|prefix| line.strip_prefix(prefix))
+            .and_then(|rest| rest.split([' ', '\t']).next());
+        if let Some(pt) = described
+            && pt != "*"
+            && !formats.contains(&pt)
+        {
+            return Some((
+                pt.chars().take(16).collect(),
+                media.chars().take(16).collect(),
+            ));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_payload_types_described_outside_their_line() {
+        let ok = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111 63\r\na=rtpmap:111 opus/48000/2\r\n\
+                  a=rtcp-fb:111 transport-cc\r\na=fmtp:63 111/111\r\n\
+                  m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\na=rtpmap:96 VP8/90000\r\n\
+                  a=rtcp-fb:* nack\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n";
+        assert_eq!(foreign_payload_type(ok), None);
+        let foreign = ok.replace("a=fmtp:63 111/111", "a=rtpmap:96 VP8/90000");
+        assert_eq!(
+            foreign_payload_type(&foreign),
+            Some(("96".into(), "audio".into()))
+        );
+        // Before any m= line, attributes belong to the session: not looked at.
+        assert_eq!(
+            foreign_payload_type("v=0\r\na=rtpmap:96 VP8/90000\r\n"),
+            None
+        );
+        assert_eq!(foreign_payload_type("garbage"), None);
+    }
 
     #[test]
     fn finds_sending_lines() {

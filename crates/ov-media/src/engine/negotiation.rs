@@ -10,7 +10,7 @@ use str0m::{Candidate, Rtc};
 
 use super::Engine;
 use crate::config::{self, VideoCodecChoice};
-use crate::contract::PeerId;
+use crate::contract::{CloseReason, PeerId};
 use crate::error::MediaError;
 use crate::layers::{declared_rids, layers_for};
 use crate::peer::{MediaKind, Peer, PeerKind, PeerStats, PubTrack, SubTrack};
@@ -213,10 +213,15 @@ impl Engine {
             return Err(MediaError::WrongPeerKind);
         };
         let pending = pending.take().ok_or(MediaError::NoPendingOffer)?;
-        p.rtc
-            .sdp_api()
-            .accept_answer(pending, answer)
-            .map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
+        let accepted = match unpanicked(|| p.rtc.sdp_api().accept_answer(pending, answer)) {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Its `Rtc` may be half-updated: it must not carry media.
+                self.table.close(now, peer, CloseReason::Failed);
+                return Err(e);
+            }
+        };
+        accepted.map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
         self.table.map_payload_types(peer);
         self.table.drive(peer, now);
         self.table.flush(now);
@@ -232,13 +237,16 @@ impl Engine {
         video: VideoCodecChoice,
     ) -> Result<Negotiated, MediaError> {
         let sending = crate::sdp::sending_media(offer);
+        if let Some((pt, media)) = crate::sdp::foreign_payload_type(offer) {
+            return Err(MediaError::Sdp(format!(
+                "payload type {pt} is described in the {media} section, whose m= line does not list it"
+            )));
+        }
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| MediaError::Sdp(sdp_error::describe(offer, &e.to_string())))?;
         let mut rtc = config::publisher(&self.table.config, &self.cert, video, now);
         self.add_candidates(&mut rtc)?;
-        let answer = rtc
-            .sdp_api()
-            .accept_offer(offer)
+        let answer = unpanicked(|| rtc.sdp_api().accept_offer(offer))?
             .map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
         let lines: Vec<(Mid, MediaKind, Vec<Rid>)> = sending
             .into_iter()
@@ -281,5 +289,28 @@ impl Engine {
         } else {
             Err(MediaError::NoLocalCandidate)
         }
+    }
+}
+
+/// Runs one of str0m's SDP steps, turning a panic inside it (an assertion that hostile SDP
+/// can reach) into an SDP error, so that one bad offer ends one negotiation, not the media
+/// worker and every call on it. The `Rtc` it ran on may be inconsistent afterwards: the
+/// callers drop it (a new publisher's) or the peer fails its negotiation (a subscriber's).
+fn unpanicked<T>(step: impl FnOnce() -> T) -> Result<T, MediaError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)).map_err(|_| {
+        tracing::warn!("str0m panicked on an SDP; refused");
+        MediaError::Sdp("the SDP could not be negotiated (its payload types conflict)".into())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_an_sdp_step_becomes_an_sdp_error() {
+        assert_eq!(unpanicked(|| 7).unwrap(), 7);
+        let refused = unpanicked(|| -> u8 { panic!("Pt locked multiple times: 39") });
+        assert!(matches!(refused, Err(MediaError::Sdp(m)) if m.contains("payload types")));
     }
 }
