@@ -31,13 +31,7 @@ type Input = (std::net::SocketAddr, std::net::SocketAddr, Vec<Vec<u8>>);
 /// A publisher of video and `subscribers` connected subscribers, and `packets` of its
 /// packets ready to enter the engine.
 fn setup(subscribers: usize, packets: usize) -> (sim::Sim, Input) {
-    let mut world = sim::Sim::with_config(|c| c.initial_estimate = None);
-    let (publisher_client, publisher) = world.publisher_with(false, true);
-    world.run(Duration::from_millis(300));
-    for _ in 0..subscribers {
-        world.subscriber(publisher);
-    }
-    world.run(Duration::from_millis(1500));
+    let (mut world, publisher_client) = sim::Sim::fanout(subscribers);
     let source = world.clients[publisher_client].addr;
     let server = sim::SERVER.parse().unwrap();
     let mut input = Vec::new();

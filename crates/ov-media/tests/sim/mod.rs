@@ -233,6 +233,19 @@ impl Sim {
         (c, peer)
     }
 
+    /// A publisher of video only and `subscribers` connected subscribers of it, run until
+    /// media flows (the forwarding benchmarks' world); returns the publisher's client.
+    pub fn fanout(subscribers: usize) -> (Sim, usize) {
+        let mut world = Sim::new();
+        let (publisher_client, publisher) = world.publisher_with(false, true);
+        world.run(Duration::from_millis(300));
+        for _ in 0..subscribers {
+            world.subscriber(publisher);
+        }
+        world.run(Duration::from_millis(1500));
+        (world, publisher_client)
+    }
+
     /// A client that publishes audio and video in the simulcast layers `rids`, lowest
     /// first; returns (client index, engine peer). Layer `i` sends frames of
     /// [`LAYER_BYTES`]`[i]` bytes (keyframes: [`LAYER_KEYFRAME_BYTES`]).
