@@ -92,6 +92,36 @@ fn divisor(rid: &Rid) -> Option<u32> {
     rid.strip_prefix("rdiv")?.parse().ok()
 }
 
+/// How much smaller than the element showing it a layer may be and still be chosen: a
+/// little upscaling is not visible, and without the slack an element a few pixels larger
+/// than a layer would pull the next one, twice the bitrate.
+const SIZE_SLACK: f64 = 0.8;
+
+/// The lowest layer that fills an element of `wanted` pixels (width, height) when the top
+/// layer is `top`: the sizes come from the `rdivN` rids (layer size = top / N). An element
+/// of no size (hidden) gets the lowest layer; one larger than every layer, or layers whose
+/// sizes are unknown (other rid names), get `usize::MAX`: any.
+pub(crate) fn layer_for_size(layers: &[PubLayer], top: (u32, u32), wanted: (u32, u32)) -> usize {
+    if wanted.0 == 0 || wanted.1 == 0 {
+        return 0;
+    }
+    let divisors: Option<Vec<u32>> = layers
+        .iter()
+        .map(|l| l.rid.as_ref().and_then(divisor).filter(|d| *d > 0))
+        .collect();
+    let Some(divisors) = divisors else {
+        return usize::MAX;
+    };
+    let fills = |d: u32| {
+        let (w, h) = (f64::from(top.0 / d), f64::from(top.1 / d));
+        w >= f64::from(wanted.0) * SIZE_SLACK && h >= f64::from(wanted.1) * SIZE_SLACK
+    };
+    divisors
+        .iter()
+        .position(|d| fills(*d))
+        .unwrap_or(usize::MAX)
+}
+
 /// A track's layers as one packet's forwarding sees them: how many, and which are arriving.
 /// Taken once per packet (the publisher's layers cannot be borrowed while a subscriber is).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -313,6 +343,27 @@ mod tests {
             s.decide(view(now, [false; 3]), 1, false, true),
             Verdict::Forward
         );
+    }
+
+    #[test]
+    fn the_layer_for_a_size_is_the_lowest_that_fills_it() {
+        let layers = three(Instant::now(), [true; 3]);
+        let top = (1280, 720);
+        // 320x180, 640x360, 1280x720.
+        assert_eq!(layer_for_size(&layers, top, (160, 90)), 0);
+        assert_eq!(layer_for_size(&layers, top, (320, 180)), 0);
+        // Within the slack: 320x180 still fills 380x214.
+        assert_eq!(layer_for_size(&layers, top, (380, 214)), 0);
+        assert_eq!(layer_for_size(&layers, top, (420, 236)), 1);
+        // Both sides must fill (an element cropping the video, object-fit: cover).
+        assert_eq!(layer_for_size(&layers, top, (300, 300)), 1);
+        assert_eq!(layer_for_size(&layers, top, (1280, 720)), 2);
+        assert_eq!(layer_for_size(&layers, top, (2560, 1440)), usize::MAX);
+        // Hidden: the lowest.
+        assert_eq!(layer_for_size(&layers, top, (0, 0)), 0);
+        // Sizes unknown without rdivN names.
+        let named = layers_for(&[rid("q"), rid("h"), rid("f")]);
+        assert_eq!(layer_for_size(&named, top, (160, 90)), usize::MAX);
     }
 
     #[test]

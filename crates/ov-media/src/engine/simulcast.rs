@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::Engine;
 use crate::contract::PeerId;
 use crate::error::MediaError;
+use crate::layers::{PubLayer, layer_for_size};
 use crate::peer::{MediaKind, PeerKind};
 
 /// The simulcast state of one subscription's video.
@@ -45,14 +46,33 @@ impl Engine {
         Ok(())
     }
 
+    /// Limits `subscriber`'s video to the lowest layer that fills the element it is shown
+    /// in, `wanted` pixels (width, height; 0x0: hidden, the lowest layer; `None`: any
+    /// layer), when the publisher's full size is `top`. The layer sizes come from the
+    /// `rdivN` rids openvidu-browser and our SDK name their encodings with; with other
+    /// names every layer stays allowed.
+    pub fn set_video_size(
+        &mut self,
+        now: Instant,
+        subscriber: PeerId,
+        top: (u32, u32),
+        wanted: Option<(u32, u32)>,
+    ) -> Result<(), MediaError> {
+        let max = match wanted {
+            None => None,
+            Some(size) => {
+                let layers = self.source_layers(subscriber)?;
+                Some(layer_for_size(layers, top, size)).filter(|m| *m != usize::MAX)
+            }
+        };
+        self.set_max_layer(now, subscriber, max)
+    }
+
     /// The simulcast state of `subscriber`'s video, `None` if it receives none.
     pub fn layer_state(&self, subscriber: PeerId) -> Result<Option<LayerState>, MediaError> {
         let p = self.table.peer(subscriber)?;
         let PeerKind::Subscriber {
-            tracks,
-            source,
-            estimate,
-            ..
+            tracks, estimate, ..
         } = &p.kind
         else {
             return Err(MediaError::WrongPeerKind);
@@ -60,18 +80,30 @@ impl Engine {
         let Some(t) = tracks.iter().find(|t| t.kind == MediaKind::Video) else {
             return Ok(None);
         };
-        let layers = match self.table.peers.get(source).map(|p| &p.kind) {
-            Some(PeerKind::Publisher { tracks, .. }) => {
-                tracks.get(t.source_track).map_or(0, |s| s.layers.len())
-            }
-            _ => 0,
-        };
         Ok(Some(LayerState {
-            layers,
+            layers: self.source_layers(subscriber)?.len(),
             current: t.layers.current,
             target: t.layers.target,
             allowed: Some(t.layers.allocator.allowed).filter(|a| *a != usize::MAX),
             estimate: *estimate,
         }))
+    }
+
+    /// The layers of the video track `subscriber` receives (empty if it receives none,
+    /// or its publisher is gone).
+    fn source_layers(&self, subscriber: PeerId) -> Result<&[PubLayer], MediaError> {
+        let p = self.table.peer(subscriber)?;
+        let PeerKind::Subscriber { tracks, source, .. } = &p.kind else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        let layers = tracks
+            .iter()
+            .find(|t| t.kind == MediaKind::Video)
+            .and_then(|t| match self.table.peers.get(source).map(|p| &p.kind) {
+                Some(PeerKind::Publisher { tracks, .. }) => tracks.get(t.source_track),
+                _ => None,
+            })
+            .map_or(&[][..], |s| s.layers.as_slice());
+        Ok(layers)
     }
 }
