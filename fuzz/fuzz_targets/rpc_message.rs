@@ -56,6 +56,9 @@ fn dispatch(name: &str, params: Option<&Value>) -> Result<(), SignalingError> {
         method::VIDEO_DATA | method::ECHO => Ok(()),
         method::FORCE_DISCONNECT => parse::<requests::ForceDisconnectParams>(params).map(drop),
         method::FORCE_UNPUBLISH => parse::<requests::ForceUnpublishParams>(params).map(drop),
+        method::UPDATE_SUBSCRIPTION => {
+            parse::<requests::UpdateSubscriptionParams>(params).map(drop)
+        }
         method::RECONNECT_STREAM => {
             let p: requests::ReconnectStreamParams = parse(params)?;
             p.sdp_string

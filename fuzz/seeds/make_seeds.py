@@ -75,6 +75,7 @@ frames = [
     rpc(20, "applyFilter", {"streamId": STREAM, "type": "GStreamerFilter",
                             "options": "{\"command\":\"videoflip method=vertical-flip\"}"}),
     rpc(21, "subscribeToSpeechToText", {"connectionId": CON, "lang": "en-US"}),
+    rpc(22, "updateSubscription", {"sender": STREAM, "width": 320, "height": 180}),
     rpc(57, "connect", {"sessionId": "f3k9a2m1q8l0v7c6n5b4x3z2p1", "reconnect": True}),
     rpc(58, "leaveRoom"),
     rpc(59, "echo"),

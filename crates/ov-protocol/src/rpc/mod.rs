@@ -43,6 +43,9 @@ pub mod method {
     pub const REMOVE_FILTER_EVENT_LISTENER: &str = "removeFilterEventListener";
     pub const SUBSCRIBE_TO_SPEECH_TO_TEXT: &str = "subscribeToSpeechToText";
     pub const UNSUBSCRIBE_FROM_SPEECH_TO_TEXT: &str = "unsubscribeFromSpeechToText";
+    /// openvidu-rs's own (openvidu-browser never sends it): how large a subscriber shows a
+    /// stream, for the choice of its simulcast layer.
+    pub const UPDATE_SUBSCRIPTION: &str = "updateSubscription";
 }
 
 /// Server → client notification names.

@@ -317,6 +317,24 @@ impl Params for ForceUnpublishParams {
     const METHOD: &'static str = super::method::FORCE_UNPUBLISH;
 }
 
+/// `updateSubscription` (openvidu-rs's own): the size at which the caller shows a stream
+/// it receives, in device pixels, largest over the elements showing it; 0x0 when none is
+/// visible. The server forwards the lowest simulcast layer that fills it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateSubscriptionParams {
+    /// The stream received.
+    pub sender: StreamId,
+    /// Rendered width.
+    pub width: u32,
+    /// Rendered height.
+    pub height: u32,
+}
+
+impl Params for UpdateSubscriptionParams {
+    const METHOD: &'static str = super::method::UPDATE_SUBSCRIPTION;
+}
+
 /// An integer that may arrive as a JSON float (truncated).
 fn lenient_integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match Option::<Value>::deserialize(d)? {

@@ -34,6 +34,7 @@ mod signals;
 mod stream_properties;
 mod subscribing;
 pub mod turn;
+mod video_size;
 
 pub use binding::{Binding, Reply};
 pub use connection::ConnectionState;

@@ -71,6 +71,9 @@ pub struct Subscription {
     pub remote_sdp: Option<String>,
     /// Whether the answer was accepted (`webrtcConnectionCreated` was reported).
     pub established: bool,
+    /// The size the subscriber shows it at, device pixels, if it reported one
+    /// (`updateSubscription`).
+    pub shown: Option<(u32, u32)>,
 }
 
 impl Participant {

@@ -45,6 +45,9 @@ impl Binding {
             Some(&self.connection_id),
             &notify(notification::STREAM_PROPERTY_CHANGED, &body),
         );
+        if property == "videoDimensions" {
+            state.apply_video_sizes(&body.stream_id);
+        }
         Ok(())
     }
 }

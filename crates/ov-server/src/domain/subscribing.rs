@@ -149,7 +149,7 @@ impl SessionState {
         let p = self.joined_mut(connection_id)?;
         // A new subscription to the same stream is a media reconnection: it replaces the
         // old peer silently (no webhook events), as OpenVidu's reconnections do.
-        let (created_at, established) = match p
+        let (created_at, established, shown) = match p
             .subscriptions
             .iter()
             .position(|s| s.stream_id == *stream_id)
@@ -157,9 +157,9 @@ impl SessionState {
             Some(old) => {
                 let old = p.subscriptions.remove(old);
                 services.release_peer(old.peer);
-                (old.created_at, old.established)
+                (old.created_at, old.established, old.shown)
             }
-            None => (now_ms(), false),
+            None => (now_ms(), false, None),
         };
         services.adopt_peer(
             peer,
@@ -179,7 +179,11 @@ impl SessionState {
             local_sdp: offer,
             remote_sdp: None,
             established,
+            shown,
         });
+        if shown.is_some() {
+            self.apply_video_sizes(stream_id);
+        }
         Ok(())
     }
 

@@ -296,6 +296,11 @@ impl Driver {
             }
             Command::RemoveTap { peer, tap } => self.engine.remove_tap(peer, tap),
             Command::RequestKeyframe { peer } => self.engine.request_keyframe(now, peer),
+            Command::SetVideoSize { peer, top, wanted } => {
+                if let Err(e) = self.engine.set_video_size(now, peer, top, wanted) {
+                    tracing::debug!(%peer, error = %e, "video size ignored");
+                }
+            }
         }
     }
 

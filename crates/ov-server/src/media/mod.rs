@@ -71,6 +71,11 @@ pub(crate) enum Command {
     RequestKeyframe {
         peer: PeerId,
     },
+    SetVideoSize {
+        peer: PeerId,
+        top: (u32, u32),
+        wanted: Option<(u32, u32)>,
+    },
 }
 
 /// Why a media request failed.
@@ -299,6 +304,16 @@ impl MediaHandle {
             .owner(peer)
             .commands
             .try_send(Command::RequestKeyframe { peer });
+    }
+
+    /// Tells subscriber `peer`'s simulcast layer choice how large its video is shown,
+    /// `wanted` (width, height in device pixels; 0x0 hidden, `None` any) of the
+    /// publisher's `top` size (best effort: a later report supersedes a lost one).
+    pub fn set_video_size(&self, peer: PeerId, top: (u32, u32), wanted: Option<(u32, u32)>) {
+        let _ = self
+            .owner(peer)
+            .commands
+            .try_send(Command::SetVideoSize { peer, top, wanted });
     }
 
     /// Sends a command that must not be lost and must not block: through a task when

@@ -121,6 +121,7 @@ impl RpcSocket {
             method::STREAM_PROPERTY_CHANGED => {
                 binding.change_stream_property(parse(params)?, reply)
             }
+            method::UPDATE_SUBSCRIPTION => binding.update_subscription(parse(params)?, reply),
             method::VIDEO_DATA | method::ECHO => {
                 if !binding.is_joined() {
                     return Err(SignalingError::Gone);

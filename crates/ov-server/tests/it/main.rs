@@ -27,4 +27,5 @@ mod support;
 mod tls;
 mod turn;
 mod turn_client;
+mod video_size;
 mod webhook_delivery;
