@@ -19,6 +19,9 @@ import { LIBRARY_VERSION, VideoInsertMode } from './enums.mjs';
  * @property {number} [noStreamPlayingEventExceptionTimeout] ms (default 4000)
  * @property {{interval?: number, threshold?: number}} [publisherSpeakingEventsOptions]
  * @property {string} [screenShareChromeExtension] ignored (getDisplayMedia everywhere)
+ * @property {boolean} [adaptiveStream] false: subscribers do not report how large they are
+ *   shown, and receive the top simulcast layer their link carries (default: they report,
+ *   and receive the layer that fills their video elements; openvidu-rs only)
  */
 
 export class OpenVidu {

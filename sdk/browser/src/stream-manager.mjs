@@ -168,6 +168,7 @@ export class StreamManager extends EventDispatcher {
                 this.emitEvent('videoElementDestroyed', [new VideoElementEvent(v.video, this, 'videoElementDestroyed')]);
             }
             v.video.srcObject = null;
+            this.videoDetached(v.video);
         }
         this.stopNoPlayingTimer();
         this.videos = this.videos.filter((v) => !v.targetElement);
@@ -179,6 +180,7 @@ export class StreamManager extends EventDispatcher {
         if (i < 0) return false;
         video.removeEventListener('canplay', this.canPlayListener);
         this.videos.splice(i, 1);
+        this.videoDetached(video);
         return true;
     }
 
@@ -199,6 +201,7 @@ export class StreamManager extends EventDispatcher {
     /** @param {StreamManagerVideo} v */
     pushNewStreamManagerVideo(v) {
         this.videos.push(v);
+        this.videoAttached(v.video);
         this.addPlayEventToFirstVideo();
         const list = this.stream.session.streamManagers;
         if (!list.includes(this)) list.push(this);
@@ -222,4 +225,13 @@ export class StreamManager extends EventDispatcher {
 
     /** Called by the stream when our publisher's stream is published (Publisher overrides). */
     published() {}
+
+    /** Called by the stream when its subscription is (again) established (Subscriber overrides). */
+    receiving() {}
+
+    /** A <video> starts showing this stream (Subscriber overrides). @param {HTMLVideoElement} _video */
+    videoAttached(_video) {}
+
+    /** A <video> stops showing this stream (Subscriber overrides). @param {HTMLVideoElement} _video */
+    videoDetached(_video) {}
 }

@@ -328,7 +328,10 @@ export class Stream {
             return;
         }
         this.mediaStream = ms;
-        if (sm) sm.updateMediaStream(ms);
+        if (sm) {
+            sm.updateMediaStream(ms);
+            sm.receiving();
+        }
         this.updateSpeaking();
     }
 

@@ -2,6 +2,7 @@
 
 import { StreamManager } from './stream-manager.mjs';
 import { Stream } from './stream.mjs';
+import { VideoSizeReporter } from './video-size.mjs';
 
 export class Subscriber extends StreamManager {
     /**
@@ -12,6 +13,26 @@ export class Subscriber extends StreamManager {
     constructor(stream, targetElement, properties) {
         super(stream, targetElement);
         this.properties = properties;
+        const ov = stream.session.openvidu;
+        /** @type {VideoSizeReporter | undefined} the size it is shown at, for the server's choice of simulcast layer */
+        this.sizeReporter =
+            ov.advancedConfiguration.adaptiveStream === false
+                ? undefined
+                : new VideoSizeReporter((size) => ov.rpc('updateSubscription', { sender: stream.streamId, ...size }));
+    }
+
+    receiving() {
+        if (this.sizeReporter) this.sizeReporter.start();
+    }
+
+    /** @param {HTMLVideoElement} video */
+    videoAttached(video) {
+        if (this.sizeReporter) this.sizeReporter.watch(video);
+    }
+
+    /** @param {HTMLVideoElement} video */
+    videoDetached(video) {
+        if (this.sizeReporter) this.sizeReporter.unwatch(video);
     }
 
     /** Plays or mutes the received audio locally (nothing is sent to the server). @param {boolean} value */
@@ -27,6 +48,7 @@ export class Subscriber extends StreamManager {
         const ms = this.stream.getMediaStream();
         if (ms) ms.getVideoTracks().forEach((t) => (t.enabled = value));
         this.stream.videoActive = value;
+        if (this.sizeReporter) this.sizeReporter.setEnabled(value);
         return this;
     }
 
