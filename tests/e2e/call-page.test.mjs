@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { trackPeerConnections } from './lib/media.mjs';
+import { simulcastLayerFor, trackPeerConnections } from './lib/media.mjs';
 import { droppableSockets, waitForPlayingTile, assertTileInScreenshot, waitInPage } from './lib/components.mjs';
 import { writeToneWav } from './lib/audio.mjs';
 import { waitFor } from './lib/wait.mjs';
@@ -124,8 +124,8 @@ step('every page plays the two other cameras, and its screenshot shows them', as
     for (const name of NAMES) {
         const p = pages[name];
         for (const other of NAMES.filter((n) => n !== name)) {
-            // At 640x480: the top simulcast layer, once the publisher sends it.
-            await waitForPlayingTile(p, { host: HOST, tile: REMOTE, name: other, size: [640, 480] });
+            // The layer that fills the tile (our SDK reports its size), once the publisher sends it.
+            await waitForPlayingTile(p, { host: HOST, tile: REMOTE, name: other, size: simulcastLayerFor });
             await assertTileInScreenshot(p, { host: HOST, tile: REMOTE, name: other, file: FILE, shot: `${name}-sees-${other}` });
         }
         const s = await state(p);

@@ -17,7 +17,7 @@ import { buildBundle } from './lib/bundle.mjs';
 import { startComponentsServer } from './lib/components-pages.mjs';
 import { waitFor } from './lib/wait.mjs';
 import { droppableSockets, waitForPlayingTile, assertTileInScreenshot, deepActive, tabTo, waitInPage } from './lib/components.mjs';
-import { trackPeerConnections } from './lib/media.mjs';
+import { simulcastLayerFor, trackPeerConnections } from './lib/media.mjs';
 
 const FILE = 'components';
 const env = { srv: null, pages: {} };
@@ -94,8 +94,8 @@ step('keyboard-only join through the pre-join step; each grid plays the other ca
 
     for (const [p, other] of [[alice, 'Bob'], [bob, 'Alice K']]) {
         await waitInPage(p, ([other]) => window.ct.tiles('r').some((t) => !('local' in t.attrs) && t.name === other), [other], { what: `a tile of ${other}` });
-        // At 640x480: the top simulcast layer, once the publisher sends it.
-        await waitForPlayingTile(p, { host: '#r', tile: REMOTE, size: [640, 480] });
+        // The layer that fills the tile (our SDK reports its size), once the publisher sends it.
+        await waitForPlayingTile(p, { host: '#r', tile: REMOTE, size: simulcastLayerFor });
         await assertTileInScreenshot(p, { host: '#r', tile: REMOTE, file: FILE, shot: `in-call-${p.name}` });
         const ts = await tiles(p, 'r');
         assert.equal(ts.length, 2, `[${p.name}] two tiles: ${JSON.stringify(ts)}`);

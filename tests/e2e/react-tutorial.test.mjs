@@ -17,7 +17,7 @@ import path from 'node:path';
 
 import { useHarness, ARTIFACTS_DIR } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForRates, MIN_FPS, trackPeerConnections } from './lib/media.mjs';
+import { waitForRates, MIN_FPS, simulcastLayerFor, trackPeerConnections } from './lib/media.mjs';
 import { withTimeout, waitFor, assertHolds } from './lib/wait.mjs';
 import { REACT_APP_DIR, REPO_ROOT, buildViteApp, copyAppImporting, startAppServer, decodePng, colourStats } from './lib/apps.mjs';
 
@@ -144,7 +144,8 @@ async function videoSnapshot({ selector }) {
         height: video.videoHeight,
         paused: video.paused,
         frames: video.getVideoPlaybackQuality().totalVideoFrames,
-        decoded
+        decoded,
+        box: { width: video.getBoundingClientRect().width, height: video.getBoundingClientRect().height }
     };
     if (video.videoWidth > 0) {
         const canvas = document.createElement('canvas');
@@ -188,8 +189,8 @@ function describeState(name) {
  * Waits until the <video> of `selector` in `name`'s page plays: it shows new frames and the
  * page decodes new ones at MIN_FPS or more (lib/media.mjs), it is not paused, and its
  * picture is the green fake camera, not black. `remote`: decoded frames count too (a
- * publisher's own <video> decodes nothing); `size` ([width, height]) when given. Resolves
- * the last snapshot and the rates.
+ * publisher's own <video> decodes nothing); `size` ([width, height], or a function of the
+ * element's box giving it) when given. Resolves the last snapshot and the rates.
  */
 async function waitForPlayingVideo(name, selector, { remote = true, size, timeoutMs = MEDIA_TIMEOUT_MS } = {}) {
     const page = env.pages[name];
@@ -198,7 +199,8 @@ async function waitForPlayingVideo(name, selector, { remote = true, size, timeou
             const v = await withTimeout(page.evaluate(videoSnapshot, { selector }), 10_000, 'videoSnapshot');
             if (!(v.width > 0) || v.paused || !(v.blackShare < 0.5) || !(v.greenShare > 0.2)) return null;
             // A simulcast stream starts on a lower layer until the publisher sends the top one.
-            if (size && (v.width !== size[0] || v.height !== size[1])) return null;
+            const want = typeof size === 'function' ? size(v.box) : size;
+            if (want && (v.width !== want[0] || v.height !== want[1])) return null;
             const counters = { 'frames shown': { value: v.frames, at: v.at, min: MIN_FPS } };
             if (remote) counters['frames decoded'] = { value: v.decoded, at: v.at, min: MIN_FPS };
             return { key: `${v.id} ${v.streamId}`, counters, video: v };
@@ -258,8 +260,9 @@ step('two participants join through the form and see each other', async () => {
     }
     // Each page shows the other's camera: frames grow, green, not black.
     for (const name of NAMES) {
-        // At 640x480: the top simulcast layer, once the publisher sends it.
-        await waitForPlayingVideo(name, `${SUBSCRIBER} video`, { size: [640, 480] });
+        // Once the publisher sends it: the top simulcast layer on openvidu-browser, the
+        // layer that fills the element on our SDK (which reports its size).
+        await waitForPlayingVideo(name, `${SUBSCRIBER} video`, { size: OURS ? simulcastLayerFor : [640, 480] });
         await waitForPlayingVideo(name, `${PUBLISHER} video`, { remote: false });
     }
     // In a screenshot of each page the other's video is the green fake camera, not black.

@@ -6,8 +6,12 @@
 // while nothing limits it. A publisher whose own videoSimulcast property is false sends
 // one encoding, which its subscribers decode as before.
 //
-// Our SDK (sdk/browser) makes the same layers. Pages: alice publishes with simulcast, dave
-// without, erin with on our SDK; bob and carol subscribe.
+// Our SDK (sdk/browser) makes the same layers, and its subscribers report how large they
+// show each video (updateSubscription, openvidu-rs's own): the server forwards the lowest
+// layer that fills the element, so a thumbnail receives the low layer. Pages: alice
+// publishes with simulcast, dave without, erin with on our SDK; bob and carol subscribe
+// on openvidu-browser (which reports nothing: the top layer), frank on our SDK. The test
+// page shows every video at 160x120 (page/index.html).
 
 import assert from 'node:assert/strict';
 
@@ -134,4 +138,58 @@ step('erin publishes on our SDK: the same two layers, which bob decodes at 640x4
     );
     await waitForDecoding(s.p.bob, [s.p.alice.streamId, erin.streamId], { exact: true });
     await waitForSize(s.p.bob, erin.streamId, [640, 480]);
+});
+
+/**
+ * Checks that `p` keeps decoding `streamId` at `size` for `ms` (a subscription starts on
+ * whatever layer arrives first, so one sample at a low size proves nothing).
+ */
+async function staysAt(p, streamId, size, ms = 3000) {
+    const video = async () => (await p.stats()).find((x) => x.streamId === streamId)?.video;
+    const before = await video();
+    await new Promise((r) => setTimeout(r, ms));
+    const after = await video();
+    assert.deepEqual([after?.frameWidth, after?.frameHeight], size, `[${p.name}] ${streamId}: ${JSON.stringify(after)}`);
+    assert.ok(after.framesDecoded >= before.framesDecoded + (ms / 1000) * 5, `[${p.name}] decoding: ${JSON.stringify([before, after])}`);
+}
+
+/** Sets the CSS size of every <video> of `p` showing `streamId` (`display: none` with `hidden`). */
+async function resizeVideo(p, streamId, { width, height, hidden = false }) {
+    await p.page.evaluate(
+        ({ id, width, height, hidden }) => {
+            for (const v of document.querySelectorAll(`#sub-${CSS.escape(id)} video`)) {
+                v.style.width = `${width}px`;
+                v.style.height = `${height}px`;
+                v.style.display = hidden ? 'none' : '';
+            }
+        },
+        { id: streamId, width, height, hidden }
+    );
+}
+
+step('frank on our SDK shows alice as a 160x120 thumbnail: it receives the low layer (320x240), bob still the top one', async (t) => {
+    // Four pages at most at a time on two cores.
+    await s.p.carol.page.close();
+    const frank = (s.p.frank = await h.participant('frank', { sdk: 'ours' }));
+    await h.joinSession(frank, s.sessionId, { publish: false });
+    const v = await waitForSize(frank, s.p.alice.streamId, [320, 240]);
+    t.diagnostic(`[frank] alice: ${JSON.stringify(v)}`);
+    await staysAt(frank, s.p.alice.streamId, [320, 240]);
+    // Erin's too (our SDK's layers), and bob's view is unchanged.
+    await waitForSize(frank, s.p.erin.streamId, [320, 240]);
+    await waitForSize(s.p.bob, s.p.alice.streamId, [640, 480]);
+});
+
+step('frank enlarges alice to 640x480: the top layer comes; erin stays a thumbnail', async () => {
+    await resizeVideo(s.p.frank, s.p.alice.streamId, { width: 640, height: 480 });
+    await waitForSize(s.p.frank, s.p.alice.streamId, [640, 480]);
+    await waitForDecoding(s.p.frank, [s.p.alice.streamId], { exact: false });
+    const erin = (await s.p.frank.stats()).find((x) => x.streamId === s.p.erin.streamId)?.video;
+    assert.equal(erin?.frameHeight, 240, JSON.stringify(erin));
+});
+
+step('frank hides alice (display: none): back to the low layer, still decoding', async () => {
+    await resizeVideo(s.p.frank, s.p.alice.streamId, { width: 640, height: 480, hidden: true });
+    await waitForSize(s.p.frank, s.p.alice.streamId, [320, 240]);
+    await staysAt(s.p.frank, s.p.alice.streamId, [320, 240]);
 });

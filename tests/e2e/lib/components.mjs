@@ -78,7 +78,8 @@ export async function tileSnapshot({ host, tile, name }) {
 /**
  * Waits until the tile's video in `page` plays a remote camera: frames shown and decoded
  * at MIN_FPS or more, not paused, green (the fake camera), not black, and `size`
- * ([width, height]) when given. Resolves the sample.
+ * ([width, height], or a function of the video's box giving it) when given. Resolves the
+ * sample.
  */
 export async function waitForPlayingTile(p, { host, tile, name, size, timeoutMs = 20_000 }) {
     const { sample } = await waitForRates(
@@ -86,14 +87,15 @@ export async function waitForPlayingTile(p, { host, tile, name, size, timeoutMs 
             const v = await withTimeout(p.page.evaluate(tileSnapshot, { host, tile, name }), 10_000, 'tileSnapshot');
             if (!(v.width > 0) || v.paused || !(v.blackShare < 0.5) || !(v.greenShare > 0.2)) return null;
             // A simulcast stream starts on a lower layer until the publisher sends the top one.
-            if (size && (v.width !== size[0] || v.height !== size[1])) return null;
+            const want = typeof size === 'function' ? size(v.box) : size;
+            if (want && (v.width !== want[0] || v.height !== want[1])) return null;
             return {
                 key: 'tile',
                 video: v,
                 counters: { 'frames shown': { value: v.frames, at: v.at, min: MIN_FPS }, 'frames decoded': { value: v.decoded, at: v.at, min: MIN_FPS } }
             };
         },
-        { timeoutMs, what: `[${p.name}] a playing, non-black ${tile}${name === undefined ? '' : ` of ${name}`}${size ? ` at ${size.join('x')}` : ''} in ${host}` }
+        { timeoutMs, what: `[${p.name}] a playing, non-black ${tile}${name === undefined ? '' : ` of ${name}`}${Array.isArray(size) ? ` at ${size.join('x')}` : size ? ' at the size of its layer' : ''} in ${host}` }
     );
     return sample.video;
 }

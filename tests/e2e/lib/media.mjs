@@ -23,6 +23,18 @@ export function trackPeerConnections() {
     };
 }
 
+/**
+ * The size at which a subscriber on our SDK receives a 640x480 simulcast camera (layers
+ * 320x240 and 640x480) that it shows in an element of `box` ({width, height}, CSS pixels
+ * at device pixel ratio 1): our SDK reports the element's size and the server forwards the
+ * lowest layer that fills it, allowing a layer 20 % smaller (ov-media's `layer_for_size`).
+ * openvidu-browser's subscribers report nothing and receive the top layer.
+ */
+export function simulcastLayerFor(box) {
+    const fills = (w, h) => w >= Math.round(box.width) * 0.8 && h >= Math.round(box.height) * 0.8;
+    return fills(320, 240) ? [320, 240] : [640, 480];
+}
+
 /** Least video frames per second that count as "decoding" (the fake camera sends 15 or 30). */
 export const MIN_FPS = 5;
 /** Least audio packets per second that count as "receiving audio" (Opus sends 50). */
