@@ -8,10 +8,11 @@
 //
 // Our SDK (sdk/browser) makes the same layers, and its subscribers report how large they
 // show each video (updateSubscription, openvidu-rs's own): the server forwards the lowest
-// layer that fills the element, so a thumbnail receives the low layer. Pages: alice
-// publishes with simulcast, dave without, erin with on our SDK; bob and carol subscribe
-// on openvidu-browser (which reports nothing: the top layer), frank on our SDK. The test
-// page shows every video at 160x120 (page/index.html).
+// layer that fills the element, so a thumbnail receives the low layer; when no
+// subscriber needs a publisher's top layer, a REMB cap makes Chrome stop encoding it.
+// Pages: alice publishes with simulcast, dave without, erin with on our SDK; bob and carol
+// subscribe on openvidu-browser (which reports nothing: the top layer), frank on our SDK.
+// The test page shows every video at 160x120 (page/index.html).
 
 import assert from 'node:assert/strict';
 
@@ -71,7 +72,7 @@ async function waitForLayers(p, rids) {
  * a subscription starts on whatever layer arrives first, and the top one follows once the
  * publisher sends it and the subscription's estimate allows it. Resolves the video stats.
  */
-async function waitForSize(p, streamId, size) {
+async function waitForSize(p, streamId, size, { timeoutMs = 15_000 } = {}) {
     await waitForDecoding(p, [streamId]);
     return waitFor(
         async () => {
@@ -79,7 +80,7 @@ async function waitForSize(p, streamId, size) {
             return v && v.frameWidth === size[0] && v.frameHeight === size[1] ? v : null;
         },
         {
-            timeoutMs: 15_000,
+            timeoutMs,
             what: `[${p.name}] ${streamId} at ${size.join('x')}`,
             describe: async () => JSON.stringify(await p.stats())
         }
@@ -169,6 +170,7 @@ async function resizeVideo(p, streamId, { width, height, hidden = false }) {
 
 step('frank on our SDK shows alice as a 160x120 thumbnail: it receives the low layer (320x240), bob still the top one', async (t) => {
     // Four pages at most at a time on two cores.
+    await s.p.carol.leave();
     await s.p.carol.page.close();
     const frank = (s.p.frank = await h.participant('frank', { sdk: 'ours' }));
     await h.joinSession(frank, s.sessionId, { publish: false });
@@ -192,4 +194,32 @@ step('frank hides alice (display: none): back to the low layer, still decoding',
     await resizeVideo(s.p.frank, s.p.alice.streamId, { width: 640, height: 480, hidden: true });
     await waitForSize(s.p.frank, s.p.alice.streamId, [320, 240]);
     await staysAt(s.p.frank, s.p.alice.streamId, [320, 240]);
+});
+
+/** The frames `p` encodes per second on each simulcast layer, over `ms`. */
+async function layerRates(p, ms = 2000) {
+    const before = await p.call('publisherLayers');
+    await new Promise((r) => setTimeout(r, ms));
+    const after = await p.call('publisherLayers');
+    return Object.fromEntries(after.map((l) => [l.rid, ((l.framesEncoded - (before.find((b) => b.rid === l.rid)?.framesEncoded ?? 0)) * 1000) / ms]));
+}
+
+step("bob leaves: no one needs alice's top layer, so the server caps her uplink (REMB) and openvidu-browser stops encoding rdiv1", async (t) => {
+    await s.p.bob.leave();
+    await s.p.bob.page.close();
+    const rates = await waitFor(
+        async () => {
+            const r = await layerRates(s.p.alice);
+            return r.rdiv1 < 1 && r.rdiv2 >= 5 ? r : null;
+        },
+        { timeoutMs: 20_000, what: '[alice] rdiv1 no longer encoded, rdiv2 still', describe: async () => JSON.stringify(await s.p.alice.call('publisherLayers')) }
+    );
+    t.diagnostic(`[alice] frames/s per layer: ${JSON.stringify(rates)}`);
+    await staysAt(s.p.frank, s.p.alice.streamId, [320, 240]);
+});
+
+step('frank shows alice large again: the cap ends, alice encodes rdiv1 again and frank receives it', async (t) => {
+    await resizeVideo(s.p.frank, s.p.alice.streamId, { width: 640, height: 480 });
+    await waitForSize(s.p.frank, s.p.alice.streamId, [640, 480], { timeoutMs: 30_000 });
+    t.diagnostic(`[alice] frames/s per layer: ${JSON.stringify(await layerRates(s.p.alice))}`);
 });

@@ -50,9 +50,13 @@ impl PeerTable {
         while !self.pending.forwards.is_empty()
             || !self.pending.keyframes.is_empty()
             || !self.pending.allocations.is_empty()
+            || !self.pending.uplinks.is_empty()
         {
             for sub in std::mem::take(&mut self.pending.allocations) {
                 self.allocate(sub, now);
+            }
+            for publisher in std::mem::take(&mut self.pending.uplinks) {
+                self.cap_uplink(publisher, now);
             }
             let mut forwards = std::mem::take(&mut self.pending.forwards);
             std::mem::swap(&mut self.pending.forwards, &mut self.pending.spare_forwards);

@@ -54,6 +54,7 @@ mod sdp_error;
 mod speaking;
 pub mod stun;
 mod timers;
+mod uplink;
 
 pub use config::{EngineConfig, VideoCodecChoice};
 pub use contract::{CloseReason, Event, Output, PeerId, Transmit, Transport};

@@ -60,6 +60,8 @@ pub(crate) struct PubTrack {
     pub subscribers: Vec<(PeerId, usize)>,
     /// Plain RTP copies for local consumers (the recorder), of the top layer.
     pub taps: Vec<crate::tap::TrackTap>,
+    /// The REMB cap to the publisher when no subscriber needs the upper layers.
+    pub uplink: crate::uplink::UplinkCap,
 }
 
 impl PubTrack {
@@ -71,6 +73,7 @@ impl PubTrack {
             layers: layers_for(rids),
             subscribers: Vec::new(),
             taps: Vec::new(),
+            uplink: Default::default(),
         }
     }
 

@@ -59,6 +59,9 @@ impl PeerTable {
         {
             self.pending.allocations.push(peer);
         }
+        if p.kind.uplink_due(now) {
+            self.pending.uplinks.push(peer);
+        }
         self.drive(peer, now);
     }
 

@@ -57,6 +57,8 @@ pub(crate) struct Pending {
     pub keyframes: Vec<(PeerId, usize, Option<usize>)>,
     /// Subscribers with a new bandwidth estimate, to allocate layers for.
     pub allocations: Vec<PeerId>,
+    /// Simulcast publishers whose uplink cap is due (`crate::uplink`).
+    pub uplinks: Vec<PeerId>,
     /// Emptied buffers kept for the next round, so that flushing does not allocate.
     pub spare_forwards: Vec<Forward>,
     pub spare_keyframes: Vec<(PeerId, usize, Option<usize>)>,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use ov_media::{LayerState, PeerId};
 use ov_testkit::frames::ReceivedFrame;
-use sim::{Sim, layer_of};
+use sim::{LAYER_BYTES, Sim, layer_of};
 use str0m::media::Rid;
 
 const RIDS: [&str; 3] = ["rdiv4", "rdiv2", "rdiv1"];
@@ -289,4 +289,69 @@ fn a_constrained_subscriber_gets_a_lower_layer_and_recovers() {
     // Once what the bottleneck queued has drained, every switch is clean.
     let drained = lifted + Duration::from_millis(500);
     assert_clean_switches(&frames_since(&sim, slow, drained), 9_000);
+}
+
+/// Payload bit/s of the simulated layers `..=n` at 30 frames/s.
+fn layers_bps(n: usize) -> u64 {
+    LAYER_BYTES[..=n].iter().map(|b| *b as u64 * 8 * 30).sum()
+}
+
+#[test]
+fn layers_no_subscriber_needs_are_capped_off_at_the_publisher_by_remb() {
+    let Call {
+        mut sim, p, subs, ..
+    } = call(2);
+    let top = (1280, 720);
+    sim.run(Duration::from_secs(2));
+    // Subscribers that report no size need the top layer: no REMB.
+    assert!(
+        sim.clients[p].rembs.is_empty(),
+        "{:?}",
+        sim.clients[p].rembs
+    );
+
+    // Both show it as 320x180 thumbnails: the cap lets the low layer (and audio) through,
+    // not the next one.
+    for &(_, peer) in &subs {
+        sim.engine
+            .set_video_size(sim.now, peer, top, Some((320, 180)))
+            .unwrap();
+    }
+    sim.run(Duration::from_secs(3));
+    let rembs: Vec<u64> = sim.clients[p].rembs.iter().map(|(_, b)| *b).collect();
+    assert!((2..=4).contains(&rembs.len()), "one a second: {rembs:?}");
+    let cap = *rembs.last().unwrap();
+    assert!(
+        cap > layers_bps(0) && cap < layers_bps(1),
+        "{cap} for layer 0 ({} .. {})",
+        layers_bps(0),
+        layers_bps(1)
+    );
+
+    // One of them enlarges it to 640x360: the middle layer fits, the top does not.
+    sim.engine
+        .set_video_size(sim.now, subs[0].1, top, Some((640, 360)))
+        .unwrap();
+    sim.run(Duration::from_secs(2));
+    let cap = sim.clients[p].rembs.last().unwrap().1;
+    assert!(
+        cap > layers_bps(1) && cap < layers_bps(2),
+        "{cap} for layer 1 ({} .. {})",
+        layers_bps(1),
+        layers_bps(2)
+    );
+
+    // It stops reporting a size: the cap ends with a few REMBs that cap nothing, then
+    // none.
+    let before = sim.clients[p].rembs.len();
+    sim.engine
+        .set_video_size(sim.now, subs[0].1, top, None)
+        .unwrap();
+    sim.run(Duration::from_secs(6));
+    let lifts: Vec<u64> = sim.clients[p].rembs[before..]
+        .iter()
+        .map(|(_, b)| *b)
+        .collect();
+    assert_eq!(lifts.len(), 3, "{lifts:?}");
+    assert!(lifts.iter().all(|b| *b >= 10_000_000), "{lifts:?}");
 }

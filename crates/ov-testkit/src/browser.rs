@@ -63,6 +63,8 @@ pub enum PeerEvent {
     /// The remote asks for a keyframe on one of this peer's sending m-lines (on one
     /// simulcast layer, by its rid).
     KeyframeRequest(Mid, Option<Rid>),
+    /// The remote caps what this peer may send (RTCP REMB), bit/s.
+    Remb(u64),
     /// Anything else str0m reported.
     Other,
 }
@@ -362,6 +364,9 @@ impl BrowserPeer {
             }
             str0m::Event::MediaData(d) => PeerEvent::Frame(ReceivedFrame::of(&d)),
             str0m::Event::KeyframeRequest(r) => PeerEvent::KeyframeRequest(r.mid, r.rid),
+            str0m::Event::EgressBitrateEstimate(str0m::bwe::BweKind::Remb { estimate, .. }) => {
+                PeerEvent::Remb(estimate.as_u64())
+            }
             _ => PeerEvent::Other,
         }
     }

@@ -67,6 +67,8 @@ pub struct Client {
     pub keyframe_requests: Vec<Instant>,
     /// The same, with the simulcast layer asked for.
     pub layer_keyframe_requests: Vec<(Instant, Option<Rid>)>,
+    /// The REMBs the engine sent this (publishing) client, bit/s.
+    pub rembs: Vec<(Instant, u64)>,
     /// Simulcast layers asked for a keyframe and not sent one yet.
     pub layer_keyframes_wanted: Vec<Rid>,
     /// Simulcast layers this (publishing) client stopped sending, as Chrome does when its
@@ -110,6 +112,7 @@ impl Client {
             keyframe_requested: false,
             keyframe_requests: Vec::new(),
             layer_keyframe_requests: Vec::new(),
+            rembs: Vec::new(),
             layer_keyframes_wanted: Vec::new(),
             layers_off: Vec::new(),
             video: Vec::new(),
@@ -536,6 +539,7 @@ fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng
         keyframe_requested,
         keyframe_requests,
         layer_keyframe_requests,
+        rembs,
         layer_keyframes_wanted,
         video,
         loss,
@@ -578,6 +582,7 @@ fn drain_client(client: &mut Client, in_flight: &mut InFlight, now: Instant, rng
                 keyframe_requests.push(now);
                 layer_keyframe_requests.push((now, rid));
             }
+            PeerEvent::Remb(bps) => rembs.push((now, bps)),
             _ => {}
         },
     );
