@@ -1,16 +1,8 @@
-// VideoSizeReporter: tells the server how large a subscription is shown, so that it
-// forwards the simulcast layer that fills the element and no more (a thumbnail costs a
-// thumbnail's bitrate). openvidu-rs's own request, `updateSubscription`; openvidu-browser
-// never sends it, and against a server without it the reporter stops after the first
-// refusal.
-//
-// The size is the largest, in device pixels, over the <video> elements showing the
-// stream that are on screen; 0x0 when none is (scrolled away, display: none, a hidden
-// tab, or video switched off with subscribeToVideo(false)). A subscription with no
-// element of ours (the application plays getMediaStream() itself) reports nothing and
-// gets every layer. Reports wait until the size has settled, and repeat only on change.
+// VideoSizeReporter: tells the server (`updateSubscription`, openvidu-rs only) the
+// largest on-screen size of a subscription's <video>s in device pixels, 0x0 when none is
+// visible, so that it forwards the simulcast layer that fills them. See README.md.
 
-/** Quiet time before a new size is reported: a resize or a layout animation fires often. */
+/** Wait for the size to settle: resizes and layout animations fire often. */
 const SETTLE_MS = 250;
 /** The JSON-RPC code of an unknown method. */
 const METHOD_NOT_FOUND = -32601;
@@ -40,7 +32,6 @@ export class VideoSizeReporter {
     /** @param {HTMLVideoElement} video */
     watch(video) {
         if (this.stopped || this.videos.has(video)) return;
-        // Listened to only while there is something to watch, so an ended subscription leaves nothing behind.
         if (this.videos.size === 0) document.addEventListener('visibilitychange', this.onVisibility);
         this.videos.set(video, true);
         this.resizes.observe(video);

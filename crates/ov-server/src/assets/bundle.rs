@@ -14,7 +14,8 @@
 //! Anything else that starts a line with `import` or `export` is refused with the file and
 //! line, as are import cycles, names a module does not export, and paths that leave the
 //! root. Modules are emitted dependencies first (depth-first from the entry), each once.
-//! Top-level names need not be unique across modules: each has its own scope.
+//! Top-level names need not be unique across modules: each has its own scope. Each
+//! module's opening `//` comment is dropped (the sources are served as they are).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -162,8 +163,16 @@ impl<'a, 's, F: Fn(&str) -> Option<&'a str>> Graph<'s, F> {
         let mut body = String::with_capacity(text.len());
         let mut exports: Vec<(String, Origin)> = Vec::new();
         let mut stars: Vec<(usize, usize)> = Vec::new();
+        // A module's opening comment is left out: it explains the source (served too), and
+        // the bundle has a size budget. Only the lines before any code: nothing there can be
+        // inside a string.
+        let mut header = true;
         for (number, line) in text.split_inclusive('\n').enumerate() {
             let number = number + 1;
+            header = header && (line.trim().is_empty() || line.trim_start().starts_with("//"));
+            if header {
+                continue;
+            }
             let statement = parse_line(line).map_err(|m| error(number, m))?;
             let Some(statement) = statement else {
                 body.push_str(line);

@@ -391,3 +391,19 @@ fn the_path_of_a_parent_folder_is_resolved() {
         "function"
     );
 }
+
+#[test]
+fn a_modules_opening_comment_is_left_out_and_the_rest_kept() {
+    let files = tree(&[(
+        "a.mjs",
+        "// What a.mjs is for.\n//\n// More about it.\n\n// Still the opening comment.\nexport const s = `\n// in a string\n`;\n// a later comment\nconsole.log(s.trim());\n",
+    )]);
+    let b = build(&files, "a.mjs", Format::Module).unwrap();
+    assert!(!b.code.contains("What a.mjs is for"), "{}", b.code);
+    assert!(!b.code.contains("Still the opening comment"), "{}", b.code);
+    assert!(b.code.contains("// a later comment"), "{}", b.code);
+    assert_eq!(run(&b.code, "", true), "// in a string");
+    // Errors still name the line of the source.
+    let files = tree(&[("b.mjs", "// header\nimport * as x from './c.mjs';\n")]);
+    assert_eq!(build(&files, "b.mjs", Format::Module).unwrap_err().line, 2);
+}
