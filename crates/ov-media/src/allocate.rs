@@ -69,6 +69,15 @@ impl PeerTable {
             .allocator
             .update(now, estimate, other_bps, &layers, sel.preferred);
         if sel.hint != Some(hint) {
+            tracing::debug!(
+                %subscriber,
+                estimate,
+                allowed = sel.allocator.allowed,
+                preferred = sel.preferred,
+                minimum = hint.minimum,
+                desired = hint.desired,
+                "layer allocation"
+            );
             sel.hint = Some(hint);
             s.rtc
                 .bwe()

@@ -50,6 +50,10 @@ pub struct EngineConfig {
     /// The first [`PeerId`](crate::PeerId) this engine hands out. Engines running side by
     /// side (one per core) get disjoint ranges, so a peer id tells which engine owns it.
     pub first_peer_id: u64,
+    /// The video bitrate every publisher may send (OpenVidu's
+    /// `OPENVIDU_STREAMS_VIDEO_MAX/MIN_RECV_BANDWIDTH`), unless
+    /// [`Engine::set_recv_bandwidth`](crate::Engine::set_recv_bandwidth) says otherwise.
+    pub recv_bandwidth: crate::RecvBandwidth,
 }
 
 impl EngineConfig {
@@ -65,6 +69,7 @@ impl EngineConfig {
             keyframe_request_interval: Duration::from_millis(300),
             initial_estimate: Some(1_000_000),
             first_peer_id: 1,
+            recv_bandwidth: crate::RecvBandwidth::default(),
         }
     }
 }

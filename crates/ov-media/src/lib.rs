@@ -63,3 +63,4 @@ pub use error::MediaError;
 pub use peer::{MediaKind, PeerStats, TrackStats};
 pub use speaking::VoiceActivity;
 pub use tap::{TapCodec, TapId};
+pub use uplink::RecvBandwidth;

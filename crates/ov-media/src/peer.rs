@@ -112,6 +112,9 @@ pub(crate) enum PeerKind {
         ssrcs: Vec<(Ssrc, usize, usize)>,
         /// Payload type → video codec, for keyframe detection.
         codecs: Vec<(Pt, Option<VideoCodec>)>,
+        /// Its own video bitrate limits (OpenVidu's `kurentoOptions`), instead of the
+        /// engine's.
+        recv_bandwidth: Option<crate::RecvBandwidth>,
     },
     /// Sends one publisher's media to a browser.
     Subscriber {

@@ -8,10 +8,16 @@
 //! extra. The only lever that works with the unmodified openvidu-browser (which never
 //! turns encodings off itself); Chrome takes a REMB as a cap on its own estimate.
 //!
-//! The cap is recomputed every [`UPLINK_INTERVAL`] from the measured rates. Chrome keeps
+//! The same REMB carries OpenVidu's receive limit ([`RecvBandwidth`]:
+//! `OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH`, or the connection's `kurentoOptions`),
+//! which Kurento also sent as REMB. With simulcast it bounds the top layer: the layers
+//! below and the audio come on top of it, so that the limit does not switch the top layer
+//! off. The minimum only raises that limit (a REMB cannot make a browser send more).
+//!
+//! Caps are recomputed every [`UPLINK_INTERVAL`] from the measured rates. Chrome keeps
 //! the last REMB it received, so when a cap ends (a subscriber wants more, a tap, the last
-//! subscriber gone) a REMB that caps nothing is sent a few times. A track whose
-//! subscribers never report a size gets no REMB at all, as before.
+//! subscriber gone) a REMB that caps nothing is sent a few times. A track with neither a
+//! limit nor subscribers that report a size gets no REMB at all.
 
 use std::time::{Duration, Instant};
 
@@ -34,6 +40,15 @@ const UNCAPPED_BPS: u64 = 100_000_000;
 /// How many times it is sent (a REMB is RTCP, and may be lost).
 const LIFT_REPEATS: u8 = 3;
 
+/// The video bitrate a publisher may send, bit/s.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecvBandwidth {
+    /// At most this (with simulcast: on its top layer); `None`: unconstrained.
+    pub max_bps: Option<u64>,
+    /// The limit is never below this.
+    pub min_bps: u64,
+}
+
 /// The cap state of one publisher track.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct UplinkCap {
@@ -52,12 +67,12 @@ impl UplinkCap {
 }
 
 impl PeerKind {
-    /// Whether a simulcast track of this publisher is due for [`PeerTable::cap_uplink`].
+    /// Whether a video track of this publisher is due for [`PeerTable::cap_uplink`].
     pub(crate) fn uplink_due(&self, now: Instant) -> bool {
         match self {
             PeerKind::Publisher { tracks, .. } => tracks
                 .iter()
-                .any(|t| t.layers.len() > 1 && t.uplink.is_due(now)),
+                .any(|t| t.kind == MediaKind::Video && t.uplink.is_due(now)),
             PeerKind::Subscriber { .. } => false,
         }
     }
@@ -67,10 +82,15 @@ impl PeerTable {
     /// Recomputes the cap of each simulcast track of `publisher` that is due, and sends
     /// the REMB it calls for.
     pub(crate) fn cap_uplink(&mut self, publisher: PeerId, now: Instant) {
-        let Some(PeerKind::Publisher { tracks, .. }) = self.peers.get(&publisher).map(|p| &p.kind)
+        let Some(PeerKind::Publisher {
+            tracks,
+            recv_bandwidth,
+            ..
+        }) = self.peers.get(&publisher).map(|p| &p.kind)
         else {
             return;
         };
+        let limit = recv_bandwidth.unwrap_or(self.config.recv_bandwidth);
         let audio_bps: u64 = tracks
             .iter()
             .filter(|t| t.kind == MediaKind::Audio)
@@ -79,8 +99,14 @@ impl PeerTable {
         let caps: Vec<(usize, Option<u64>)> = tracks
             .iter()
             .enumerate()
-            .filter(|(_, t)| t.layers.len() > 1 && t.uplink.is_due(now))
-            .map(|(i, t)| (i, self.needed_bps(t).map(|bps| cap_for(bps, audio_bps))))
+            .filter(|(_, t)| t.kind == MediaKind::Video && t.uplink.is_due(now))
+            .map(|(i, t)| {
+                let by_need = self.needed_bps(t).map(|bps| cap_for(bps, audio_bps));
+                let by_limit = limit
+                    .max_bps
+                    .map(|max| limit_for(t, max.max(limit.min_bps), audio_bps));
+                (i, by_need.into_iter().chain(by_limit).min())
+            })
             .collect();
         let Some(p) = self.peers.get_mut(&publisher) else {
             return;
@@ -109,6 +135,7 @@ impl PeerTable {
                 continue;
             };
             let (mid, rid) = (t.mid, t.layers[0].rid);
+            tracing::debug!(%publisher, bps, "uplink REMB");
             if let Some(rx) = p.rtc.direct_api().stream_rx_by_mid(mid, rid) {
                 rx.request_remb(Bitrate::bps(bps));
                 sent = true;
@@ -123,7 +150,7 @@ impl PeerTable {
     /// all of them; `None` when the top layer is needed (a subscription without a size, a
     /// tap, no subscription at all) or a needed layer's rate is not known yet.
     fn needed_bps(&self, track: &PubTrack) -> Option<u64> {
-        if !track.taps.is_empty() || track.subscribers.is_empty() {
+        if track.layers.len() < 2 || !track.taps.is_empty() || track.subscribers.is_empty() {
             return None;
         }
         let top = track.top_layer();
@@ -148,6 +175,16 @@ impl PeerTable {
 /// The REMB that lets through layers of `layers_bps` and the audio, and not the next one.
 fn cap_for(layers_bps: u64, audio_bps: u64) -> u64 {
     (layers_bps as f64 * CAP_MARGIN) as u64 + audio_bps + CAP_OVERHEAD_BPS
+}
+
+/// The REMB that holds `track`'s video to `max_bps` (its top layer, with simulcast: the
+/// layers below and the audio come on top).
+fn limit_for(track: &PubTrack, max_bps: u64, audio_bps: u64) -> u64 {
+    let lower: u64 = track.layers[..track.top_layer()]
+        .iter()
+        .filter_map(|l| l.rate.bps())
+        .sum();
+    max_bps + lower + audio_bps + CAP_OVERHEAD_BPS
 }
 
 #[cfg(test)]

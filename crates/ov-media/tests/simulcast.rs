@@ -12,7 +12,7 @@ mod sim;
 
 use std::time::{Duration, Instant};
 
-use ov_media::{LayerState, PeerId};
+use ov_media::{LayerState, PeerId, RecvBandwidth};
 use ov_testkit::frames::ReceivedFrame;
 use sim::{LAYER_BYTES, Sim, layer_of};
 use str0m::media::Rid;
@@ -354,4 +354,50 @@ fn layers_no_subscriber_needs_are_capped_off_at_the_publisher_by_remb() {
         .collect();
     assert_eq!(lifts.len(), 3, "{lifts:?}");
     assert!(lifts.iter().all(|b| *b >= 10_000_000), "{lifts:?}");
+}
+
+#[test]
+fn a_receive_limit_bounds_the_top_layer_by_remb() {
+    let Call {
+        mut sim,
+        p,
+        publisher,
+        subs,
+        ..
+    } = call(1);
+    sim.run(Duration::from_secs(1));
+    let limit = RecvBandwidth {
+        max_bps: Some(400_000),
+        min_bps: 0,
+    };
+    sim.engine.set_recv_bandwidth(publisher, limit).unwrap();
+    sim.run(Duration::from_secs(3));
+    // The top layer's limit, plus what the layers below and the audio send.
+    let cap = sim.clients[p].rembs.last().expect("a REMB").1;
+    assert!(
+        cap > 400_000 + layers_bps(1) && cap < 400_000 + layers_bps(1) + 200_000,
+        "{cap}"
+    );
+    assert!(sim.clients[p].rembs.len() >= 2, "sent again every second");
+
+    // A thumbnail needs less than the limit: the lower cap wins.
+    sim.engine
+        .set_video_size(sim.now, subs[0].1, (1280, 720), Some((320, 180)))
+        .unwrap();
+    sim.run(Duration::from_secs(2));
+    let cap = sim.clients[p].rembs.last().unwrap().1;
+    assert!(cap < layers_bps(1), "{cap}");
+
+    // The minimum raises a limit below it.
+    sim.engine
+        .set_video_size(sim.now, subs[0].1, (1280, 720), None)
+        .unwrap();
+    let floor = RecvBandwidth {
+        max_bps: Some(100_000),
+        min_bps: 300_000,
+    };
+    sim.engine.set_recv_bandwidth(publisher, floor).unwrap();
+    sim.run(Duration::from_secs(2));
+    let cap = sim.clients[p].rembs.last().unwrap().1;
+    assert!(cap > 300_000 + layers_bps(1), "{cap}");
 }

@@ -124,20 +124,12 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 
     let media_bind = SocketAddr::new(config.listen.ip(), config.rtc_port);
     let (media_events, media_event_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (media, media_tasks) = media::start(
-        media_bind,
-        config.rtc_workers,
-        &config.rtc_advertised_ips,
-        config.rtc_tcp,
-        config.rtc_peer_timeout,
-        media_events,
-        stopped.clone(),
-    )
-    .await
-    .map_err(|source| StartError::MediaBind {
-        addr: media_bind,
-        source,
-    })?;
+    let (media, media_tasks) = media::start(media_bind, &config, media_events, stopped.clone())
+        .await
+        .map_err(|source| StartError::MediaBind {
+            addr: media_bind,
+            source,
+        })?;
     tasks.extend(media_tasks);
     let media_addr = media.local_addr;
     let (event_tx, event_rx) = tokio::sync::mpsc::channel(crate::domain::EVENT_QUEUE);

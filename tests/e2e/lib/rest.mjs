@@ -35,9 +35,9 @@ export class Rest {
         return this.request('POST', '/sessions', customSessionId ? { customSessionId } : {});
     }
 
-    /** POST /sessions/{id}/connection {role, data} → Connection JSON (with `token`) */
-    createConnection(sessionId, { role = 'PUBLISHER', data = '' } = {}) {
-        return this.request('POST', `/sessions/${encodeURIComponent(sessionId)}/connection`, { role, data });
+    /** POST /sessions/{id}/connection {role, data, ...other properties (kurentoOptions, ...)} → Connection JSON (with `token`) */
+    createConnection(sessionId, { role = 'PUBLISHER', data = '', ...more } = {}) {
+        return this.request('POST', `/sessions/${encodeURIComponent(sessionId)}/connection`, { role, data, ...more });
     }
 
     /** GET /sessions/{id} → Session JSON, or null when 404. */

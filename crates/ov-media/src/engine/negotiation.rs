@@ -40,6 +40,7 @@ impl Engine {
                 tracks,
                 ssrcs: Vec::new(),
                 codecs: Vec::new(),
+                recv_bandwidth: None,
             },
             now,
         );
@@ -81,6 +82,7 @@ impl Engine {
             tracks,
             ssrcs,
             codecs,
+            ..
         } = &mut p.kind
         {
             ssrcs.clear();

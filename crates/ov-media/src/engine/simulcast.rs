@@ -40,6 +40,7 @@ impl Engine {
         let PeerKind::Subscriber { tracks, .. } = &mut p.kind else {
             return Err(MediaError::WrongPeerKind);
         };
+        tracing::debug!(%subscriber, ?max, "preferred layer");
         for t in tracks.iter_mut().filter(|t| t.kind == MediaKind::Video) {
             t.layers.preferred = max.unwrap_or(usize::MAX);
         }
@@ -66,6 +67,23 @@ impl Engine {
             }
         };
         self.set_max_layer(now, subscriber, max)
+    }
+
+    /// Sets the video bitrate `publisher` may send (OpenVidu's `kurentoOptions`
+    /// `videoMaxRecvBandwidth`/`videoMinRecvBandwidth` of its connection), instead of
+    /// [`EngineConfig::recv_bandwidth`](crate::EngineConfig::recv_bandwidth). Applied by
+    /// REMB within a second, and kept across a media reconnection.
+    pub fn set_recv_bandwidth(
+        &mut self,
+        publisher: PeerId,
+        limit: crate::RecvBandwidth,
+    ) -> Result<(), MediaError> {
+        let p = self.table.peer_mut(publisher)?;
+        let PeerKind::Publisher { recv_bandwidth, .. } = &mut p.kind else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        *recv_bandwidth = Some(limit);
+        Ok(())
     }
 
     /// The simulcast state of `subscriber`'s video, `None` if it receives none.

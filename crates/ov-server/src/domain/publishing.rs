@@ -6,7 +6,7 @@
 //! released, so nothing is leaked.
 
 use ov_protocol::ids::{ConnectionId, StreamId};
-use ov_protocol::rest::VideoCodec;
+use ov_protocol::rest::{KurentoOptions, VideoCodec};
 use ov_protocol::rpc::requests::PublishVideoParams;
 use ov_protocol::rpc::{self, ParticipantPublished, notification, notify};
 use serde_json::json;
@@ -18,8 +18,9 @@ use super::reason::Reason;
 use super::services::{PeerOwner, PeerSide};
 use super::{SessionState, SignalingError};
 use crate::clock::now_ms;
+use crate::config::StreamsConfig;
 use crate::ids;
-use crate::media::{PeerId, VideoCodecChoice};
+use crate::media::{PeerId, RecvBandwidth, VideoCodecChoice};
 
 impl Binding {
     /// `publishVideo`: negotiates the browser's offer with the engine, then registers the
@@ -29,12 +30,15 @@ impl Binding {
         params: PublishVideoParams,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
-        let video = self.lock().prepare_publish(&self.connection_id)?;
+        let (video, limit) = self.lock().prepare_publish(&self.connection_id)?;
         let services = self.services();
         let (peer, answer) = services
             .media
             .add_publisher(&self.session.id, params.sdp_offer.clone(), video)
             .await?;
+        if let Some(limit) = limit {
+            services.media.set_recv_bandwidth(peer, limit);
+        }
         self.lock()
             .commit_publish(
                 &self.connection_id,
@@ -73,11 +77,12 @@ impl Binding {
 }
 
 impl SessionState {
-    /// Whether `connection_id` may publish now; the video codecs to accept.
+    /// Whether `connection_id` may publish now; the video codecs to accept, and its own
+    /// receive limits if its `kurentoOptions` set any.
     fn prepare_publish(
         &self,
         connection_id: &ConnectionId,
-    ) -> Result<VideoCodecChoice, SignalingError> {
+    ) -> Result<(VideoCodecChoice, Option<RecvBandwidth>), SignalingError> {
         let c = self.joined(connection_id)?;
         if !c.may_publish() {
             return Err(SignalingError::PublishNotAllowed);
@@ -102,7 +107,12 @@ impl SessionState {
         {
             return Err(SignalingError::AlreadyPublishing);
         }
-        Ok(codec_choice(self.settings.forced_video_codec))
+        let limit = c
+            .settings
+            .kurento_options
+            .as_ref()
+            .and_then(|k| own_recv_bandwidth(k, &self.services.config.streams));
+        Ok((codec_choice(self.settings.forced_video_codec), limit))
     }
 
     /// Registers a published stream: answers the publisher (`sdpAnswer`, `id`,
@@ -237,5 +247,66 @@ fn codec_choice(forced: VideoCodec) -> VideoCodecChoice {
         VideoCodec::Vp9 => VideoCodecChoice::Vp9,
         VideoCodec::H264 => VideoCodecChoice::H264,
         VideoCodec::MediaServerPreferred | VideoCodec::None => VideoCodecChoice::Vp8Preferred,
+    }
+}
+
+/// A connection's `kurentoOptions` receive limits (kbit/s; 0 or less: unconstrained), each
+/// falling back to the server's; `None` when it sets neither.
+fn own_recv_bandwidth(k: &KurentoOptions, streams: &StreamsConfig) -> Option<RecvBandwidth> {
+    if k.video_max_recv_bandwidth.is_none() && k.video_min_recv_bandwidth.is_none() {
+        return None;
+    }
+    let kbps = |own: Option<i32>, server: u32| {
+        own.map_or(u64::from(server), |v| u64::try_from(v).unwrap_or(0)) * 1000
+    };
+    Some(RecvBandwidth {
+        max_bps: Some(kbps(
+            k.video_max_recv_bandwidth,
+            streams.video_max_recv_bandwidth,
+        ))
+        .filter(|b| *b > 0),
+        min_bps: kbps(k.video_min_recv_bandwidth, streams.video_min_recv_bandwidth),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn streams() -> StreamsConfig {
+        crate::config::Config::for_loopback("S").streams
+    }
+
+    #[test]
+    fn kurento_options_override_the_server_receive_limits() {
+        let s = streams();
+        let own = |max, min| KurentoOptions {
+            video_max_recv_bandwidth: max,
+            video_min_recv_bandwidth: min,
+            ..Default::default()
+        };
+        assert_eq!(own_recv_bandwidth(&own(None, None), &s), None);
+        let server_min = u64::from(s.video_min_recv_bandwidth) * 1000;
+        assert_eq!(
+            own_recv_bandwidth(&own(Some(200), None), &s),
+            Some(RecvBandwidth {
+                max_bps: Some(200_000),
+                min_bps: server_min
+            })
+        );
+        // 0 (or less) is unconstrained, as in OpenVidu.
+        assert_eq!(
+            own_recv_bandwidth(&own(Some(0), Some(100)), &s),
+            Some(RecvBandwidth {
+                max_bps: None,
+                min_bps: 100_000
+            })
+        );
+        assert_eq!(
+            own_recv_bandwidth(&own(Some(-5), None), &s)
+                .unwrap()
+                .max_bps,
+            None
+        );
     }
 }

@@ -14,7 +14,16 @@ use tokio::time::Instant;
 
 use super::tcp::{self, TcpConnections, TcpEvent};
 use super::{Command, MediaEvent, MediaHandle, StatsBoard, Worker, candidate_addresses};
-use crate::config::RtcTcp;
+use crate::config::{Config, RtcTcp, StreamsConfig};
+
+/// What publishers may send (`OPENVIDU_STREAMS_VIDEO_MAX/MIN_RECV_BANDWIDTH`, kbit/s, 0:
+/// unconstrained), as the engine takes it.
+fn recv_bandwidth(streams: &StreamsConfig) -> ov_media::RecvBandwidth {
+    ov_media::RecvBandwidth {
+        max_bps: Some(u64::from(streams.video_max_recv_bandwidth) * 1000).filter(|b| *b > 0),
+        min_bps: u64::from(streams.video_min_recv_bandwidth) * 1000,
+    }
+}
 
 /// Datagrams read in one go before the engine's output is flushed.
 const READ_BATCH: usize = 64;
@@ -28,19 +37,24 @@ const STATS_REFRESH: Duration = Duration::from_secs(1);
 /// Times a free UDP port is drawn again when its number is taken on TCP.
 const SAME_PORT_ATTEMPTS: usize = 20;
 
-/// Binds the media sockets and starts one driver task per worker: worker `i` on port
-/// `bind.port() + i` (or a free port each when `bind.port()` is 0), with its ICE-TCP
-/// listener as `tcp` says. Events go to `events`; `peer_timeout` bounds how long a peer
-/// may stay unconnected, disconnected or parked.
+/// Binds the media sockets and starts one driver task per worker
+/// (`OPENVIDU_RTC_WORKERS`): worker `i` on port `bind.port() + i` (or a free port each
+/// when `bind.port()` is 0), with its ICE-TCP listener as `OPENVIDU_RTC_TCP_PORT` says.
+/// Events go to `events`; `OPENVIDU_RTC_PEER_TIMEOUT` bounds how long a peer may stay
+/// unconnected, disconnected or parked.
 pub async fn start(
     bind: SocketAddr,
-    workers: usize,
-    advertised: &[std::net::IpAddr],
-    tcp: RtcTcp,
-    peer_timeout: Duration,
+    settings: &Config,
     events: mpsc::UnboundedSender<MediaEvent>,
     stopped: watch::Receiver<bool>,
 ) -> std::io::Result<(MediaHandle, Vec<tokio::task::JoinHandle<()>>)> {
+    let (workers, advertised, tcp, peer_timeout) = (
+        settings.rtc_workers,
+        &settings.rtc_advertised_ips,
+        settings.rtc_tcp,
+        settings.rtc_peer_timeout,
+    );
+    let recv_bandwidth = recv_bandwidth(&settings.streams);
     let stats: StatsBoard = Arc::new(Mutex::new(HashMap::new()));
     let mut handles = Vec::new();
     let mut tasks = Vec::new();
@@ -80,6 +94,7 @@ pub async fn start(
         config.connect_timeout = peer_timeout;
         config.disconnect_timeout = peer_timeout;
         config.park_timeout = peer_timeout;
+        config.recv_bandwidth = recv_bandwidth;
         let tcp_candidates = config.tcp_candidates.clone();
         let engine = Engine::new(config, Instant::now().into_std());
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
@@ -296,6 +311,11 @@ impl Driver {
             }
             Command::RemoveTap { peer, tap } => self.engine.remove_tap(peer, tap),
             Command::RequestKeyframe { peer } => self.engine.request_keyframe(now, peer),
+            Command::SetRecvBandwidth { peer, limit } => {
+                if let Err(e) = self.engine.set_recv_bandwidth(peer, limit) {
+                    tracing::debug!(%peer, error = %e, "receive limit ignored");
+                }
+            }
             Command::SetVideoSize { peer, top, wanted } => {
                 if let Err(e) = self.engine.set_video_size(now, peer, top, wanted) {
                     tracing::debug!(%peer, error = %e, "video size ignored");

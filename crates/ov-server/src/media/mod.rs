@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 pub use ov_media::{
-    CloseReason, Event as MediaEvent, MediaError, MediaKind, PeerId, PeerStats, TapCodec, TapId,
-    VideoCodecChoice,
+    CloseReason, Event as MediaEvent, MediaError, MediaKind, PeerId, PeerStats, RecvBandwidth,
+    TapCodec, TapId, VideoCodecChoice,
 };
 
 pub use driver::start;
@@ -75,6 +75,10 @@ pub(crate) enum Command {
         peer: PeerId,
         top: (u32, u32),
         wanted: Option<(u32, u32)>,
+    },
+    SetRecvBandwidth {
+        peer: PeerId,
+        limit: RecvBandwidth,
     },
 }
 
@@ -314,6 +318,11 @@ impl MediaHandle {
             .owner(peer)
             .commands
             .try_send(Command::SetVideoSize { peer, top, wanted });
+    }
+
+    /// Limits what publisher `peer` may send (its connection's `kurentoOptions`).
+    pub fn set_recv_bandwidth(&self, peer: PeerId, limit: RecvBandwidth) {
+        self.send_soon(peer, Command::SetRecvBandwidth { peer, limit });
     }
 
     /// Sends a command that must not be lost and must not block: through a task when

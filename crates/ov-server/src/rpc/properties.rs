@@ -282,17 +282,10 @@ async fn run_case(
     let config = Arc::new(Config::for_loopback("P"));
     let (events_tx, _events) = mpsc::unbounded_channel();
     let (_stop, stopped) = watch::channel(false);
-    let (media, _tasks) = crate::media::start(
-        "127.0.0.1:0".parse().unwrap(),
-        1,
-        &config.rtc_advertised_ips,
-        config.rtc_tcp,
-        config.rtc_peer_timeout,
-        events_tx,
-        stopped,
-    )
-    .await
-    .expect("a media worker on loopback");
+    let (media, _tasks) =
+        crate::media::start("127.0.0.1:0".parse().unwrap(), &config, events_tx, stopped)
+            .await
+            .expect("a media worker on loopback");
     let registry = Arc::new(Registry::new(
         config,
         "127.0.0.1:1".into(),
