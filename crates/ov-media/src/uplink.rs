@@ -54,8 +54,6 @@ pub struct RecvBandwidth {
 pub(crate) struct UplinkCap {
     /// When the cap is next recomputed; `None`: at the next wake.
     pub next_at: Option<Instant>,
-    /// The last REMB sent while capping, bit/s.
-    pub capped: Option<u64>,
     /// REMBs that cap nothing still to send.
     lifts_left: u8,
 }
@@ -79,7 +77,7 @@ impl PeerKind {
 }
 
 impl PeerTable {
-    /// Recomputes the cap of each simulcast track of `publisher` that is due, and sends
+    /// Recomputes the cap of each video track of `publisher` that is due, and sends
     /// the REMB it calls for.
     pub(crate) fn cap_uplink(&mut self, publisher: PeerId, now: Instant) {
         let Some(PeerKind::Publisher {
@@ -119,12 +117,10 @@ impl PeerTable {
             let t = &mut tracks[i];
             let remb = match cap {
                 Some(bps) => {
-                    t.uplink.capped = Some(bps);
                     t.uplink.lifts_left = LIFT_REPEATS;
                     Some(bps)
                 }
                 None if t.uplink.lifts_left > 0 => {
-                    t.uplink.capped = None;
                     t.uplink.lifts_left -= 1;
                     Some(UNCAPPED_BPS)
                 }
