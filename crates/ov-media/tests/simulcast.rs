@@ -154,28 +154,21 @@ fn a_limited_subscriber_switches_down_at_a_keyframe_and_back_up() {
 fn a_subscriber_showing_the_video_small_gets_the_layer_of_its_size() {
     let Call { mut sim, subs, .. } = call(1);
     let (c, peer) = subs[0];
-    let top = (1280, 720);
+    // The frames of the second after the subscriber shows the 1280x720 video at `size`.
+    let shown_at = |sim: &mut Sim, size: (u32, u32)| {
+        let since = sim.now;
+        sim.engine
+            .set_video_size(sim.now, peer, (1280, 720), Some(size))
+            .unwrap();
+        sim.run(Duration::from_secs(1));
+        frames_since(sim, c, since)
+    };
     // A 640x360 element: rdiv2 fills it.
-    let since = sim.now;
-    sim.engine
-        .set_video_size(sim.now, peer, top, Some((640, 360)))
-        .unwrap();
-    sim.run(Duration::from_secs(1));
-    assert_eq!(layer_runs(&frames_since(&sim, c, since)), [2, 1]);
+    assert_eq!(layer_runs(&shown_at(&mut sim, (640, 360))), [2, 1]);
     // Hidden: the lowest layer.
-    let since = sim.now;
-    sim.engine
-        .set_video_size(sim.now, peer, top, Some((0, 0)))
-        .unwrap();
-    sim.run(Duration::from_secs(1));
-    assert_eq!(layer_runs(&frames_since(&sim, c, since)), [1, 0]);
+    assert_eq!(layer_runs(&shown_at(&mut sim, (0, 0))), [1, 0]);
     // Larger than the top layer: the top.
-    let since = sim.now;
-    sim.engine
-        .set_video_size(sim.now, peer, top, Some((1920, 1080)))
-        .unwrap();
-    sim.run(Duration::from_secs(1));
-    let frames = frames_since(&sim, c, since);
+    let frames = shown_at(&mut sim, (1920, 1080));
     assert_eq!(layer_runs(&frames), [0, 2]);
     assert_clean_switches(&frames, 9_000);
 }

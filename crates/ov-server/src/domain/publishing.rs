@@ -257,16 +257,12 @@ fn own_recv_bandwidth(k: &KurentoOptions, streams: &StreamsConfig) -> Option<Rec
         return None;
     }
     let kbps = |own: Option<i32>, server: u32| {
-        own.map_or(u64::from(server), |v| u64::try_from(v).unwrap_or(0)) * 1000
+        own.map_or(u64::from(server), |v| u64::try_from(v).unwrap_or(0))
     };
-    Some(RecvBandwidth {
-        max_bps: Some(kbps(
-            k.video_max_recv_bandwidth,
-            streams.video_max_recv_bandwidth,
-        ))
-        .filter(|b| *b > 0),
-        min_bps: kbps(k.video_min_recv_bandwidth, streams.video_min_recv_bandwidth),
-    })
+    Some(crate::media::recv_bandwidth(
+        kbps(k.video_max_recv_bandwidth, streams.video_max_recv_bandwidth),
+        kbps(k.video_min_recv_bandwidth, streams.video_min_recv_bandwidth),
+    ))
 }
 
 #[cfg(test)]

@@ -14,16 +14,7 @@ use tokio::time::Instant;
 
 use super::tcp::{self, TcpConnections, TcpEvent};
 use super::{Command, MediaEvent, MediaHandle, StatsBoard, Worker, candidate_addresses};
-use crate::config::{Config, RtcTcp, StreamsConfig};
-
-/// What publishers may send (`OPENVIDU_STREAMS_VIDEO_MAX/MIN_RECV_BANDWIDTH`, kbit/s, 0:
-/// unconstrained), as the engine takes it.
-fn recv_bandwidth(streams: &StreamsConfig) -> ov_media::RecvBandwidth {
-    ov_media::RecvBandwidth {
-        max_bps: Some(u64::from(streams.video_max_recv_bandwidth) * 1000).filter(|b| *b > 0),
-        min_bps: u64::from(streams.video_min_recv_bandwidth) * 1000,
-    }
-}
+use crate::config::{Config, RtcTcp};
 
 /// Datagrams read in one go before the engine's output is flushed.
 const READ_BATCH: usize = 64;
@@ -54,7 +45,10 @@ pub async fn start(
         settings.rtc_tcp,
         settings.rtc_peer_timeout,
     );
-    let recv_bandwidth = recv_bandwidth(&settings.streams);
+    let recv_bandwidth = super::recv_bandwidth(
+        settings.streams.video_max_recv_bandwidth.into(),
+        settings.streams.video_min_recv_bandwidth.into(),
+    );
     let stats: StatsBoard = Arc::new(Mutex::new(HashMap::new()));
     let mut handles = Vec::new();
     let mut tasks = Vec::new();

@@ -347,6 +347,15 @@ impl MediaHandle {
     }
 }
 
+/// A publisher's receive limit as the engine takes it, from OpenVidu's kbit/s (a maximum
+/// of 0: unconstrained).
+pub fn recv_bandwidth(max_kbps: u64, min_kbps: u64) -> RecvBandwidth {
+    RecvBandwidth {
+        max_bps: Some(max_kbps * 1000).filter(|b| *b > 0),
+        min_bps: min_kbps * 1000,
+    }
+}
+
 /// The ICE candidate addresses for a socket bound to `port`: each advertised IP with it.
 pub fn candidate_addresses(ips: &[IpAddr], port: u16) -> Vec<SocketAddr> {
     ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect()
