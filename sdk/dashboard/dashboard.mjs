@@ -62,7 +62,8 @@ function streamCells(s) {
 function renderSession(session) {
     const rows = [];
     for (const c of session.connections) {
-        const who = `${displayName(c.clientData)} (${c.id}, ${c.role ?? '?'})`;
+        const quality = c.networkQuality == null ? '' : ` · network ${c.networkQuality}/5`;
+        const who = `${displayName(c.clientData)} (${c.id}, ${c.role ?? '?'})${quality}`;
         const streams = [...c.publishers.map((s) => ['publishes', s]), ...c.subscriptions.map((s) => ['receives', s])];
         if (streams.length === 0) rows.push(el('tr', {}, [el('td', {}, [who]), el('td', { colspan: '9', class: 'empty' }, ['no media'])]));
         for (const [dir, s] of streams) {

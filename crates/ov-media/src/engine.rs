@@ -16,7 +16,7 @@ use str0m::net::{DatagramRecv, Protocol, Receive};
 use crate::config::EngineConfig;
 use crate::contract::{Output, PeerId, Route, Transport};
 use crate::error::MediaError;
-use crate::peer::PeerStats;
+use crate::peer::{PeerKind, PeerStats};
 use crate::stun;
 use crate::table::PeerTable;
 
@@ -67,10 +67,45 @@ impl Engine {
     /// Statistics of `peer`.
     pub fn stats(&self, peer: PeerId) -> Option<PeerStats> {
         self.table.peers.get(&peer).map(|p| {
+            let now = self.table.last_now;
             let mut stats = p.stats.clone();
-            stats.speaking = p.voice.is_speaking(self.table.last_now);
+            stats.speaking = p.voice.is_speaking(now);
+            stats.layer_shortfall = self.layer_shortfall(peer, now);
+            self.note_upstream_loss(&p.kind, &mut stats);
             stats
         })
+    }
+
+    /// Sets each subscriber track's [`TrackStats::upstream_loss`](crate::TrackStats): the
+    /// loss its publisher's browser caused on the way in, which reaches the subscriber as
+    /// gaps too (for audio, which nothing retransmits) and is no fault of its own link.
+    fn note_upstream_loss(&self, kind: &PeerKind, stats: &mut PeerStats) {
+        let PeerKind::Subscriber { source, tracks, .. } = kind else {
+            return;
+        };
+        let Some(publisher) = self.table.peers.get(source) else {
+            return;
+        };
+        let PeerKind::Publisher {
+            tracks: sources, ..
+        } = &publisher.kind
+        else {
+            return;
+        };
+        for t in &mut stats.tracks {
+            let source_mid = tracks
+                .iter()
+                .find(|s| s.mid.to_string() == t.mid)
+                .and_then(|s| sources.get(s.source_track))
+                .map(|s| s.mid.to_string());
+            t.upstream_loss = publisher
+                .stats
+                .tracks
+                .iter()
+                .filter(|u| Some(&u.mid) == source_mid.as_ref())
+                .filter_map(|u| u.loss)
+                .reduce(f32::max);
+        }
     }
 
     /// A UDP datagram arrived from `source` on the socket bound to `destination`.

@@ -151,6 +151,10 @@ pub(crate) struct Peer {
 pub struct TrackStats {
     /// Media line id.
     pub mid: String,
+    /// The simulcast layer (its rid); `None` without simulcast.
+    pub rid: Option<String>,
+    /// Audio or video, once known.
+    pub kind: Option<MediaKind>,
     /// Packets received (publisher) or sent (subscriber).
     pub packets: u64,
     /// Bytes received or sent.
@@ -163,8 +167,14 @@ pub struct TrackStats {
     pub firs: u64,
     /// Loss fraction as reported, 0..1.
     pub loss: Option<f32>,
+    /// A subscriber's track: the loss fraction on its publisher's way in (part of `loss`
+    /// then, as gaps nothing filled).
+    pub upstream_loss: Option<f32>,
     /// Round-trip time.
     pub rtt: Option<Duration>,
+    /// Interarrival jitter, as this server (publisher) or the browser (subscriber)
+    /// last reported it in a receiver report.
+    pub jitter: Option<Duration>,
 }
 
 /// Statistics of a peer connection, as last reported by str0m.
@@ -188,4 +198,8 @@ pub struct PeerStats {
     pub audio_level: Option<u8>,
     /// Whether the incoming audio carries speech (from its audio-level extension).
     pub speaking: bool,
+    /// Simulcast layers missing for want of bandwidth, on its worst video track: layers
+    /// a publisher sent before and stopped (the ones nobody asked for aside), or layers
+    /// below the wanted one a subscriber's estimate holds it to.
+    pub layer_shortfall: usize,
 }

@@ -9,6 +9,7 @@
 use std::time::{Duration, Instant};
 
 use str0m::bwe::BweKind;
+use str0m::media::{Mid, Rid};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::RtpPacket;
 use str0m::{IceConnectionState, Input};
@@ -230,16 +231,22 @@ impl PeerTable {
                 }
             }
             str0m::Event::MediaIngressStats(s) => {
-                let t = track_stats(&mut p.stats.tracks, &s.mid.to_string());
+                let kind = p.rtc.media(s.mid).map(|m| MediaKind::from(m.kind()));
+                let t = track_stats(&mut p.stats.tracks, s.mid, s.rid, kind);
                 (t.packets, t.bytes, t.nacks, t.plis, t.firs) =
                     (s.packets, s.bytes, s.nacks, s.plis, s.firs);
                 (t.loss, t.rtt) = (s.loss, s.rtt);
+                t.jitter = kind.map(|k| jitter(s.jitter, k));
             }
             str0m::Event::MediaEgressStats(s) => {
-                let t = track_stats(&mut p.stats.tracks, &s.mid.to_string());
+                let kind = p.rtc.media(s.mid).map(|m| MediaKind::from(m.kind()));
+                let t = track_stats(&mut p.stats.tracks, s.mid, s.rid, kind);
                 (t.packets, t.bytes, t.nacks, t.plis, t.firs) =
                     (s.packets, s.bytes, s.nacks, s.plis, s.firs);
                 (t.loss, t.rtt) = (s.loss, s.rtt);
+                if let (Some(remote), Some(k)) = (&s.remote, kind) {
+                    t.jitter = Some(jitter(remote.jitter, k));
+                }
             }
             _ => {}
         }
@@ -304,15 +311,30 @@ impl PeerTable {
 }
 
 /// The statistics of media line `mid`, added on first sight.
-fn track_stats<'a>(tracks: &'a mut Vec<TrackStats>, mid: &str) -> &'a mut TrackStats {
-    match tracks.iter().position(|t| t.mid == mid) {
+/// The stats entry of one media line and layer (str0m reports each simulcast layer on
+/// its own), added on first use.
+fn track_stats(
+    tracks: &mut Vec<TrackStats>,
+    mid: Mid,
+    rid: Option<Rid>,
+    kind: Option<MediaKind>,
+) -> &mut TrackStats {
+    let (mid, rid) = (mid.to_string(), rid.map(|r| r.to_string()));
+    match tracks.iter().position(|t| t.mid == mid && t.rid == rid) {
         Some(i) => &mut tracks[i],
         None => {
             tracks.push(TrackStats {
-                mid: mid.to_owned(),
+                mid,
+                rid,
+                kind,
                 ..Default::default()
             });
             tracks.last_mut().expect("just pushed")
         }
     }
+}
+
+/// A receiver report's interarrival jitter, in RTP clock units, as a duration.
+fn jitter(units: u32, kind: MediaKind) -> Duration {
+    Duration::from_secs_f64(f64::from(units) / f64::from(kind.clock_rate()))
 }

@@ -56,6 +56,9 @@ pub(crate) struct UplinkCap {
     pub next_at: Option<Instant>,
     /// REMBs that cap nothing still to send.
     lifts_left: u8,
+    /// The highest layer a subscriber needs, when that is below the top (as of the last
+    /// recomputation): the layers above are off on purpose, not for want of bandwidth.
+    pub needed: Option<usize>,
 }
 
 impl UplinkCap {
@@ -94,16 +97,19 @@ impl PeerTable {
             .filter(|t| t.kind == MediaKind::Audio)
             .flat_map(|t| t.layers.iter().filter_map(|l| l.rate.bps()))
             .sum();
-        let caps: Vec<(usize, Option<u64>)> = tracks
+        let caps: Vec<(usize, Option<usize>, Option<u64>)> = tracks
             .iter()
             .enumerate()
             .filter(|(_, t)| t.kind == MediaKind::Video && t.uplink.is_due(now))
             .map(|(i, t)| {
-                let by_need = self.needed_bps(t).map(|bps| cap_for(bps, audio_bps));
+                let needed = self.needed_layer(t);
+                let by_need = needed
+                    .and_then(|n| needed_bps(t, n))
+                    .map(|bps| cap_for(bps, audio_bps));
                 let by_limit = limit
                     .max_bps
                     .map(|max| limit_for(t, max.max(limit.min_bps), audio_bps));
-                (i, by_need.into_iter().chain(by_limit).min())
+                (i, needed, by_need.into_iter().chain(by_limit).min())
             })
             .collect();
         let Some(p) = self.peers.get_mut(&publisher) else {
@@ -113,8 +119,9 @@ impl PeerTable {
             return;
         };
         let mut sent = false;
-        for (i, cap) in caps {
+        for (i, needed, cap) in caps {
             let t = &mut tracks[i];
+            t.uplink.needed = needed;
             let remb = match cap {
                 Some(bps) => {
                     t.uplink.lifts_left = LIFT_REPEATS;
@@ -142,10 +149,10 @@ impl PeerTable {
         }
     }
 
-    /// The measured rate of the layers `track`'s subscribers need, when that is less than
-    /// all of them; `None` when the top layer is needed (a subscription without a size, a
-    /// tap, no subscription at all) or a needed layer's rate is not known yet.
-    fn needed_bps(&self, track: &PubTrack) -> Option<u64> {
+    /// The highest layer `track`'s subscribers need, when that is below the top; `None`
+    /// when the top layer is needed (a subscription without a size, a tap, no
+    /// subscription at all).
+    fn needed_layer(&self, track: &PubTrack) -> Option<usize> {
         if track.layers.len() < 2 || !track.taps.is_empty() || track.subscribers.is_empty() {
             return None;
         }
@@ -158,14 +165,16 @@ impl PeerTable {
             };
             needed = needed.max(tracks.get(*index)?.layers.preferred.min(top));
         }
-        if needed >= top {
-            return None;
-        }
-        track.layers[..=needed]
-            .iter()
-            .map(|l| l.rate.bps())
-            .sum::<Option<u64>>()
+        (needed < top).then_some(needed)
     }
+}
+
+/// The measured rate of `track`'s layers up to `needed`; `None` while one is not known.
+fn needed_bps(track: &PubTrack, needed: usize) -> Option<u64> {
+    track.layers[..=needed]
+        .iter()
+        .map(|l| l.rate.bps())
+        .sum::<Option<u64>>()
 }
 
 /// The REMB that lets through layers of `layers_bps` and the audio, and not the next one.

@@ -88,6 +88,11 @@ fn assert_clean_switches(frames: &[ReceivedFrame], max_step: u64) {
     }
 }
 
+/// [`ov_media::PeerStats::layer_shortfall`] of `peer`.
+fn shortfall(sim: &Sim, peer: PeerId) -> usize {
+    sim.engine.stats(peer).expect("a peer").layer_shortfall
+}
+
 fn state(sim: &Sim, peer: PeerId) -> LayerState {
     sim.engine
         .layer_state(peer)
@@ -176,8 +181,12 @@ fn a_subscriber_showing_the_video_small_gets_the_layer_of_its_size() {
 #[test]
 fn a_layer_that_stops_falls_to_the_next_one_and_comes_back() {
     let Call {
-        mut sim, p, subs, ..
+        mut sim,
+        p,
+        publisher,
+        subs,
     } = call(1);
+    assert_eq!(shortfall(&sim, publisher), 0);
     let (c, peer) = subs[0];
     let since = sim.now;
     sim.clients[p].layers_off.push("rdiv1".into());
@@ -196,11 +205,16 @@ fn a_layer_that_stops_falls_to_the_next_one_and_comes_back() {
     // The RTP time covers the freeze (a player keeps its clock), by less than a second.
     assert_clean_switches(&frames, 90_000);
     assert_eq!(state(&sim, peer).current, Some(1));
+    // The publisher's network quality counts the layer it stopped; the subscriber gets
+    // the best one arriving.
+    assert_eq!(shortfall(&sim, publisher), 1);
+    assert_eq!(shortfall(&sim, peer), 0);
 
     let since = sim.now;
     sim.clients[p].layers_off.clear();
     sim.run(Duration::from_secs(1));
     assert_eq!(layer_runs(&frames_since(&sim, c, since)), [1, 2]);
+    assert_eq!(shortfall(&sim, publisher), 0);
 }
 
 #[test]
@@ -265,6 +279,9 @@ fn a_constrained_subscriber_gets_a_lower_layer_and_recovers() {
         [2],
         "the other one is not touched"
     );
+    // Its network quality counts the two layers its link cannot take.
+    assert_eq!(shortfall(&sim, slow_peer), 2);
+    assert_eq!(shortfall(&sim, subs[1].1), 0);
 
     sim.limit_downlink(slow, None);
     let lifted = sim.now;

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -249,6 +250,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             stopped.clone(),
         )));
     }
+    if let Some(interval) = config.network_quality_interval {
+        tasks.push(tokio::spawn(sample_network_quality(
+            registry.clone(),
+            interval,
+            stopped.clone(),
+        )));
+    }
     Ok(RunningServer {
         local_addr,
         public_url,
@@ -308,6 +316,22 @@ async fn collect_garbage(registry: Arc<Registry>, mut stopped: watch::Receiver<b
             _ = ticker.tick() => {
                 registry.sweep_unused_sessions(threshold);
             }
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// Samples every connection's network quality every `interval` (`networkQualityLevelChanged`).
+async fn sample_network_quality(
+    registry: Arc<Registry>,
+    interval: Duration,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => registry.sample_network_quality(Instant::now()),
             _ = stopped.wait_for(|s| *s) => return,
         }
     }

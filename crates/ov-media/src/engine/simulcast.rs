@@ -107,6 +107,53 @@ impl Engine {
         }))
     }
 
+    /// Simulcast layers `peer` misses for want of bandwidth, on its worst video track
+    /// ([`PeerStats::layer_shortfall`](crate::PeerStats::layer_shortfall)). A publisher:
+    /// the layers it sent before, up to the highest one a subscriber needs, that are above
+    /// the highest one arriving now, while its lowest one still arrives (Chrome drops its
+    /// upper layers first; a muted camera's black frames keep all layers or none). A
+    /// subscriber: how far below the layer it wants (its preference, or the top arriving
+    /// one) its estimate holds it.
+    pub(crate) fn layer_shortfall(&self, peer: PeerId, now: Instant) -> usize {
+        let Some(p) = self.table.peers.get(&peer) else {
+            return 0;
+        };
+        match &p.kind {
+            PeerKind::Publisher { tracks, .. } => tracks
+                .iter()
+                .filter(|t| t.kind == MediaKind::Video)
+                .map(|t| {
+                    let needed = t.uplink.needed.unwrap_or(usize::MAX);
+                    let seen: Vec<bool> = t
+                        .layers
+                        .iter()
+                        .take(needed.saturating_add(1))
+                        .filter(|l| l.last_packet.is_some())
+                        .map(|l| l.is_active(now))
+                        .collect();
+                    match (seen.first(), seen.iter().rposition(|a| *a)) {
+                        (Some(true), Some(highest)) => seen.len() - 1 - highest,
+                        _ => 0,
+                    }
+                })
+                .max()
+                .unwrap_or(0),
+            PeerKind::Subscriber { tracks, .. } => {
+                let Some(t) = tracks.iter().find(|t| t.kind == MediaKind::Video) else {
+                    return 0;
+                };
+                let Ok(layers) = self.source_layers(peer) else {
+                    return 0;
+                };
+                let Some(top_arriving) = layers.iter().rposition(|l| l.is_active(now)) else {
+                    return 0;
+                };
+                let wanted = t.layers.preferred.min(top_arriving);
+                wanted.saturating_sub(t.layers.allocator.allowed)
+            }
+        }
+    }
+
     /// The layers of the video track `subscriber` receives (empty if it receives none,
     /// or its publisher is gone).
     fn source_layers(&self, subscriber: PeerId) -> Result<&[PubLayer], MediaError> {

@@ -345,6 +345,10 @@ pub struct Connection {
     pub publishers: Option<Vec<Publisher>>,
     /// Subscriptions, `null` while pending.
     pub subscribers: Option<Vec<Subscriber>>,
+    /// openvidu-rs's own, with `?webRtcStats=true`: the last network quality level of
+    /// the connection (`networkQualityLevelChanged`), once it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_quality_level: Option<u8>,
 }
 
 #[cfg(test)]

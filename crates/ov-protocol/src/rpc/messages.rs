@@ -112,6 +112,19 @@ pub struct ParticipantPublished {
     pub streams: Vec<StreamInfo>,
 }
 
+/// `networkQualityLevelChanged`: a connection's network quality, 0 (broken) to 5
+/// (excellent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkQualityLevelChanged {
+    /// The connection concerned.
+    pub connection_id: ConnectionId,
+    /// Its level now.
+    pub new_value: u8,
+    /// Its level before (for the first one: the same as `new_value`).
+    pub old_value: u8,
+}
+
 /// `sendMessage` (signal delivery).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SignalDelivery {

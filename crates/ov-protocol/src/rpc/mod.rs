@@ -12,8 +12,9 @@ use serde_json::{Map, Value, json};
 
 pub use codes::ErrorCode;
 pub use messages::{
-    ConnectionReason, JoinRoomResult, ParticipantPublished, RemoteConnection, SignalDelivery,
-    StreamInfo, StreamOptions, StreamPropertyChanged, encode_property_value, full_metadata,
+    ConnectionReason, JoinRoomResult, NetworkQualityLevelChanged, ParticipantPublished,
+    RemoteConnection, SignalDelivery, StreamInfo, StreamOptions, StreamPropertyChanged,
+    encode_property_value, full_metadata,
 };
 
 /// Client → server method names.
@@ -60,6 +61,8 @@ pub mod notification {
     pub const STREAM_PROPERTY_CHANGED: &str = "streamPropertyChanged";
     pub const CONNECTION_PROPERTY_CHANGED: &str = "connectionPropertyChanged";
     pub const ICE_CANDIDATE: &str = "iceCandidate";
+    /// OpenVidu Pro's; openvidu-browser 2.32 understands it.
+    pub const NETWORK_QUALITY_LEVEL_CHANGED: &str = "networkQualityLevelChanged";
 }
 
 /// An incoming frame, as far as the envelope goes.

@@ -198,6 +198,9 @@ pub struct Config {
     pub turn: Option<TurnConfig>,
     /// Its STUN-only stand-in, when TURN is off.
     pub stun: Option<StunConfig>,
+    /// How often every connection's network quality is sampled (and
+    /// `networkQualityLevelChanged` sent when its level changes); `None`: never.
+    pub network_quality_interval: Option<Duration>,
 }
 
 impl Config {
@@ -401,7 +404,20 @@ impl RawConfig {
             connections: self.connections()?,
             turn,
             stun,
+            network_quality_interval: self.network_quality_interval()?,
         })
+    }
+
+    /// `OPENVIDU_PRO_NETWORK_QUALITY` and its interval.
+    fn network_quality_interval(&self) -> Result<Option<Duration>, ConfigError> {
+        const INTERVAL: &str = "OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL";
+        let interval = Duration::from_secs(self.number(INTERVAL)?);
+        if interval.is_zero() {
+            return Err(self.invalid(INTERVAL, "must be at least 1 second"));
+        }
+        Ok(self
+            .boolean("OPENVIDU_PRO_NETWORK_QUALITY")?
+            .then_some(interval))
     }
 
     /// `OPENVIDU_DEV`: explicit, or on exactly when the default secret is in use.

@@ -111,6 +111,10 @@ settings! {
         "Default allowTranscoding of new sessions";
     "OPENVIDU_WEBRTC_SIMULCAST", "webrtc-simulcast", Some("true"),
         "Ask publishers for simulcast (joinRoom videoSimulcast): openvidu-browser then sends its camera in 2 or 3 sizes (screens in 3 frame rates) and each subscriber gets one layer; a publisher's own videoSimulcast property still decides for it";
+    "OPENVIDU_PRO_NETWORK_QUALITY", "network-quality", Some("true"),
+        "Send networkQualityLevelChanged (OpenVidu Pro's event: levels 0 broken to 5 excellent, from loss, jitter, round-trip time and simulcast layers missing) to every participant when a connection's level changes";
+    "OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL", "network-quality-interval", Some("5"),
+        "Seconds between two samples of every connection's network quality";
     "OPENVIDU_WEBRTC_ICE_SERVERS", "webrtc-ice-servers", Some("[]"),
         "JSON array of \"url=turn:host:port,username=u,credential=c\" given to connections without customIceServers";
     "OPENVIDU_RECONNECTION_GRACE", "reconnection-grace", Some("10"),

@@ -41,6 +41,8 @@ pub struct ConnectionView {
     pub platform: Option<String>,
     pub ip: Option<String>,
     pub active_at: Option<u64>,
+    /// Its network quality level, 0 (broken) to 5 (excellent), once it has one.
+    pub network_quality: Option<u8>,
     /// What it publishes (at most one stream in OpenVidu 2).
     pub publishers: Vec<StreamView>,
     /// What it receives.
@@ -144,6 +146,7 @@ impl Sampler {
             platform: c.platform.clone(),
             ip: c.ip.clone(),
             active_at: c.active_at,
+            network_quality: c.network_quality_level,
             publishers,
             subscriptions,
         }
@@ -219,7 +222,7 @@ mod tests {
                     "serverStats": {"connected": true, "bytesReceived": BYTES, "bytesSent": 0,
                         "rttMs": 12.5, "audioLevel": 30, "speaking": true,
                         "tracks": [{"loss": 0.01}, {"loss": 0.25}, {"loss": null}]}}],
-                 "subscribers": []},
+                 "subscribers": [], "networkQualityLevel": 4},
                 {"id": "con_p", "object": "connection", "status": "pending", "connectionId": "con_p",
                  "sessionId": "s1", "createdAt": 2, "type": "WEBRTC", "record": true, "role": "PUBLISHER",
                  "kurentoOptions": null, "customIceServers": [], "rtspUri": null, "adaptativeBitrate": null,
@@ -241,6 +244,7 @@ mod tests {
             1,
             "the pending one is not shown"
         );
+        assert_eq!(first.sessions[0].connections[0].network_quality, Some(4));
         let stream = &first.sessions[0].connections[0].publishers[0];
         assert_eq!(stream.bitrate, None, "one sample gives no rate");
         assert_eq!(stream.loss, Some(0.25), "the worst track");

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::participant::Participant;
 use super::settings::ConnectionSettings;
-use crate::media::{MediaHandle, PeerId};
+use crate::media::{MediaHandle, MediaKind, PeerId};
 
 /// A connection: pending until a participant joins with its token.
 #[derive(Debug)]
@@ -118,6 +118,7 @@ impl ConnectionState {
                     })
                     .collect()
             }),
+            network_quality_level: stats.and(p).and_then(|p| p.network_quality.level()),
         }
     }
 
@@ -161,18 +162,24 @@ fn webrtc_stats(
                    "sdpMid": "0", "sdpMLineIndex": 0})
         })
         .collect();
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     let server_stats = stats.as_ref().map(|s| {
         json!({
             "connected": s.connected,
             "bytesReceived": s.bytes_received,
             "bytesSent": s.bytes_sent,
-            "rttMs": s.rtt.map(|d| d.as_secs_f64() * 1000.0),
+            "rttMs": s.rtt.map(ms),
             "audioLevel": s.audio_level,
             "speaking": s.speaking,
+            "layerShortfall": s.layer_shortfall,
             "tracks": s.tracks.iter().map(|t| json!({
-                "mid": t.mid, "packets": t.packets, "bytes": t.bytes, "nacks": t.nacks,
-                "plis": t.plis, "firs": t.firs, "loss": t.loss,
-                "rttMs": t.rtt.map(|d| d.as_secs_f64() * 1000.0),
+                "mid": t.mid, "rid": t.rid, "kind": t.kind.map(|k| match k {
+                    MediaKind::Audio => "audio",
+                    MediaKind::Video => "video",
+                }),
+                "packets": t.packets, "bytes": t.bytes, "nacks": t.nacks,
+                "plis": t.plis, "firs": t.firs, "loss": t.loss, "upstreamLoss": t.upstream_loss,
+                "rttMs": t.rtt.map(ms), "jitterMs": t.jitter.map(ms),
             })).collect::<Vec<_>>(),
         })
     });

@@ -16,6 +16,7 @@ use super::settings::ConnectionSettings;
 use super::{ConnectionState, Registry, SignalingError};
 use crate::clock::now_ms;
 use crate::ids;
+use crate::media::NetworkQuality;
 use crate::rate::TokenBucket;
 
 /// The parameters of `joinRoom` the server uses.
@@ -167,6 +168,7 @@ impl SessionState {
             subscriptions: Vec::new(),
             client_candidates: Vec::new(),
             signal_rate,
+            network_quality: NetworkQuality::default(),
         };
         let result = JoinRoomResult {
             id: connection_id.clone(),

@@ -21,6 +21,7 @@ mod joining;
 mod leaving;
 mod media_events;
 mod moderation;
+mod network_quality;
 mod outbox;
 mod participant;
 mod publishing;

@@ -7,7 +7,7 @@ use ov_protocol::rpc::{RemoteConnection, StreamInfo};
 use serde_json::Value;
 
 use super::outbox::Delivery;
-use crate::media::PeerId;
+use crate::media::{NetworkQuality, PeerId};
 use crate::rate::TokenBucket;
 
 /// What a participant adds to its connection once it joined.
@@ -35,6 +35,8 @@ pub struct Participant {
     pub client_candidates: Vec<Value>,
     /// Its signal rate, when limited.
     pub signal_rate: Option<TokenBucket>,
+    /// Its network quality, sampled from its peers' statistics.
+    pub network_quality: NetworkQuality,
 }
 
 /// A stream published by a participant.

@@ -93,6 +93,11 @@ impl Registry {
         self.sessions.write().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Every session, in no order, without holding the map.
+    pub(super) fn session_handles(&self) -> Vec<Arc<SessionHandle>> {
+        self.map_read().values().cloned().collect()
+    }
+
     /// The session `id`, if it exists.
     pub fn session(&self, id: &SessionId) -> Option<Arc<SessionHandle>> {
         self.map_read().get(id).cloned()
@@ -166,8 +171,8 @@ impl Registry {
 
     /// Every session, oldest first.
     pub fn list_sessions(&self, pending: bool, webrtc_stats: bool) -> Page<rest::Session> {
-        let handles: Vec<_> = self.map_read().values().cloned().collect();
-        let mut sessions: Vec<_> = handles
+        let mut sessions: Vec<_> = self
+            .session_handles()
             .iter()
             .filter_map(|h| {
                 let state = h.lock_open().ok()?;

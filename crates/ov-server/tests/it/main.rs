@@ -15,6 +15,7 @@ mod ice_tcp;
 mod limits;
 mod media_events;
 mod media_pump;
+mod network_quality;
 mod recordings;
 mod rest_api;
 mod rest_connections;

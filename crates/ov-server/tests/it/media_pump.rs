@@ -1,8 +1,11 @@
 //! A publisher that really sends: a browser-like str0m peer on its own UDP socket,
 //! publishing synthetic Opus and VP8 frames (50 and 30 a second, a keyframe on request
 //! and every second) until it is dropped. For tests whose server must receive media.
+//! Its uplink can lose RTP ([`MediaPump::set_loss`]).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use ov_testkit::frames::{opus_frame, vp8_frame};
@@ -17,6 +20,15 @@ use crate::support::TestServer;
 /// A sending publisher; dropping it stops the media.
 pub struct MediaPump {
     task: JoinHandle<()>,
+    loss_percent: Arc<AtomicU32>,
+}
+
+impl MediaPump {
+    /// Drops `percent` of the RTP packets it sends from now on (every one in `100 /
+    /// percent`; RTCP, STUN and DTLS go through).
+    pub fn set_loss(&self, percent: u32) {
+        self.loss_percent.store(percent, Ordering::Relaxed);
+    }
 }
 
 impl Drop for MediaPump {
@@ -37,11 +49,18 @@ pub async fn join_and_send(
     let local = socket.local_addr().unwrap();
     let mut browser = BrowserPeer::with_host_candidate(local, Instant::now()).unwrap();
     let stream = crate::support::publish(&mut c, &mut browser).await;
-    let task = tokio::spawn(pump(browser, socket, local));
-    (c, stream, MediaPump { task })
+    let loss_percent = Arc::new(AtomicU32::new(0));
+    let task = tokio::spawn(pump(browser, socket, local, loss_percent.clone()));
+    (c, stream, MediaPump { task, loss_percent })
 }
 
-async fn pump(mut browser: BrowserPeer, socket: UdpSocket, local: SocketAddr) {
+async fn pump(
+    mut browser: BrowserPeer,
+    socket: UdpSocket,
+    local: SocketAddr,
+    loss_percent: Arc<AtomicU32>,
+) {
+    let mut rtp_sent = 0u32;
     let start = Instant::now();
     let mut buf = vec![0u8; 2048];
     let mut tick = tokio::time::interval(Duration::from_millis(5));
@@ -90,7 +109,19 @@ async fn pump(mut browser: BrowserPeer, socket: UdpSocket, local: SocketAddr) {
             },
         );
         for (to, bytes) in out {
+            let percent = loss_percent.load(Ordering::Relaxed);
+            if percent > 0 && is_rtp(&bytes) {
+                rtp_sent = rtp_sent.wrapping_add(1);
+                if rtp_sent.is_multiple_of(100 / percent.min(100)) {
+                    continue;
+                }
+            }
             let _ = socket.send_to(&bytes, to).await;
         }
     }
+}
+
+/// An (S)RTP packet, not RTCP (RFC 5761: payload types 192–223 are RTCP's).
+fn is_rtp(bytes: &[u8]) -> bool {
+    bytes.len() > 12 && bytes[0] >> 6 == 2 && !(192..=223).contains(&bytes[1])
 }

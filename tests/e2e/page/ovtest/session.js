@@ -104,6 +104,13 @@
                 ...changeFields(e)
             })
         );
+        session.on('networkQualityLevelChanged', (e) =>
+            record('networkQualityLevelChanged', {
+                connectionId: e.connection ? e.connection.connectionId : null,
+                newValue: e.newValue,
+                oldValue: e.oldValue
+            })
+        );
     }
 
     /** Events of a local Publisher object itself (not of the Session); tagged with `src` when given. */
