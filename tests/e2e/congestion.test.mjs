@@ -12,36 +12,22 @@ import assert from 'node:assert/strict';
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { waitForDecoding } from './lib/media.mjs';
-import { freeUdpPort, launchShapedBrowser, routeThroughRelay, startRelay } from './lib/netem.mjs';
+import { relayHarnessOptions } from './lib/netem.mjs';
 import { waitFor } from './lib/wait.mjs';
 
 const BOTTLENECK_KBPS = 300;
 const RECOVERY_MS = 15_000;
 const TOP_HEIGHT = 540;
 
+// port, route, relay and shaped: lib/netem.mjs relayHarnessOptions.
 const s = { port: null, route: null, relay: null, shaped: null, sessionId: null, p: {} };
 
-const h = useHarness('congestion', {
-    serverOptions: async () => {
-        s.port = await freeUdpPort();
-        return {
-            extraArgs: ['--rtc-port', String(s.port)],
-            // ICE-TCP and TURN off: bob must not go round the relay.
-            env: { OPENVIDU_RTC_ADVERTISED_IPS: '127.0.0.1,127.0.0.2', OPENVIDU_RTC_TCP: 'false', OPENVIDU_TURN: 'false' }
-        };
-    },
+const h = useHarness('congestion', relayHarnessOptions(s, {
+    relay: { downKbps: BOTTLENECK_KBPS },
     setup: async () => {
-        s.route = routeThroughRelay(s.port);
-        s.relay = await startRelay({ port: s.port, downKbps: BOTTLENECK_KBPS });
-        s.shaped = await launchShapedBrowser();
         s.sessionId = await h.newSession('congestion');
-    },
-    teardown: async () => {
-        await s.shaped?.close();
-        await s.relay?.stop();
-        s.route?.remove();
     }
-});
+}));
 const step = makeSteps(h, { timeout: 180_000 });
 
 /** The inbound video numbers of `p` for alice's stream. */

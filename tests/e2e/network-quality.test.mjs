@@ -12,39 +12,20 @@ import assert from 'node:assert/strict';
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
 import { waitForDecoding } from './lib/media.mjs';
-import { freeUdpPort, launchShapedBrowser, routeThroughRelay, startRelay } from './lib/netem.mjs';
+import { relayHarnessOptions } from './lib/netem.mjs';
 import { waitFor } from './lib/wait.mjs';
 
 const SETTLE_MS = 30_000;
 
+// port, route, relay and shaped: lib/netem.mjs relayHarnessOptions.
 const s = { port: null, route: null, relay: null, shaped: null, sessionId: null, p: {} };
 
-const h = useHarness('network-quality', {
-    serverOptions: async () => {
-        s.port = await freeUdpPort();
-        return {
-            extraArgs: ['--rtc-port', String(s.port)],
-            // ICE-TCP and TURN off: alice must not go round the relay.
-            env: {
-                OPENVIDU_RTC_ADVERTISED_IPS: '127.0.0.1,127.0.0.2',
-                OPENVIDU_RTC_TCP: 'false',
-                OPENVIDU_TURN: 'false',
-                OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL: '1'
-            }
-        };
-    },
+const h = useHarness('network-quality', relayHarnessOptions(s, {
+    env: { OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL: '1' },
     setup: async () => {
-        s.route = routeThroughRelay(s.port);
-        s.relay = await startRelay({ port: s.port });
-        s.shaped = await launchShapedBrowser();
         s.sessionId = await h.newSession('network-quality');
-    },
-    teardown: async () => {
-        await s.shaped?.close();
-        await s.relay?.stop();
-        s.route?.remove();
     }
-});
+}));
 const step = makeSteps(h, { timeout: 180_000 });
 
 /** The latest level `p` was told for `connectionId`, or null. */

@@ -65,9 +65,19 @@ impl PeerTable {
         };
         *reallocate_at = Some(now + REALLOCATE_INTERVAL);
         let sel = &mut tracks[video].layers;
-        let hint = sel
-            .allocator
-            .update(now, estimate, other_bps, &layers, sel.preferred);
+        let was_paused = sel.allocator.paused;
+        let hint = sel.allocator.update(
+            now,
+            estimate,
+            other_bps,
+            &layers,
+            sel.preferred,
+            self.config.congestion_pause,
+        );
+        if sel.allocator.paused != was_paused {
+            let paused = sel.allocator.paused;
+            tracing::debug!(%subscriber, estimate, paused, "congestion pause");
+        }
         if sel.hint != Some(hint) {
             tracing::debug!(
                 %subscriber,

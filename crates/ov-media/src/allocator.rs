@@ -11,6 +11,12 @@
 //! practice (`../shared/design/media-quality-notes.md` §3), shortened so that a link that
 //! recovers gets its quality back within seconds.
 //!
+//! With the congestion pause on ([`EngineConfig::congestion_pause`](crate::EngineConfig)),
+//! a link that cannot carry even the lowest layer for [`PAUSE_HOLD`] gets no video at all,
+//! its audio going on alone, until the lowest layer fits again as an upgrade would (with
+//! the margin, for the hold, and not sooner than [`AFTER_DOWNGRADE`] after the pause);
+//! meanwhile str0m probes the link now and then, without padding it full.
+//!
 //! It also tells str0m what to probe for: `desired` is what the subscriber's preferred
 //! layer needs, `minimum` (while the link is short of it) what the next layer up needs,
 //! so that padding tests the link's room for it.
@@ -36,6 +42,9 @@ pub(crate) const REALLOCATE_INTERVAL: Duration = Duration::from_millis(250);
 /// While the link is short of the preferred layer, how often str0m is made to probe it
 /// (a probe at up to twice the estimate: a link that recovered is found in a few probes).
 pub(crate) const PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// How long the lowest layer must have not fitted before video is paused (an estimate dips
+/// briefly now and then; a pause costs a keyframe and a freeze).
+pub(crate) const PAUSE_HOLD: Duration = Duration::from_secs(2);
 /// Assumed rate of a layer not measured yet, for probing only.
 const UNMEASURED_BPS: u64 = 1_500_000;
 
@@ -68,6 +77,10 @@ pub(crate) struct Allocator {
     last_probe: Option<Instant>,
     /// When the first estimate came.
     first_estimate: Option<Instant>,
+    /// Video is paused (the congestion pause): not even the lowest layer fits.
+    pub paused: bool,
+    /// Since when the lowest layer has not fitted.
+    lowest_short_since: Option<Instant>,
 }
 
 impl Default for Allocator {
@@ -78,14 +91,17 @@ impl Default for Allocator {
             upgrade_fits_since: None,
             last_probe: None,
             first_estimate: None,
+            paused: false,
+            lowest_short_since: None,
         }
     }
 }
 
 impl Allocator {
     /// Takes a new estimate (bit/s) of the subscription's link, of which `other_bps` go to
-    /// its other streams (audio); `preferred` is the highest layer the subscriber wants.
-    /// Updates [`Allocator::allowed`] and returns what str0m should probe for.
+    /// its other streams (audio); `preferred` is the highest layer the subscriber wants;
+    /// `may_pause`: the congestion pause is on. Updates [`Allocator::allowed`] (and
+    /// [`Allocator::paused`]) and returns what str0m should probe for.
     pub fn update(
         &mut self,
         now: Instant,
@@ -93,6 +109,7 @@ impl Allocator {
         other_bps: u64,
         layers: &[LayerInfo],
         preferred: usize,
+        may_pause: bool,
     ) -> BweHint {
         let rate = |i: usize| layers[i].bps.unwrap_or(0);
         let active: Vec<usize> = (0..layers.len()).filter(|&i| layers[i].active).collect();
@@ -120,8 +137,35 @@ impl Allocator {
             .unwrap_or(lowest);
         let current = self.allowed.min(top);
         let started = *self.first_estimate.get_or_insert(now);
+        let calm = |last: Option<Instant>| {
+            last.is_none_or(|at| now.saturating_duration_since(at) >= AFTER_DOWNGRADE)
+        };
         if now.saturating_duration_since(started) < WARMUP {
             // Nothing to go by yet: keep the start.
+        } else if self.paused {
+            let roomy = rate(lowest) as f64 * UPGRADE_MARGIN <= cap as f64;
+            if !may_pause {
+                self.paused = false;
+            } else if roomy {
+                let since = *self.upgrade_fits_since.get_or_insert(now);
+                if calm(self.last_downgrade) && now.saturating_duration_since(since) >= UPGRADE_HOLD
+                {
+                    self.paused = false;
+                    self.allowed = lowest;
+                    self.upgrade_fits_since = None;
+                }
+            } else {
+                self.upgrade_fits_since = None;
+            }
+        } else if may_pause && rate(lowest) > cap && {
+            let since = *self.lowest_short_since.get_or_insert(now);
+            now.saturating_duration_since(since) >= PAUSE_HOLD
+        } {
+            self.paused = true;
+            self.allowed = lowest;
+            self.last_downgrade = Some(now);
+            self.upgrade_fits_since = None;
+            self.lowest_short_since = None;
         } else if best < current {
             self.allowed = best;
             self.last_downgrade = Some(now);
@@ -133,12 +177,10 @@ impl Allocator {
                 .find(|&i| i > current)
                 .unwrap_or(best);
             let roomy = rate(next) as f64 * UPGRADE_MARGIN <= cap as f64;
-            let calm = self
-                .last_downgrade
-                .is_none_or(|at| now.saturating_duration_since(at) >= AFTER_DOWNGRADE);
             if roomy {
                 let since = *self.upgrade_fits_since.get_or_insert(now);
-                if calm && now.saturating_duration_since(since) >= UPGRADE_HOLD {
+                if calm(self.last_downgrade) && now.saturating_duration_since(since) >= UPGRADE_HOLD
+                {
                     self.allowed = if next >= top { usize::MAX } else { next };
                     self.upgrade_fits_since = None;
                 }
@@ -148,17 +190,27 @@ impl Allocator {
         } else {
             self.upgrade_fits_since = None;
         }
+        if !may_pause || rate(lowest) <= cap {
+            self.lowest_short_since = None;
+        }
         let measured = |i: usize| layers[i].bps.unwrap_or(UNMEASURED_BPS);
         let now_allowed = self.allowed.min(top);
-        let minimum = active
+        let next_up = active
             .iter()
             .copied()
-            .find(|&i| i > now_allowed && i <= top)
-            .map_or(0, |next| measured(next) + other_bps);
-        let mut desired = (measured(top) as f64 * 1.1) as u64 + other_bps;
-        if minimum > 0 {
-            // Short of the preferred layer: probe for enough to pass the upgrade test.
-            let needed = (measured(top) as f64 * UPGRADE_MARGIN + other_bps as f64) / HEADROOM;
+            .find(|&i| i > now_allowed && i <= top);
+        // Short of the preferred layer, padding tests the link's room for the next one up;
+        // paused, no padding (the link is full already: it would crowd out the audio),
+        // only the probes below, for the lowest layer.
+        let minimum = match next_up {
+            Some(next) if !self.paused => measured(next) + other_bps,
+            _ => 0,
+        };
+        let aim = if self.paused { lowest } else { top };
+        let mut desired = (measured(aim) as f64 * 1.1) as u64 + other_bps;
+        if minimum > 0 || self.paused {
+            // Probe for enough to pass the upgrade (or resume) test.
+            let needed = (measured(aim) as f64 * UPGRADE_MARGIN + other_bps as f64) / HEADROOM;
             desired = (needed * 1.05) as u64;
             // str0m probes when the desired rate rises above the estimate; an unchanged
             // one is probed only now and then. So, while short of the preferred layer,
@@ -205,7 +257,14 @@ mod tests {
     fn run(a: &mut Allocator, from: Instant, d: Duration, estimate: u64) -> Instant {
         let mut now = from;
         while now < from + d {
-            a.update(now, estimate * KBPS, 40 * KBPS, &layers(), usize::MAX);
+            a.update(
+                now,
+                estimate * KBPS,
+                40 * KBPS,
+                &layers(),
+                usize::MAX,
+                false,
+            );
             now += Duration::from_millis(100);
         }
         now
@@ -233,13 +292,49 @@ mod tests {
     fn a_narrow_link_downgrades_at_once_to_the_layer_that_fits() {
         let (mut a, t) = warm();
         // 300 kbit/s: 270 for media, 230 after audio: only the lowest layer fits.
-        a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX, false);
         assert_eq!(a.allowed, 0);
         let (mut a, t) = warm();
-        a.update(t, 900 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        a.update(t, 900 * KBPS, 40 * KBPS, &layers(), usize::MAX, false);
         assert_eq!(a.allowed, 1);
         // Nothing fits: the lowest layer still goes.
-        a.update(t, 50 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        a.update(t, 50 * KBPS, 40 * KBPS, &layers(), usize::MAX, false);
+        assert_eq!(a.allowed, 0);
+    }
+
+    #[test]
+    fn the_congestion_pause_stops_video_the_lowest_layer_cannot_pass_and_resumes_it() {
+        let pausing = |a: &mut Allocator, from: Instant, d: Duration, estimate: u64| {
+            let mut now = from;
+            while now < from + d {
+                a.update(now, estimate * KBPS, 40 * KBPS, &layers(), usize::MAX, true);
+                now += Duration::from_millis(100);
+            }
+            now
+        };
+        // 150 kbit/s: 95 for video after headroom and audio, short of the lowest layer.
+        let (mut a, t) = warm();
+        let t = pausing(&mut a, t, PAUSE_HOLD - Duration::from_millis(200), 150);
+        assert!(!a.paused, "a short dip does not pause");
+        assert_eq!(a.allowed, 0);
+        let t = pausing(&mut a, t, Duration::from_millis(300), 150);
+        assert!(a.paused);
+        // Paused, no padding crowds the audio out: probes test the link for the lowest
+        // layer.
+        let hint = a.update(t, 150 * KBPS, 40 * KBPS, &layers(), usize::MAX, true);
+        assert_eq!(hint.minimum, 0);
+        assert!(hint.desired > 150 * KBPS, "{hint:?}");
+        // Roomy again (250 kbit/s: 185 for video, the lowest fits with its margin): resumed
+        // on the lowest layer once the link has been calm and roomy long enough.
+        let t = pausing(&mut a, t, AFTER_DOWNGRADE - Duration::from_millis(500), 250);
+        assert!(a.paused, "not within {AFTER_DOWNGRADE:?} of the pause");
+        pausing(&mut a, t, Duration::from_secs(1), 250);
+        assert!(!a.paused);
+        assert_eq!(a.allowed, 0);
+        // Without the pause the same link keeps the lowest layer.
+        let (mut a, t) = warm();
+        run(&mut a, t, Duration::from_secs(5), 150);
+        assert!(!a.paused);
         assert_eq!(a.allowed, 0);
     }
 
@@ -285,7 +380,7 @@ mod tests {
     #[test]
     fn the_preference_bounds_the_allocation_and_the_probing() {
         let (mut a, t) = warm();
-        let hint = a.update(t, 5_000 * KBPS, 40 * KBPS, &layers(), 0);
+        let hint = a.update(t, 5_000 * KBPS, 40 * KBPS, &layers(), 0, false);
         assert_eq!(a.allowed, usize::MAX);
         assert_eq!(
             hint,
@@ -295,7 +390,7 @@ mod tests {
             }
         );
         // Short of the preferred layer: padding up to the next one, probing for the top.
-        let hint = a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX);
+        let hint = a.update(t, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX, false);
         assert_eq!(a.allowed, 0);
         assert_eq!(hint.minimum, 540 * KBPS);
         assert_eq!(hint.desired, probe_for(1200 * KBPS));
@@ -305,7 +400,7 @@ mod tests {
     fn a_short_link_is_probed_once_per_interval() {
         let (mut a, t) = warm();
         let hint = |a: &mut Allocator, at: Duration| {
-            a.update(t + at, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX)
+            a.update(t + at, 300 * KBPS, 40 * KBPS, &layers(), usize::MAX, false)
                 .desired
         };
         let full = probe_for(1200 * KBPS);
@@ -322,7 +417,14 @@ mod tests {
         // A wide link is not probed.
         let (mut a, t) = warm();
         for ms in [0, 500, 1000, 1500] {
-            let h = a.update(t + Duration::from_millis(ms), 5_000 * KBPS, 0, &layers(), 2);
+            let h = a.update(
+                t + Duration::from_millis(ms),
+                5_000 * KBPS,
+                0,
+                &layers(),
+                2,
+                false,
+            );
             assert_eq!(h.desired, 1320 * KBPS);
         }
     }
@@ -332,13 +434,27 @@ mod tests {
         let (mut a, t) = warm();
         let mut l = layers();
         l[2].active = false;
-        a.update(t, 300 * KBPS, 0, &l, usize::MAX);
+        a.update(t, 300 * KBPS, 0, &l, usize::MAX, false);
         assert_eq!(a.allowed, 0);
         // An unmeasured layer counts as fitting (it just started).
         l[1].bps = None;
-        a.update(t + Duration::from_secs(10), 300 * KBPS, 0, &l, usize::MAX);
+        a.update(
+            t + Duration::from_secs(10),
+            300 * KBPS,
+            0,
+            &l,
+            usize::MAX,
+            false,
+        );
         assert_eq!(a.allowed, 0, "not before the hold");
-        a.update(t + Duration::from_secs(13), 300 * KBPS, 0, &l, usize::MAX);
+        a.update(
+            t + Duration::from_secs(13),
+            300 * KBPS,
+            0,
+            &l,
+            usize::MAX,
+            false,
+        );
         assert_eq!(a.allowed, usize::MAX, "the top arriving layer");
     }
 }

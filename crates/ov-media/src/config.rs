@@ -54,6 +54,10 @@ pub struct EngineConfig {
     /// `OPENVIDU_STREAMS_VIDEO_MAX/MIN_RECV_BANDWIDTH`), unless
     /// [`Engine::set_recv_bandwidth`](crate::Engine::set_recv_bandwidth) says otherwise.
     pub recv_bandwidth: crate::RecvBandwidth,
+    /// The congestion pause: a subscription whose link cannot carry even the lowest
+    /// simulcast layer gets no video until it can (its audio goes on). Off by default, as
+    /// in LiveKit: a frozen picture is often worse than a blurred one.
+    pub congestion_pause: bool,
 }
 
 impl EngineConfig {
@@ -70,6 +74,7 @@ impl EngineConfig {
             initial_estimate: Some(1_000_000),
             first_peer_id: 1,
             recv_bandwidth: crate::RecvBandwidth::default(),
+            congestion_pause: false,
         }
     }
 }

@@ -71,6 +71,11 @@ impl Engine {
             let mut stats = p.stats.clone();
             stats.speaking = p.voice.is_speaking(now);
             stats.layer_shortfall = self.layer_shortfall(peer, now);
+            stats.video_paused = self
+                .layer_state(peer)
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.paused);
             self.note_upstream_loss(&p.kind, &mut stats);
             stats
         })

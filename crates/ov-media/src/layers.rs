@@ -214,6 +214,12 @@ impl LayerSelection {
         keyframe: bool,
         mapped: bool,
     ) -> Verdict {
+        if self.allocator.paused {
+            // The congestion pause: nothing until it ends, then a keyframe of the lowest
+            // layer starts the video again.
+            (self.current, self.target) = (None, None);
+            return Verdict::Drop;
+        }
         let wanted = if layers.count == 1 {
             Some(0)
         } else {

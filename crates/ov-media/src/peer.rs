@@ -202,4 +202,7 @@ pub struct PeerStats {
     /// a publisher sent before and stopped (the ones nobody asked for aside), or layers
     /// below the wanted one a subscriber's estimate holds it to.
     pub layer_shortfall: usize,
+    /// A subscriber's video is paused: its link cannot carry even the lowest layer
+    /// ([`EngineConfig::congestion_pause`](crate::EngineConfig::congestion_pause)).
+    pub video_paused: bool,
 }

@@ -14,11 +14,12 @@
 // ICE-TCP and TURN must be off on that server, or the shaped browser could go round the
 // relay.
 //
-//   const port = await freeUdpPort();                       // serverOptions: --rtc-port
-//   const route = routeThroughRelay(port);                  // setup
-//   const relay = await startRelay({ port, downKbps: 300 });
-//   const browser = await launchShapedBrowser();            // h.participant(name, { browser })
-//   await relay.command('down rate off');
+//   const h = useHarness('name', relayHarnessOptions(s, { relay: { downKbps: 300 } }));
+//   h.participant('bob', { browser: s.shaped });            // bob goes through the relay
+//   await s.relay.command('down rate off');
+//
+// or by hand: freeUdpPort() for --rtc-port, routeThroughRelay(port), startRelay({port}),
+// launchShapedBrowser().
 
 import { execFileSync, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -119,4 +120,34 @@ export async function startRelay({ port, downKbps, bufferMs = 300 }) {
 /** A Chromium (lib/browser.mjs flags) running as `uid`; its close() also removes its wrapper. */
 export function launchShapedBrowser({ uid = SHAPED_UID, extraArgs = [] } = {}) {
     return launchBrowserAs(uid, { extraArgs });
+}
+
+/**
+ * `useHarness` options for a file with one participant behind the relay: the server
+ * announces the relay's address too, with ICE-TCP and TURN off (or the shaped browser
+ * could go round the relay) and `env`; before the first step `state` gets the relay
+ * (`startRelay` with `relay`) as `state.relay` and the shaped browser as `state.shaped`,
+ * then `setup` runs; after the last, all of it is undone.
+ */
+export function relayHarnessOptions(state, { env = {}, relay = {}, setup = async () => {} } = {}) {
+    return {
+        serverOptions: async () => {
+            state.port = await freeUdpPort();
+            return {
+                extraArgs: ['--rtc-port', String(state.port)],
+                env: { OPENVIDU_RTC_ADVERTISED_IPS: '127.0.0.1,127.0.0.2', OPENVIDU_RTC_TCP: 'false', OPENVIDU_TURN: 'false', ...env }
+            };
+        },
+        setup: async () => {
+            state.route = routeThroughRelay(state.port);
+            state.relay = await startRelay({ port: state.port, ...relay });
+            state.shaped = await launchShapedBrowser();
+            await setup();
+        },
+        teardown: async () => {
+            await state.shaped?.close();
+            await state.relay?.stop();
+            state.route?.remove();
+        }
+    };
 }

@@ -22,6 +22,9 @@ pub struct LayerState {
     pub allowed: Option<usize>,
     /// The estimate of its link, bit/s.
     pub estimate: Option<u64>,
+    /// Its video is paused: the link cannot carry even the lowest layer
+    /// ([`EngineConfig::congestion_pause`](crate::EngineConfig::congestion_pause)).
+    pub paused: bool,
 }
 
 impl Engine {
@@ -104,6 +107,7 @@ impl Engine {
             target: t.layers.target,
             allowed: Some(t.layers.allocator.allowed).filter(|a| *a != usize::MAX),
             estimate: *estimate,
+            paused: t.layers.allocator.paused,
         }))
     }
 
@@ -113,7 +117,7 @@ impl Engine {
     /// the highest one arriving now, while its lowest one still arrives (Chrome drops its
     /// upper layers first; a muted camera's black frames keep all layers or none). A
     /// subscriber: how far below the layer it wants (its preference, or the top arriving
-    /// one) its estimate holds it.
+    /// one) its estimate holds it (all of them while its video is paused).
     pub(crate) fn layer_shortfall(&self, peer: PeerId, now: Instant) -> usize {
         let Some(p) = self.table.peers.get(&peer) else {
             return 0;
@@ -149,7 +153,11 @@ impl Engine {
                     return 0;
                 };
                 let wanted = t.layers.preferred.min(top_arriving);
-                wanted.saturating_sub(t.layers.allocator.allowed)
+                if t.layers.allocator.paused {
+                    wanted + 1
+                } else {
+                    wanted.saturating_sub(t.layers.allocator.allowed)
+                }
             }
         }
     }

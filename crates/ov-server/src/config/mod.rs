@@ -131,6 +131,8 @@ pub struct StreamsConfig {
     pub allow_transcoding: bool,
     /// Whether publishers are asked for simulcast (`OPENVIDU_WEBRTC_SIMULCAST`).
     pub simulcast: bool,
+    /// The congestion pause (`OPENVIDU_WEBRTC_CONGESTION_PAUSE`).
+    pub congestion_pause: bool,
 }
 
 /// Where ICE-TCP media listens (`OPENVIDU_RTC_TCP`, `OPENVIDU_RTC_TCP_PORT`).
@@ -368,6 +370,7 @@ impl RawConfig {
             forced_video_codec,
             allow_transcoding: self.boolean("OPENVIDU_STREAMS_ALLOW_TRANSCODING")?,
             simulcast: self.boolean("OPENVIDU_WEBRTC_SIMULCAST")?,
+            congestion_pause: self.boolean("OPENVIDU_WEBRTC_CONGESTION_PAUSE")?,
         };
         let turn = self.turn(&domain, listen_port, &secret)?;
         let stun = match turn {

@@ -111,6 +111,8 @@ settings! {
         "Default allowTranscoding of new sessions";
     "OPENVIDU_WEBRTC_SIMULCAST", "webrtc-simulcast", Some("true"),
         "Ask publishers for simulcast (joinRoom videoSimulcast): openvidu-browser then sends its camera in 2 or 3 sizes (screens in 3 frame rates) and each subscriber gets one layer; a publisher's own videoSimulcast property still decides for it";
+    "OPENVIDU_WEBRTC_CONGESTION_PAUSE", "webrtc-congestion-pause", Some("false"),
+        "Pause a subscription's video while its link cannot carry even the lowest simulcast layer (its audio goes on), and resume it when the link recovers; off, such a link keeps the lowest layer";
     "OPENVIDU_PRO_NETWORK_QUALITY", "network-quality", Some("true"),
         "Send networkQualityLevelChanged (OpenVidu Pro's event: levels 0 broken to 5 excellent, from loss, jitter, round-trip time and simulcast layers missing) to every participant when a connection's level changes";
     "OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL", "network-quality-interval", Some("5"),

@@ -172,6 +172,7 @@ fn webrtc_stats(
             "audioLevel": s.audio_level,
             "speaking": s.speaking,
             "layerShortfall": s.layer_shortfall,
+            "videoPaused": s.video_paused,
             "tracks": s.tracks.iter().map(|t| json!({
                 "mid": t.mid, "rid": t.rid, "kind": t.kind.map(|k| match k {
                     MediaKind::Audio => "audio",

@@ -89,6 +89,7 @@ pub async fn start(
         config.disconnect_timeout = peer_timeout;
         config.park_timeout = peer_timeout;
         config.recv_bandwidth = recv_bandwidth;
+        config.congestion_pause = settings.streams.congestion_pause;
         let tcp_candidates = config.tcp_candidates.clone();
         let engine = Engine::new(config, Instant::now().into_std());
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);

@@ -67,13 +67,14 @@
                             framesDecoded: video.framesDecoded || 0,
                             keyFramesDecoded: video.keyFramesDecoded || 0,
                             packetsReceived: video.packetsReceived || 0,
+                            bytesReceived: video.bytesReceived || 0,
                             frameWidth: video.frameWidth,
                             frameHeight: video.frameHeight,
                             pliCount: video.pliCount,
                             firCount: video.firCount
                         };
                     }
-                    if (audio) entry.audio = { timestamp: audio.timestamp, packetsReceived: audio.packetsReceived || 0 };
+                    if (audio) entry.audio = { timestamp: audio.timestamp, packetsReceived: audio.packetsReceived || 0, packetsLost: audio.packetsLost || 0 };
                 } catch (e) {
                     entry.error = String(e);
                 }
