@@ -75,8 +75,7 @@ impl PeerTable {
             self.config.congestion_pause,
         );
         if sel.allocator.paused != was_paused {
-            let paused = sel.allocator.paused;
-            tracing::debug!(%subscriber, estimate, paused, "congestion pause");
+            tracing::debug!(%subscriber, estimate, paused = sel.allocator.paused, "congestion pause");
         }
         if sel.hint != Some(hint) {
             tracing::debug!(

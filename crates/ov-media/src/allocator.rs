@@ -137,35 +137,20 @@ impl Allocator {
             .unwrap_or(lowest);
         let current = self.allowed.min(top);
         let started = *self.first_estimate.get_or_insert(now);
-        let calm = |last: Option<Instant>| {
-            last.is_none_or(|at| now.saturating_duration_since(at) >= AFTER_DOWNGRADE)
-        };
         if now.saturating_duration_since(started) < WARMUP {
             // Nothing to go by yet: keep the start.
         } else if self.paused {
-            let roomy = rate(lowest) as f64 * UPGRADE_MARGIN <= cap as f64;
             if !may_pause {
                 self.paused = false;
-            } else if roomy {
-                let since = *self.upgrade_fits_since.get_or_insert(now);
-                if calm(self.last_downgrade) && now.saturating_duration_since(since) >= UPGRADE_HOLD
-                {
-                    self.paused = false;
-                    self.allowed = lowest;
-                    self.upgrade_fits_since = None;
-                }
-            } else {
-                self.upgrade_fits_since = None;
+            } else if self.fits_for_upgrade(now, rate(lowest), cap) {
+                self.paused = false;
+                self.allowed = lowest;
             }
-        } else if may_pause && rate(lowest) > cap && {
-            let since = *self.lowest_short_since.get_or_insert(now);
-            now.saturating_duration_since(since) >= PAUSE_HOLD
-        } {
+        } else if may_pause && self.short_for_pause(now, rate(lowest) > cap) {
             self.paused = true;
             self.allowed = lowest;
             self.last_downgrade = Some(now);
             self.upgrade_fits_since = None;
-            self.lowest_short_since = None;
         } else if best < current {
             self.allowed = best;
             self.last_downgrade = Some(now);
@@ -176,22 +161,11 @@ impl Allocator {
                 .copied()
                 .find(|&i| i > current)
                 .unwrap_or(best);
-            let roomy = rate(next) as f64 * UPGRADE_MARGIN <= cap as f64;
-            if roomy {
-                let since = *self.upgrade_fits_since.get_or_insert(now);
-                if calm(self.last_downgrade) && now.saturating_duration_since(since) >= UPGRADE_HOLD
-                {
-                    self.allowed = if next >= top { usize::MAX } else { next };
-                    self.upgrade_fits_since = None;
-                }
-            } else {
-                self.upgrade_fits_since = None;
+            if self.fits_for_upgrade(now, rate(next), cap) {
+                self.allowed = if next >= top { usize::MAX } else { next };
             }
         } else {
             self.upgrade_fits_since = None;
-        }
-        if !may_pause || rate(lowest) <= cap {
-            self.lowest_short_since = None;
         }
         let measured = |i: usize| layers[i].bps.unwrap_or(UNMEASURED_BPS);
         let now_allowed = self.allowed.min(top);
@@ -226,6 +200,40 @@ impl Allocator {
             self.last_probe = None;
         }
         BweHint { minimum, desired }
+    }
+
+    /// The test of an upgrade (and of the end of a pause): whether a layer of `bps` has
+    /// fitted `cap` with the upgrade margin for the upgrade hold, with no downgrade shortly
+    /// before. A fit is timed from its first sample; a miss starts it over.
+    fn fits_for_upgrade(&mut self, now: Instant, bps: u64, cap: u64) -> bool {
+        if bps as f64 * UPGRADE_MARGIN > cap as f64 {
+            self.upgrade_fits_since = None;
+            return false;
+        }
+        let since = *self.upgrade_fits_since.get_or_insert(now);
+        let calm = self
+            .last_downgrade
+            .is_none_or(|at| now.saturating_duration_since(at) >= AFTER_DOWNGRADE);
+        let passed = calm && now.saturating_duration_since(since) >= UPGRADE_HOLD;
+        if passed {
+            self.upgrade_fits_since = None;
+        }
+        passed
+    }
+
+    /// Whether the lowest layer has been `short` of the link (not fitting) for the pause
+    /// hold, timed from its first short sample; a sample where it fits starts it over.
+    fn short_for_pause(&mut self, now: Instant, short: bool) -> bool {
+        if !short {
+            self.lowest_short_since = None;
+            return false;
+        }
+        let since = *self.lowest_short_since.get_or_insert(now);
+        let held = now.saturating_duration_since(since) >= PAUSE_HOLD;
+        if held {
+            self.lowest_short_since = None;
+        }
+        held
     }
 }
 

@@ -310,7 +310,6 @@ impl PeerTable {
     }
 }
 
-/// The statistics of media line `mid`, added on first sight.
 /// The stats entry of one media line and layer (str0m reports each simulcast layer on
 /// its own), added on first use.
 fn track_stats(

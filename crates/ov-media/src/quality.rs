@@ -15,6 +15,7 @@
 //! two samples agree, so that it does not flicker.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::time::{Duration, Instant};
 
 use crate::contract::PeerId;
@@ -82,11 +83,12 @@ impl NetworkQuality {
         let mut broken = false;
         for (id, stats) in peers {
             seen.push(id);
+            let target = target_score(stats);
             let entry = match self.peers.entry(id) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(_) if !stats.connected => continue,
-                std::collections::hash_map::Entry::Vacant(e) => e.insert(PeerScore {
-                    score: target_score(stats),
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(_) if !stats.connected => continue,
+                Entry::Vacant(e) => e.insert(PeerScore {
+                    score: target,
                     bytes_received: stats.bytes_received,
                     last_received: now,
                 }),
@@ -99,7 +101,7 @@ impl NetworkQuality {
             {
                 broken = true;
             }
-            entry.score = smoothed(entry.score, target_score(stats));
+            entry.score = smoothed(entry.score, target);
             worst = Some(worst.map_or(entry.score, |w| w.min(entry.score)));
         }
         self.peers.retain(|id, _| seen.contains(id));

@@ -245,17 +245,22 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         )));
     }
     if !config.garbage_interval.is_zero() {
-        tasks.push(tokio::spawn(collect_garbage(
-            registry.clone(),
+        // OpenVidu's garbage collector: sessions older than
+        // OPENVIDU_SESSIONS_GARBAGE_THRESHOLD that nobody ever joined.
+        let (registry, threshold) = (registry.clone(), config.garbage_threshold);
+        tasks.push(tokio::spawn(every(
+            config.garbage_interval,
             stopped.clone(),
+            move || {
+                registry.sweep_unused_sessions(threshold);
+            },
         )));
     }
     if let Some(interval) = config.network_quality_interval {
-        tasks.push(tokio::spawn(sample_network_quality(
-            registry.clone(),
-            interval,
-            stopped.clone(),
-        )));
+        let registry = registry.clone();
+        tasks.push(tokio::spawn(every(interval, stopped.clone(), move || {
+            registry.sample_network_quality(Instant::now())
+        })));
     }
     Ok(RunningServer {
         local_addr,
@@ -304,34 +309,14 @@ fn connection_limiter(config: &Config) -> Arc<ConnectionLimiter> {
     ConnectionLimiter::new(total, per_address)
 }
 
-/// OpenVidu's garbage collector: every `OPENVIDU_SESSIONS_GARBAGE_INTERVAL`, remove
-/// sessions older than `OPENVIDU_SESSIONS_GARBAGE_THRESHOLD` that nobody ever joined.
-async fn collect_garbage(registry: Arc<Registry>, mut stopped: watch::Receiver<bool>) {
-    let interval = registry.config().garbage_interval;
-    let threshold = registry.config().garbage_threshold;
+/// Runs `work` every `interval` (the first time one interval after the start) until
+/// `stopped` turns true.
+async fn every(interval: Duration, mut stopped: watch::Receiver<bool>, mut work: impl FnMut()) {
     let mut ticker = tokio::time::interval(interval);
     ticker.tick().await;
     loop {
         tokio::select! {
-            _ = ticker.tick() => {
-                registry.sweep_unused_sessions(threshold);
-            }
-            _ = stopped.wait_for(|s| *s) => return,
-        }
-    }
-}
-
-/// Samples every connection's network quality every `interval` (`networkQualityLevelChanged`).
-async fn sample_network_quality(
-    registry: Arc<Registry>,
-    interval: Duration,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut ticker = tokio::time::interval(interval);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => registry.sample_network_quality(Instant::now()),
+            _ = ticker.tick() => work(),
             _ = stopped.wait_for(|s| *s) => return,
         }
     }

@@ -331,3 +331,31 @@ fn development_mode_follows_the_default_secret_unless_set() {
         "{err}"
     );
 }
+
+#[test]
+fn network_quality_is_sampled_every_5_s_unless_turned_off_and_the_pause_is_off() {
+    let c = load(&[], &[]).unwrap();
+    assert_eq!(c.network_quality_interval, Some(Duration::from_secs(5)));
+    assert!(!c.streams.congestion_pause);
+    let c = load(
+        &[
+            "--network-quality-interval",
+            "2",
+            "--webrtc-congestion-pause",
+            "true",
+        ],
+        &[],
+    )
+    .unwrap();
+    assert_eq!(c.network_quality_interval, Some(Duration::from_secs(2)));
+    assert!(c.streams.congestion_pause);
+    let c = load(&[], &[("OPENVIDU_PRO_NETWORK_QUALITY", "false")]).unwrap();
+    assert_eq!(c.network_quality_interval, None);
+    let e = load(&[], &[("OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL", "0")]).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL")
+            && e.to_string().contains("at least 1 second"),
+        "{e}"
+    );
+}
