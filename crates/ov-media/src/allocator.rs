@@ -5,9 +5,10 @@
 //! OpenVidu gives every subscription its own peer connection, so each subscription has
 //! its own estimate and carries one video stream (and its audio): the allocator runs per
 //! subscription. It downgrades at once when the layer no longer fits, and upgrades one
-//! layer at a time, cautiously: only when the next layer fits with a margin, has fitted
-//! for a while, and no downgrade happened shortly before (a link that just proved too
-//! small is not trusted again at once). The constants follow LiveKit's and mediasoup's
+//! layer at a time, cautiously: only when the next layer fits with a margin and has fitted
+//! for a while, or fits without the margin and has fitted for longer (padding has then
+//! carried its rate all along), and no downgrade happened shortly before (a link that just
+//! proved too small is not trusted again at once). The constants follow LiveKit's and mediasoup's
 //! practice (`../shared/design/media-quality-notes.md` §3), shortened so that a link that
 //! recovers gets its quality back within seconds.
 //!
@@ -28,8 +29,16 @@ use std::time::{Duration, Instant};
 const HEADROOM: f64 = 0.9;
 /// The next layer must fit with this margin to be taken.
 const UPGRADE_MARGIN: f64 = 1.15;
-/// How long the next layer must have fitted before it is taken.
+/// How long the next layer must have fitted with the margin before it is taken.
 pub(crate) const UPGRADE_HOLD: Duration = Duration::from_secs(2);
+/// How long the next layer must have fitted without the margin before it is taken. While
+/// short of it, padding fills the link up to its rate (`minimum`), so a link whose estimate
+/// stayed above that rate for this long has carried the layer's load already: taking it
+/// swaps padding for media. Without this an estimate that settles just above what is sent
+/// (GCC holds in application-limited periods; a busy receiver answers probes late) keeps
+/// the layer off for good: seen with Chromium on a loaded two-core machine, its estimate
+/// stuck at 1.1 times the top layer's rate for the rest of the call.
+pub(crate) const TIGHT_UPGRADE_HOLD: Duration = Duration::from_secs(4);
 /// No upgrade for this long after a downgrade.
 pub(crate) const AFTER_DOWNGRADE: Duration = Duration::from_secs(4);
 /// How long after its first estimate a subscription keeps the layer it started on: str0m's
@@ -71,8 +80,10 @@ pub(crate) struct Allocator {
     /// estimate).
     pub allowed: usize,
     last_downgrade: Option<Instant>,
-    /// Since when the next layer up has fitted.
+    /// Since when the next layer up has fitted with the upgrade margin.
     upgrade_fits_since: Option<Instant>,
+    /// Since when it has fitted at all (with padding loading the link to its rate).
+    upgrade_tight_since: Option<Instant>,
     /// When str0m was last made to probe.
     last_probe: Option<Instant>,
     /// When the first estimate came.
@@ -89,6 +100,7 @@ impl Default for Allocator {
             allowed: usize::MAX,
             last_downgrade: None,
             upgrade_fits_since: None,
+            upgrade_tight_since: None,
             last_probe: None,
             first_estimate: None,
             paused: false,
@@ -142,7 +154,7 @@ impl Allocator {
         } else if self.paused {
             if !may_pause {
                 self.paused = false;
-            } else if self.fits_for_upgrade(now, rate(lowest), cap) {
+            } else if self.fits_for_upgrade(now, rate(lowest), cap, false) {
                 self.paused = false;
                 self.allowed = lowest;
             }
@@ -150,22 +162,22 @@ impl Allocator {
             self.paused = true;
             self.allowed = lowest;
             self.last_downgrade = Some(now);
-            self.upgrade_fits_since = None;
+            self.reset_upgrade();
         } else if best < current {
             self.allowed = best;
             self.last_downgrade = Some(now);
-            self.upgrade_fits_since = None;
+            self.reset_upgrade();
         } else if best > current {
             let next = active
                 .iter()
                 .copied()
                 .find(|&i| i > current)
                 .unwrap_or(best);
-            if self.fits_for_upgrade(now, rate(next), cap) {
+            if self.fits_for_upgrade(now, rate(next), cap, true) {
                 self.allowed = if next >= top { usize::MAX } else { next };
             }
         } else {
-            self.upgrade_fits_since = None;
+            self.reset_upgrade();
         }
         let measured = |i: usize| layers[i].bps.unwrap_or(UNMEASURED_BPS);
         let now_allowed = self.allowed.min(top);
@@ -203,22 +215,42 @@ impl Allocator {
     }
 
     /// The test of an upgrade (and of the end of a pause): whether a layer of `bps` has
-    /// fitted `cap` with the upgrade margin for the upgrade hold, with no downgrade shortly
-    /// before. A fit is timed from its first sample; a miss starts it over.
-    fn fits_for_upgrade(&mut self, now: Instant, bps: u64, cap: u64) -> bool {
-        if bps as f64 * UPGRADE_MARGIN > cap as f64 {
-            self.upgrade_fits_since = None;
+    /// fitted `cap` with the upgrade margin for the upgrade hold, or (when `padded`:
+    /// padding has been loading the link to its rate) without the margin for the longer
+    /// [`TIGHT_UPGRADE_HOLD`], with no downgrade shortly before. A fit is timed from its
+    /// first sample; a miss starts it over.
+    fn fits_for_upgrade(&mut self, now: Instant, bps: u64, cap: u64, padded: bool) -> bool {
+        if bps > cap {
+            self.reset_upgrade();
             return false;
         }
-        let since = *self.upgrade_fits_since.get_or_insert(now);
+        if bps as f64 * UPGRADE_MARGIN > cap as f64 {
+            self.upgrade_fits_since = None;
+        } else {
+            self.upgrade_fits_since.get_or_insert(now);
+        }
+        if padded {
+            self.upgrade_tight_since.get_or_insert(now);
+        }
+        let held = |since: Option<Instant>, hold: Duration| {
+            since.is_some_and(|at| now.saturating_duration_since(at) >= hold)
+        };
         let calm = self
             .last_downgrade
             .is_none_or(|at| now.saturating_duration_since(at) >= AFTER_DOWNGRADE);
-        let passed = calm && now.saturating_duration_since(since) >= UPGRADE_HOLD;
+        let passed = calm
+            && (held(self.upgrade_fits_since, UPGRADE_HOLD)
+                || held(self.upgrade_tight_since, TIGHT_UPGRADE_HOLD));
         if passed {
-            self.upgrade_fits_since = None;
+            self.reset_upgrade();
         }
         passed
+    }
+
+    /// Starts the timing of the next upgrade over.
+    fn reset_upgrade(&mut self) {
+        self.upgrade_fits_since = None;
+        self.upgrade_tight_since = None;
     }
 
     /// Whether the lowest layer has been `short` of the link (not fitting) for the pause
@@ -369,13 +401,33 @@ mod tests {
     }
 
     #[test]
-    fn a_layer_that_fits_only_without_margin_is_not_taken() {
+    fn a_layer_that_fits_only_without_margin_is_taken_after_the_longer_hold() {
         let (mut a, t) = warm();
         let t = run(&mut a, t, Duration::from_secs(1), 300);
-        // 1200 kbit/s needs (1200 × 1.15 + 40) / 0.9 ≈ 1578 kbit/s: 1450 is not enough.
-        let t = run(&mut a, t, Duration::from_secs(20), 1_450);
+        let t = run(&mut a, t, AFTER_DOWNGRADE + UPGRADE_HOLD, 900);
         assert_eq!(a.allowed, 1);
-        run(&mut a, t, Duration::from_secs(3), 1_600);
+        // 1200 kbit/s with its margin needs (1200 × 1.15 + 40) / 0.9 ≈ 1578 kbit/s, without
+        // it (1200 + 40) / 0.9 ≈ 1378: 1300 never passes.
+        let t = run(&mut a, t, Duration::from_secs(20), 1_300);
+        assert_eq!(a.allowed, 1);
+        // 1450 passes without the margin, only after the longer hold; the padding that
+        // loads the link meanwhile is the top layer's rate.
+        let hint = a.update(t, 1_450 * KBPS, 40 * KBPS, &layers(), usize::MAX, false);
+        assert_eq!(hint.minimum, 1240 * KBPS);
+        let t = run(
+            &mut a,
+            t,
+            TIGHT_UPGRADE_HOLD - Duration::from_millis(200),
+            1_450,
+        );
+        assert_eq!(a.allowed, 1);
+        let t = run(&mut a, t, Duration::from_millis(300), 1_450);
+        assert_eq!(a.allowed, usize::MAX);
+        // With the margin the shorter hold is enough.
+        let t = run(&mut a, t, Duration::from_secs(1), 300);
+        let t = run(&mut a, t, AFTER_DOWNGRADE + UPGRADE_HOLD, 900);
+        assert_eq!(a.allowed, 1);
+        run(&mut a, t, UPGRADE_HOLD + Duration::from_millis(100), 1_600);
         assert_eq!(a.allowed, usize::MAX);
     }
 

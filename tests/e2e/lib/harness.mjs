@@ -260,6 +260,7 @@ export function useHarness(
             return async (t) => {
                 try {
                     await fn(t);
+                    if (process.env.E2E_ARTIFACTS === 'always') await h.saveArtifacts(t.name);
                 } catch (err) {
                     await h.saveArtifacts(t.name).catch((e) => console.error('saving artifacts failed:', e));
                     throw err;
