@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use ov_media::{Engine, EngineConfig, Output, PeerId, VideoCodecChoice};
+use ov_media::{Engine, EngineConfig, ForcedCodec, Output, PeerId, VideoCodecChoice};
 use ov_testkit::BrowserPeer;
 
 /// One engine per process with a publisher to subscribe to; every fuzz case removes
@@ -48,11 +48,15 @@ thread_local! {
     static FIXTURE: RefCell<Option<Fixture>> = const { RefCell::new(None) };
 }
 
-const CODECS: [VideoCodecChoice; 4] = [
+const CODECS: [VideoCodecChoice; 8] = [
     VideoCodecChoice::Vp8Preferred,
-    VideoCodecChoice::Vp8,
-    VideoCodecChoice::Vp9,
-    VideoCodecChoice::H264,
+    VideoCodecChoice::Only(ForcedCodec::Vp8),
+    VideoCodecChoice::Only(ForcedCodec::Vp9),
+    VideoCodecChoice::Only(ForcedCodec::H264),
+    VideoCodecChoice::Only(ForcedCodec::Av1),
+    VideoCodecChoice::Prefer(ForcedCodec::Vp9),
+    VideoCodecChoice::Prefer(ForcedCodec::H264),
+    VideoCodecChoice::Prefer(ForcedCodec::Av1),
 ];
 
 fuzz_target!(|data: &[u8]| {

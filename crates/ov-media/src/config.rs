@@ -6,18 +6,50 @@ use std::time::{Duration, Instant};
 use str0m::format::{CodecConfig, PayloadParams};
 use str0m::{Rtc, RtcConfig};
 
+/// A video codec a session can force on its publishers (OpenVidu's `forcedVideoCodec`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForcedCodec {
+    /// VP8.
+    Vp8,
+    /// VP9 (profile 0 or 2, as the browser offers).
+    Vp9,
+    /// H.264, in every profile str0m knows (constrained baseline to high): a publisher's
+    /// profile is matched on its subscribers' side, which are offered exactly it.
+    H264,
+    /// AV1 (an openvidu-rs addition: OpenVidu 2 cannot force it).
+    Av1,
+}
+
+impl ForcedCodec {
+    /// Its encoding name in SDP (`a=rtpmap:<pt> <name>/90000`).
+    pub fn sdp_name(self) -> &'static str {
+        match self {
+            ForcedCodec::Vp8 => "VP8",
+            ForcedCodec::Vp9 => "VP9",
+            ForcedCodec::H264 => "H264",
+            ForcedCodec::Av1 => "AV1",
+        }
+    }
+}
+
+impl std::fmt::Display for ForcedCodec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.sdp_name())
+    }
+}
+
 /// Video codecs a publisher may be asked to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VideoCodecChoice {
     /// VP8, then H.264 (VP8 preferred: every browser encodes it in software cheaply).
     #[default]
     Vp8Preferred,
-    /// Only VP8.
-    Vp8,
-    /// Only VP9.
-    Vp9,
-    /// Only H.264.
-    H264,
+    /// Only this codec: an offer with video but without it is refused
+    /// ([`MediaError::CodecNotOffered`](crate::MediaError::CodecNotOffered)).
+    Only(ForcedCodec),
+    /// This codec when the offer has it, else as [`VideoCodecChoice::Vp8Preferred`]
+    /// (OpenVidu's `allowTranscoding`: the offer then goes through unchanged).
+    Prefer(ForcedCodec),
 }
 
 /// Settings of an [`Engine`](crate::Engine).
@@ -99,9 +131,12 @@ pub(crate) fn publisher(
     let builder = base(config, cert).clear_codecs().enable_opus(true, false);
     let builder = match video {
         VideoCodecChoice::Vp8Preferred => builder.enable_vp8(true).enable_h264(true),
-        VideoCodecChoice::Vp8 => builder.enable_vp8(true),
-        VideoCodecChoice::Vp9 => builder.enable_vp9(true),
-        VideoCodecChoice::H264 => builder.enable_h264(true),
+        VideoCodecChoice::Only(codec) | VideoCodecChoice::Prefer(codec) => match codec {
+            ForcedCodec::Vp8 => builder.enable_vp8(true),
+            ForcedCodec::Vp9 => builder.enable_vp9(true),
+            ForcedCodec::H264 => builder.enable_h264(true),
+            ForcedCodec::Av1 => builder.enable_av1(true),
+        },
     };
     builder.build(now)
 }

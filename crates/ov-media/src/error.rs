@@ -18,6 +18,11 @@ pub enum MediaError {
     /// An answer was given but no offer is pending.
     #[error("no offer is pending for this peer")]
     NoPendingOffer,
+    /// The offer sends video but not in the codec the session forces.
+    #[error(
+        "the session forces the video codec {0} (forcedVideoCodec), which this offer does not contain: publish from a browser that encodes {0}, or create the session with allowTranscoding true to accept other codecs"
+    )]
+    CodecNotOffered(crate::ForcedCodec),
     /// The engine has no usable local address to offer.
     #[error("no local candidate address is configured")]
     NoLocalCandidate,

@@ -242,6 +242,7 @@ impl PeerTable {
                         Codec::Vp8 => Some(VideoCodec::Vp8),
                         Codec::Vp9 => Some(VideoCodec::Vp9),
                         Codec::H264 => Some(VideoCodec::H264),
+                        Codec::Av1 => Some(VideoCodec::Av1),
                         _ => None,
                     });
                 codecs.push((pt, c));

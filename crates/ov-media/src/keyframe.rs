@@ -12,6 +12,8 @@ pub enum VideoCodec {
     Vp9,
     /// H.264 (RFC 6184).
     H264,
+    /// AV1 (the AOM's RTP payload format).
+    Av1,
 }
 
 /// Whether `payload` is the first packet of a keyframe in `codec`.
@@ -20,6 +22,7 @@ pub fn starts_keyframe(codec: VideoCodec, payload: &[u8]) -> bool {
         VideoCodec::Vp8 => vp8_starts_keyframe(payload),
         VideoCodec::Vp9 => vp9_starts_keyframe(payload),
         VideoCodec::H264 => h264_has_keyframe(payload),
+        VideoCodec::Av1 => av1_starts_keyframe(payload),
     }
 }
 
@@ -60,6 +63,12 @@ fn vp8_starts_keyframe(p: &[u8]) -> bool {
 /// VP9: descriptor with B (start of frame) set and P (inter-picture predicted) clear.
 fn vp9_starts_keyframe(p: &[u8]) -> bool {
     p.first().is_some_and(|d| d & 0x08 != 0 && d & 0x40 == 0)
+}
+
+/// AV1: the aggregation header starts a new OBU (Z clear) and a new coded video sequence
+/// (N set), which only a keyframe (with its sequence header) does.
+fn av1_starts_keyframe(p: &[u8]) -> bool {
+    p.first().is_some_and(|h| h & 0x80 == 0 && h & 0x08 != 0)
 }
 
 /// H.264: an IDR slice or SPS, alone, in a STAP-A aggregate, or starting an FU-A.
@@ -148,10 +157,25 @@ mod tests {
         assert!(!starts_keyframe(VideoCodec::Vp9, &[0x00]));
     }
 
+    #[test]
+    fn av1() {
+        // N (new coded video sequence) with W = 2 OBUs: a keyframe's first packet.
+        assert!(starts_keyframe(VideoCodec::Av1, &[0x28, 0x0a]));
+        assert!(
+            !starts_keyframe(VideoCodec::Av1, &[0x20]),
+            "no N: a delta frame"
+        );
+        assert!(
+            !starts_keyframe(VideoCodec::Av1, &[0x88]),
+            "Z: a continuation"
+        );
+        assert!(!starts_keyframe(VideoCodec::Av1, &[]));
+    }
+
     proptest! {
         #[test]
         fn never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
-            for codec in [VideoCodec::Vp8, VideoCodec::Vp9, VideoCodec::H264] {
+            for codec in [VideoCodec::Vp8, VideoCodec::Vp9, VideoCodec::H264, VideoCodec::Av1] {
                 let _ = starts_keyframe(codec, &bytes);
             }
         }

@@ -57,7 +57,7 @@ pub mod stun;
 mod timers;
 mod uplink;
 
-pub use config::{EngineConfig, VideoCodecChoice};
+pub use config::{EngineConfig, ForcedCodec, VideoCodecChoice};
 pub use contract::{CloseReason, Event, Output, PeerId, Transmit, Transport};
 pub use engine::{Engine, LayerState};
 pub use error::MediaError;

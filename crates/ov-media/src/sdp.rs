@@ -37,6 +37,30 @@ pub fn sending_media(sdp: &str) -> Vec<(String, MediaKind)> {
     found
 }
 
+/// Whether a video section of `sdp` lists a payload type of the codec named `name` (its
+/// `a=rtpmap` encoding name, compared without case, as SDP asks).
+pub fn offers_video_codec(sdp: &str, name: &str) -> bool {
+    let mut formats: Option<Vec<&str>> = None;
+    for line in sdp.lines().map(str::trim_end) {
+        if let Some(m) = line.strip_prefix("m=") {
+            let mut words = m.split(' ');
+            formats = (words.next() == Some("video")).then(|| words.skip(2).collect());
+            continue;
+        }
+        let (Some(formats), Some(map)) = (&formats, line.strip_prefix("a=rtpmap:")) else {
+            continue;
+        };
+        let mut words = map.split([' ', '/']);
+        if let (Some(pt), Some(encoding)) = (words.next(), words.next())
+            && formats.contains(&pt)
+            && encoding.eq_ignore_ascii_case(name)
+        {
+            return true;
+        }
+    }
+    false
+}
+
 /// The first payload type of `sdp` that an `a=rtpmap`, `a=fmtp` or `a=rtcp-fb` line
 /// describes in a media section whose `m=` line does not list it, with that section's
 /// media. A browser never writes one; str0m 0.25 asserts, and panics, on some offers that
@@ -94,6 +118,25 @@ mod tests {
             None
         );
         assert_eq!(foreign_payload_type("garbage"), None);
+    }
+
+    #[test]
+    fn finds_a_video_codec_by_its_encoding_name() {
+        let sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n\
+                   m=video 9 UDP/TLS/RTP/SAVPF 96 97 98\r\na=rtpmap:96 VP8/90000\r\n\
+                   a=rtpmap:97 rtx/90000\r\na=rtpmap:98 h264/90000\r\na=rtpmap:99 AV1/90000\r\n";
+        assert!(offers_video_codec(sdp, "VP8"));
+        assert!(
+            offers_video_codec(sdp, "H264"),
+            "names compare without case"
+        );
+        assert!(!offers_video_codec(sdp, "VP9"));
+        assert!(!offers_video_codec(sdp, "AV1"), "99 is not on the m= line");
+        assert!(
+            !offers_video_codec(sdp, "opus"),
+            "audio sections do not count"
+        );
+        assert!(!offers_video_codec("garbage", "VP8"));
     }
 
     #[test]

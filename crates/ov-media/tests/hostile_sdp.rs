@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use ov_media::{Engine, EngineConfig, MediaError, VideoCodecChoice};
+use ov_media::{Engine, EngineConfig, ForcedCodec, MediaError, VideoCodecChoice};
 
 const OFFERS: [&str; 2] = [
     include_str!("data/offer-pt-claimed-twice-1.sdp"),
@@ -27,9 +27,11 @@ fn offers_that_describe_a_payload_type_outside_its_line_are_refused() {
     for (i, offer) in OFFERS.iter().enumerate() {
         for codec in [
             VideoCodecChoice::Vp8Preferred,
-            VideoCodecChoice::Vp8,
-            VideoCodecChoice::Vp9,
-            VideoCodecChoice::H264,
+            VideoCodecChoice::Only(ForcedCodec::Vp8),
+            VideoCodecChoice::Only(ForcedCodec::Vp9),
+            VideoCodecChoice::Only(ForcedCodec::H264),
+            VideoCodecChoice::Only(ForcedCodec::Av1),
+            VideoCodecChoice::Prefer(ForcedCodec::Vp9),
         ] {
             match engine.add_publisher(now, offer, codec) {
                 Err(MediaError::Sdp(message)) => {

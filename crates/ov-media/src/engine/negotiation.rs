@@ -244,6 +244,18 @@ impl Engine {
                 "payload type {pt} is described in the {media} section, whose m= line does not list it"
             )));
         }
+        let sends_video = sending.iter().any(|(_, kind)| *kind == MediaKind::Video);
+        let video = match video {
+            VideoCodecChoice::Only(codec) | VideoCodecChoice::Prefer(codec)
+                if !sends_video || crate::sdp::offers_video_codec(offer, codec.sdp_name()) =>
+            {
+                VideoCodecChoice::Only(codec)
+            }
+            VideoCodecChoice::Only(codec) => return Err(MediaError::CodecNotOffered(codec)),
+            VideoCodecChoice::Prefer(_) | VideoCodecChoice::Vp8Preferred => {
+                VideoCodecChoice::Vp8Preferred
+            }
+        };
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| MediaError::Sdp(sdp_error::describe(offer, &e.to_string())))?;
         let mut rtc = config::publisher(&self.table.config, &self.cert, video, now);

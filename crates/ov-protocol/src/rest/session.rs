@@ -47,6 +47,9 @@ pub enum VideoCodec {
     /// H.264.
     #[serde(rename = "H264")]
     H264,
+    /// AV1: an openvidu-rs addition (OpenVidu 2 has no AV1), for browsers that encode it.
+    #[serde(rename = "AV1")]
+    Av1,
 }
 
 /// `mediaNode` of a session (a Pro feature, accepted and echoed).

@@ -24,6 +24,8 @@ pub enum ErrorCode {
     UserMetadataFormatInvalid,
     SignalFormatInvalid,
     SignalToInvalid,
+    /// The session's `forcedVideoCodec` is not in the publisher's offer.
+    ForcedCodecNotFoundInSdpOffer,
     TransportError,
     ServiceNotEnabled,
     WrongOpenviduEdition,
@@ -62,6 +64,7 @@ impl ErrorCode {
             UserMetadataFormatInvalid => 500,
             SignalFormatInvalid => 600,
             SignalToInvalid => 601,
+            ForcedCodecNotFoundInSdpOffer => 800,
             TransportError => 803,
             ServiceNotEnabled => 996,
             WrongOpenviduEdition => 997,

@@ -359,7 +359,7 @@ impl RawConfig {
         .map_err(|_| {
             self.invalid(
                 "OPENVIDU_STREAMS_FORCED_VIDEO_CODEC",
-                "must be MEDIA_SERVER_PREFERRED, NONE, VP8, VP9 or H264",
+                "must be MEDIA_SERVER_PREFERRED, NONE, VP8, VP9, H264 or AV1",
             )
         })?;
         let streams = StreamsConfig {

@@ -106,7 +106,7 @@ settings! {
     "OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH", "video-min-send-bandwidth", Some("300"),
         "Min video bitrate (kbps) the server sends to a subscriber. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "forced-video-codec", Some("MEDIA_SERVER_PREFERRED"),
-        "Default forcedVideoCodec of new sessions: MEDIA_SERVER_PREFERRED, NONE, VP8, VP9 or H264";
+        "Default forcedVideoCodec of new sessions: MEDIA_SERVER_PREFERRED, NONE, VP8, VP9, H264 or AV1 (an openvidu-rs addition)";
     "OPENVIDU_STREAMS_ALLOW_TRANSCODING", "allow-transcoding", Some("false"),
         "Default allowTranscoding of new sessions";
     "OPENVIDU_WEBRTC_SIMULCAST", "webrtc-simulcast", Some("true"),

@@ -88,7 +88,7 @@ fn bad_values_name_the_key_and_origin() {
         err.contains("OPENVIDU_CDR") && err.contains("true or false"),
         "{err}"
     );
-    let err = load(&[], &[("OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "AV1")])
+    let err = load(&[], &[("OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "H265")])
         .unwrap_err()
         .to_string();
     assert!(err.contains("VP8"), "{err}");

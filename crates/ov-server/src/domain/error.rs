@@ -291,6 +291,7 @@ impl SignalingError {
             | NotSubscribed(_)
             | ConnectionNotInSession { .. }
             | StreamNotInSession { .. } => ErrorCode::UserNotFound,
+            Media(MediaError::CodecNotOffered(_)) => ErrorCode::ForcedCodecNotFoundInSdpOffer,
             ServerOffersSubscriptions | ServerOffersResubscriptions | Media(_) => {
                 ErrorCode::MediaSdp
             }

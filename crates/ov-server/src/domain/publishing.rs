@@ -20,7 +20,7 @@ use super::{SessionState, SignalingError};
 use crate::clock::now_ms;
 use crate::config::StreamsConfig;
 use crate::ids;
-use crate::media::{PeerId, RecvBandwidth, VideoCodecChoice};
+use crate::media::{ForcedCodec, PeerId, RecvBandwidth, VideoCodecChoice};
 
 impl Binding {
     /// `publishVideo`: negotiates the browser's offer with the engine, then registers the
@@ -112,7 +112,7 @@ impl SessionState {
             .kurento_options
             .as_ref()
             .and_then(|k| own_recv_bandwidth(k, &self.services.config.streams));
-        Ok((codec_choice(self.settings.forced_video_codec), limit))
+        Ok((self.video_codecs(), limit))
     }
 
     /// Registers a published stream: answers the publisher (`sdpAnswer`, `id`,
@@ -199,7 +199,7 @@ impl SessionState {
             .as_ref()
             .filter(|s| s.id == *stream_id)
             .ok_or_else(|| SignalingError::NotOwnStream(stream_id.clone()))?;
-        Ok((stream.peer, codec_choice(self.settings.forced_video_codec)))
+        Ok((stream.peer, self.video_codecs()))
     }
 
     /// After a publisher's media reconnection: keeps the new SDPs and answers with the same
@@ -240,13 +240,26 @@ impl SessionState {
     }
 }
 
-/// The engine's codec choice for a session's `forcedVideoCodec`.
-fn codec_choice(forced: VideoCodec) -> VideoCodecChoice {
-    match forced {
-        VideoCodec::Vp8 => VideoCodecChoice::Vp8,
-        VideoCodec::Vp9 => VideoCodecChoice::Vp9,
-        VideoCodec::H264 => VideoCodecChoice::H264,
-        VideoCodec::MediaServerPreferred | VideoCodec::None => VideoCodecChoice::Vp8Preferred,
+impl SessionState {
+    /// The engine's codec choice for the session's `forcedVideoCodec` and
+    /// `allowTranscoding`: a forced codec is the only one accepted, or with
+    /// `allowTranscoding` the one preferred (OpenVidu then lets an offer without it through
+    /// unchanged; it transcodes with no media server but Kurento either).
+    fn video_codecs(&self) -> VideoCodecChoice {
+        let codec = match self.settings.forced_video_codec {
+            VideoCodec::Vp8 => ForcedCodec::Vp8,
+            VideoCodec::Vp9 => ForcedCodec::Vp9,
+            VideoCodec::H264 => ForcedCodec::H264,
+            VideoCodec::Av1 => ForcedCodec::Av1,
+            VideoCodec::MediaServerPreferred | VideoCodec::None => {
+                return VideoCodecChoice::Vp8Preferred;
+            }
+        };
+        if self.settings.allow_transcoding {
+            VideoCodecChoice::Prefer(codec)
+        } else {
+            VideoCodecChoice::Only(codec)
+        }
     }
 }
 

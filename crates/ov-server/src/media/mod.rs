@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
 pub use ov_media::{
-    CloseReason, Event as MediaEvent, MediaError, MediaKind, NetworkQuality, PeerId, PeerStats,
-    RecvBandwidth, TapCodec, TapId, VideoCodecChoice,
+    CloseReason, Event as MediaEvent, ForcedCodec, MediaError, MediaKind, NetworkQuality, PeerId,
+    PeerStats, RecvBandwidth, TapCodec, TapId, VideoCodecChoice,
 };
 
 pub use driver::start;

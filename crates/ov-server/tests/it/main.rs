@@ -8,6 +8,7 @@ mod connection_limits;
 mod dashboard;
 mod dev_api;
 mod events;
+mod forced_codec;
 mod garbage;
 mod hardening;
 mod ice_servers;

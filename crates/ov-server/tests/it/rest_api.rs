@@ -126,7 +126,7 @@ async fn bad_session_bodies_get_400_naming_the_field() {
         (r#"{"customSessionId":5}"#, "customSessionId"),
         (r#"{"mediaMode":"P2P"}"#, "mediaMode"),
         (r#"{"recordingMode":true}"#, "recordingMode"),
-        (r#"{"forcedVideoCodec":"AV1"}"#, "forcedVideoCodec"),
+        (r#"{"forcedVideoCodec":"H265"}"#, "forcedVideoCodec"),
         (r#"{"allowTranscoding":"yes"}"#, "allowTranscoding"),
         (
             r#"{"defaultRecordingProperties":{"frameRate":"x"}}"#,

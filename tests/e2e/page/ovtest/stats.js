@@ -9,13 +9,23 @@
     const { now, state, pcId } = kit;
     const ovtest = window.ovtest;
 
-    /** The `type` ('inbound-rtp' / 'outbound-rtp') reports of `pc` by kind: {video, audio} (null when absent). */
+    /**
+     * The `type` ('inbound-rtp' / 'outbound-rtp') reports of `pc` by kind: {video, audio}
+     * (null when absent), and `codecs`: the codec reports by id.
+     */
     async function rtpReports(pc, type) {
-        const out = { video: null, audio: null };
+        const out = { video: null, audio: null, codecs: new Map() };
         (await pc.getStats()).forEach((r) => {
             if (r.type === type && (r.kind === 'video' || r.kind === 'audio')) out[r.kind] = r;
+            if (r.type === 'codec') out.codecs.set(r.id, r);
         });
         return out;
+    }
+
+    /** The codec of an RTP report, from its codec report: {codec: 'video/VP9' and the like, fmtp}. */
+    function codecOf(report, codecs) {
+        const c = codecs.get(report.codecId);
+        return { codec: c?.mimeType ?? null, fmtp: c?.sdpFmtpLine ?? null };
     }
 
     /** Sets entry.firstFrameAt once the subscriber has decoded a video frame (polled every 50 ms, for 30 s). */
@@ -59,7 +69,7 @@
                     entry.pcId = pcId(pc);
                     entry.iceConnectionState = pc.iceConnectionState;
                     entry.connectionState = pc.connectionState;
-                    const { video, audio } = await rtpReports(pc, 'inbound-rtp');
+                    const { video, audio, codecs } = await rtpReports(pc, 'inbound-rtp');
                     if (video) {
                         entry.video = {
                             /** When the report was taken (ms, page clock): rates are measured on it. */
@@ -71,7 +81,8 @@
                             frameWidth: video.frameWidth,
                             frameHeight: video.frameHeight,
                             pliCount: video.pliCount,
-                            firCount: video.firCount
+                            firCount: video.firCount,
+                            ...codecOf(video, codecs)
                         };
                     }
                     if (audio) entry.audio = { timestamp: audio.timestamp, packetsReceived: audio.packetsReceived || 0, packetsLost: audio.packetsLost || 0 };
@@ -117,10 +128,14 @@
         async publisherLayers() {
             if (!state.publisher || !state.publisher.stream) return [];
             const out = [];
-            (await state.publisher.stream.getRTCPeerConnection().getStats()).forEach((r) => {
+            const reports = await state.publisher.stream.getRTCPeerConnection().getStats();
+            const codecs = new Map();
+            reports.forEach((r) => r.type === 'codec' && codecs.set(r.id, r));
+            reports.forEach((r) => {
                 if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
                 const { rid = null, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active } = r;
-                out.push({ rid, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active });
+                const encoder = r.encoderImplementation ?? null;
+                out.push({ rid, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active, ...codecOf(r, codecs), encoder });
             });
             return out.sort((a, b) => String(a.rid).localeCompare(String(b.rid)));
         },
