@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForDecoding } from './lib/media.mjs';
+import { waitForDecoding, waitForSize } from './lib/media.mjs';
 import { waitFor } from './lib/wait.mjs';
 
 const h = useHarness('codecs');
@@ -19,18 +19,6 @@ const step = makeSteps(h);
 
 /** The `profile-level-id` of an H.264 fmtp line. */
 const profileOf = (fmtp) => /profile-level-id=([0-9a-f]{6})/i.exec(fmtp ?? '')?.[1]?.toLowerCase() ?? null;
-
-/** Waits until `p` decodes `streamId` at `size` ([width, height]); resolves its video stats. */
-async function waitForSize(p, streamId, size) {
-    await waitForDecoding(p, [streamId]);
-    return waitFor(
-        async () => {
-            const v = (await p.stats()).find((x) => x.streamId === streamId)?.video;
-            return v && v.frameWidth === size[0] && v.frameHeight === size[1] ? v : null;
-        },
-        { timeoutMs: 20_000, what: `[${p.name}] ${streamId} at ${size.join('x')}`, describe: async () => JSON.stringify(await p.stats()) }
-    );
-}
 
 /** Sets the CSS size of `p`'s videos of `streamId`. */
 async function resizeVideo(p, streamId, width, height) {
@@ -68,7 +56,7 @@ for (const codec of ['VP8', 'H264', 'VP9', 'AV1']) {
 
         const bob = await h.participant(`bob-${codec}`);
         await h.joinSession(bob, sessionId, { publish: false });
-        const top = await waitForSize(bob, r.streamId, [640, 480]);
+        const top = await waitForSize(bob, r.streamId, [640, 480], { timeoutMs: 20_000 });
         assert.equal(top.codec, `video/${codec}`, `[bob] ${JSON.stringify(top)}`);
         t.diagnostic(`[bob] ${JSON.stringify({ codec: top.codec, fmtp: top.fmtp })}`);
         if (codec === 'H264') {
@@ -79,10 +67,10 @@ for (const codec of ['VP8', 'H264', 'VP9', 'AV1']) {
 
         const carol = await h.participant(`carol-${codec}`, { sdk: 'ours' });
         await h.joinSession(carol, sessionId, { publish: false });
-        const low = await waitForSize(carol, r.streamId, [320, 240]);
+        const low = await waitForSize(carol, r.streamId, [320, 240], { timeoutMs: 20_000 });
         assert.equal(low.codec, `video/${codec}`, `[carol] ${JSON.stringify(low)}`);
         await resizeVideo(carol, r.streamId, 640, 480);
-        const up = await waitForSize(carol, r.streamId, [640, 480]);
+        const up = await waitForSize(carol, r.streamId, [640, 480], { timeoutMs: 20_000 });
         assert.ok(up.keyFramesDecoded > low.keyFramesDecoded, `[carol] switched at a keyframe: ${JSON.stringify([low, up])}`);
         // Still decoding after the switch.
         await waitForDecoding(carol, [r.streamId]);

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForDecoding, roundRates } from './lib/media.mjs';
+import { waitForDecoding, waitForSize, roundRates } from './lib/media.mjs';
 import { waitFor } from './lib/wait.mjs';
 
 const h = useHarness('simulcast', {
@@ -63,26 +63,6 @@ async function waitForLayers(p, rids) {
             timeoutMs: 20_000,
             what: `[${p.name}] encodes ${JSON.stringify(rids)}`,
             describe: async () => `[${p.name}] layers: ${JSON.stringify(await p.call('publisherLayers'))}`
-        }
-    );
-}
-
-/**
- * Waits until `p` decodes `streamId` at a sustained rate and at `size` ([width, height]):
- * a subscription starts on whatever layer arrives first, and the top one follows once the
- * publisher sends it and the subscription's estimate allows it. Resolves the video stats.
- */
-async function waitForSize(p, streamId, size, { timeoutMs = 15_000 } = {}) {
-    await waitForDecoding(p, [streamId]);
-    return waitFor(
-        async () => {
-            const v = (await p.stats()).find((x) => x.streamId === streamId)?.video;
-            return v && v.frameWidth === size[0] && v.frameHeight === size[1] ? v : null;
-        },
-        {
-            timeoutMs,
-            what: `[${p.name}] ${streamId} at ${size.join('x')}`,
-            describe: async () => JSON.stringify(await p.stats())
         }
     );
 }

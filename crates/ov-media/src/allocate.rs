@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use str0m::bwe::Bitrate;
 
-use crate::allocator::{LayerInfo, REALLOCATE_INTERVAL};
+use crate::allocator::{LayerInfo, REALLOCATE_INTERVAL, within_send_limit};
 use crate::contract::PeerId;
 use crate::peer::{MediaKind, PeerKind};
 use crate::table::PeerTable;
@@ -65,13 +65,14 @@ impl PeerTable {
         };
         *reallocate_at = Some(now + REALLOCATE_INTERVAL);
         let sel = &mut tracks[video].layers;
+        sel.send_limited = within_send_limit(&layers, sel.send_limit);
         let was_paused = sel.allocator.paused;
         let hint = sel.allocator.update(
             now,
             estimate,
             other_bps,
             &layers,
-            sel.preferred,
+            sel.wanted(),
             self.config.congestion_pause,
         );
         if sel.allocator.paused != was_paused {
@@ -82,7 +83,7 @@ impl PeerTable {
                 %subscriber,
                 estimate,
                 allowed = sel.allocator.allowed,
-                preferred = sel.preferred,
+                wanted = sel.wanted(),
                 minimum = hint.minimum,
                 desired = hint.desired,
                 "layer allocation"

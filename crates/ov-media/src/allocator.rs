@@ -56,6 +56,26 @@ pub(crate) const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 pub(crate) const PAUSE_HOLD: Duration = Duration::from_secs(2);
 /// Assumed rate of a layer not measured yet, for probing only.
 const UNMEASURED_BPS: u64 = 1_500_000;
+/// How far above a send limit a layer's measured rate may be and still be within it:
+/// Chrome's encoders overshoot their target by up to about this, and the receive limit
+/// (OpenVidu's default 1000 kbit/s, the same as the send limit's) holds a top layer at
+/// it; compared without slack the default send limit would cut that layer off and on.
+const SEND_LIMIT_SLACK: f64 = 1.15;
+
+/// The highest of `layers` whose measured rate is within a send limit of `limit` bit/s
+/// (`usize::MAX` without a limit). A layer not measured yet is not within it, so that a
+/// layer the uplink cap switched off for want of subscribers does not come back for one
+/// that will not take it; the lowest layer always is.
+pub(crate) fn within_send_limit(layers: &[LayerInfo], limit: Option<u64>) -> usize {
+    let Some(limit) = limit else {
+        return usize::MAX;
+    };
+    let allowed = limit as f64 * SEND_LIMIT_SLACK;
+    layers
+        .iter()
+        .rposition(|l| l.bps.is_some_and(|bps| bps as f64 <= allowed))
+        .unwrap_or(0)
+}
 
 /// One layer of the source track as the allocator sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -487,6 +507,27 @@ mod tests {
             );
             assert_eq!(h.desired, 1320 * KBPS);
         }
+    }
+
+    #[test]
+    fn a_send_limit_allows_the_layers_within_it_with_some_slack() {
+        let l = layers();
+        assert_eq!(within_send_limit(&l, None), usize::MAX);
+        assert_eq!(
+            within_send_limit(&l, Some(1_000 * KBPS)),
+            1,
+            "1200 is over 1000 × 1.15"
+        );
+        assert_eq!(within_send_limit(&l, Some(1_100 * KBPS)), 2);
+        assert_eq!(within_send_limit(&l, Some(300 * KBPS)), 0);
+        assert_eq!(
+            within_send_limit(&l, Some(10 * KBPS)),
+            0,
+            "the lowest always"
+        );
+        let mut unmeasured = l.clone();
+        unmeasured[2].bps = None;
+        assert_eq!(within_send_limit(&unmeasured, Some(5_000 * KBPS)), 1);
     }
 
     #[test]

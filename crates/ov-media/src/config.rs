@@ -86,6 +86,12 @@ pub struct EngineConfig {
     /// `OPENVIDU_STREAMS_VIDEO_MAX/MIN_RECV_BANDWIDTH`), unless
     /// [`Engine::set_recv_bandwidth`](crate::Engine::set_recv_bandwidth) says otherwise.
     pub recv_bandwidth: crate::RecvBandwidth,
+    /// The video bitrate the server may send on each subscription (OpenVidu's
+    /// `OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH`), unless
+    /// [`Engine::set_send_bandwidth`](crate::Engine::set_send_bandwidth) says otherwise;
+    /// `None`: unconstrained. It bounds the simulcast layer a subscription gets (a single
+    /// encoding is forwarded whole: an SFU cannot make it smaller).
+    pub send_bandwidth: Option<u64>,
     /// The congestion pause: a subscription whose link cannot carry even the lowest
     /// simulcast layer gets no video until it can (its audio goes on). Off by default, as
     /// in LiveKit: a frozen picture is often worse than a blurred one.
@@ -106,6 +112,7 @@ impl EngineConfig {
             initial_estimate: Some(1_000_000),
             first_peer_id: 1,
             recv_bandwidth: crate::RecvBandwidth::default(),
+            send_bandwidth: None,
             congestion_pause: false,
         }
     }

@@ -170,6 +170,11 @@ pub(crate) struct LayerSelection {
     /// The highest layer the subscriber wants (it shows the video small); `usize::MAX`:
     /// any.
     pub preferred: usize,
+    /// The video bitrate this subscription may carry (the send limit), bit/s; `None`:
+    /// unconstrained.
+    pub send_limit: Option<u64>,
+    /// The highest layer within the send limit (as of the last allocation).
+    pub send_limited: usize,
     /// The highest layer its link can carry.
     pub allocator: Allocator,
     /// What str0m's estimator was last told to aim for.
@@ -182,6 +187,8 @@ impl Default for LayerSelection {
             current: None,
             target: None,
             preferred: usize::MAX,
+            send_limit: None,
+            send_limited: usize::MAX,
             allocator: Allocator::default(),
             hint: None,
         }
@@ -245,7 +252,13 @@ impl LayerSelection {
     /// The highest layer to forward: the subscriber's preference within what its link
     /// carries.
     pub fn limit(&self) -> usize {
-        self.preferred.min(self.allocator.allowed)
+        self.wanted().min(self.allocator.allowed)
+    }
+
+    /// The highest layer the subscription should get if its link allowed: the
+    /// subscriber's preference within the send limit.
+    pub fn wanted(&self) -> usize {
+        self.preferred.min(self.send_limited)
     }
 
     /// The layer a keyframe is needed on for this subscription: the one it waits for, or

@@ -163,6 +163,8 @@ impl PeerTable {
             else {
                 return None;
             };
+            // The preference, not the send limit: a layer capped off here is no longer
+            // measured, and a send limit cannot tell whether an unmeasured layer fits.
             needed = needed.max(tracks.get(*index)?.layers.preferred.min(top));
         }
         (needed < top).then_some(needed)

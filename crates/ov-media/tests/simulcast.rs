@@ -466,3 +466,47 @@ fn a_receive_limit_bounds_the_top_layer_by_remb() {
     let cap = sim.clients[p].rembs.last().unwrap().1;
     assert!(cap > 300_000 + layers_bps(1), "{cap}");
 }
+
+#[test]
+fn a_send_limit_gives_its_subscription_the_layer_within_it() {
+    // The server's limit, 300 kbit/s: the middle layer (216 kbit/s) fits, the top one (600)
+    // does not.
+    let Call {
+        mut sim, p, subs, ..
+    } = call_with(1, |c| c.send_bandwidth = Some(300_000));
+    let (c, peer) = subs[0];
+    sim.run(Duration::from_secs(3));
+    let since = sim.now;
+    sim.run(Duration::from_secs(1));
+    assert_eq!(layer_runs(&frames_since(&sim, c, since)), [1]);
+    assert_eq!(shortfall(&sim, peer), 0, "not for want of bandwidth");
+    // The publisher is not capped: a layer capped off would no longer be measured, and an
+    // unmeasured layer is never within a limit.
+    assert!(
+        sim.clients[p].rembs.is_empty(),
+        "{:?}",
+        sim.clients[p].rembs
+    );
+
+    // Without a server limit, one connection's own: its subscription switches down at a
+    // keyframe, the other keeps the top layer, and the publisher is not capped.
+    let Call {
+        mut sim, p, subs, ..
+    } = call(2);
+    sim.run(Duration::from_secs(2));
+    let ((limited, limited_peer), (free, _)) = (subs[0], subs[1]);
+    sim.engine
+        .set_send_bandwidth(limited_peer, Some(100_000))
+        .unwrap();
+    let since = sim.now;
+    sim.run(Duration::from_secs(2));
+    let frames = frames_since(&sim, limited, since);
+    assert_eq!(layer_runs(&frames), [2, 0]);
+    assert_clean_switches(&frames, 9_000);
+    assert_eq!(layer_runs(&frames_since(&sim, free, since)), [2]);
+    assert!(
+        sim.clients[p].rembs.is_empty(),
+        "{:?}",
+        sim.clients[p].rembs
+    );
+}

@@ -145,3 +145,23 @@ export async function assertNoEvent(p, match, { ms = 800, what } = {}) {
         { forMs: ms, what: `[${p.name}] no such event (${label})`, describe: async () => JSON.stringify(found) }
     );
 }
+
+/**
+ * Waits until `p` decodes `streamId` at a sustained rate and at `size` ([width, height]):
+ * a subscription starts on whatever layer arrives first, and the top one follows once the
+ * publisher sends it and the subscription's estimate allows it. Resolves the video stats.
+ */
+export async function waitForSize(p, streamId, size, { timeoutMs = 15_000 } = {}) {
+    await waitForDecoding(p, [streamId]);
+    return waitFor(
+        async () => {
+            const v = (await p.stats()).find((x) => x.streamId === streamId)?.video;
+            return v && v.frameWidth === size[0] && v.frameHeight === size[1] ? v : null;
+        },
+        {
+            timeoutMs,
+            what: `[${p.name}] ${streamId} at ${size.join('x')}`,
+            describe: async () => JSON.stringify(await p.stats())
+        }
+    );
+}

@@ -12,7 +12,7 @@ use super::Engine;
 use crate::config::{self, VideoCodecChoice};
 use crate::contract::{CloseReason, PeerId};
 use crate::error::MediaError;
-use crate::layers::{declared_rids, layers_for};
+use crate::layers::{LayerSelection, declared_rids, layers_for};
 use crate::peer::{MediaKind, Peer, PeerKind, PeerStats, PubTrack, SubTrack};
 use crate::sdp_error;
 
@@ -168,7 +168,10 @@ impl Engine {
                 source_track: *source_track,
                 pt_map: Vec::new(),
                 rewriter: Default::default(),
-                layers: Default::default(),
+                layers: LayerSelection {
+                    send_limit: self.table.config.send_bandwidth,
+                    ..Default::default()
+                },
                 picture_ids: Default::default(),
             });
         }

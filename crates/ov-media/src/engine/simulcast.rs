@@ -89,6 +89,25 @@ impl Engine {
         Ok(())
     }
 
+    /// Sets the video bitrate the server may send `subscriber` (OpenVidu's `kurentoOptions`
+    /// `videoMaxSendBandwidth` of its connection; `None`: unconstrained), instead of
+    /// [`EngineConfig::send_bandwidth`](crate::EngineConfig::send_bandwidth). With simulcast
+    /// the subscription gets the highest layer within it, at the next allocation.
+    pub fn set_send_bandwidth(
+        &mut self,
+        subscriber: PeerId,
+        limit: Option<u64>,
+    ) -> Result<(), MediaError> {
+        let p = self.table.peer_mut(subscriber)?;
+        let PeerKind::Subscriber { tracks, .. } = &mut p.kind else {
+            return Err(MediaError::WrongPeerKind);
+        };
+        for t in tracks.iter_mut().filter(|t| t.kind == MediaKind::Video) {
+            t.layers.send_limit = limit;
+        }
+        Ok(())
+    }
+
     /// The simulcast state of `subscriber`'s video, `None` if it receives none.
     pub fn layer_state(&self, subscriber: PeerId) -> Result<Option<LayerState>, MediaError> {
         let p = self.table.peer(subscriber)?;
@@ -152,7 +171,7 @@ impl Engine {
                 let Some(top_arriving) = layers.iter().rposition(|l| l.is_active(now)) else {
                     return 0;
                 };
-                let wanted = t.layers.preferred.min(top_arriving);
+                let wanted = t.layers.wanted().min(top_arriving);
                 if t.layers.allocator.paused {
                     wanted + 1
                 } else {

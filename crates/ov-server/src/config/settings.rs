@@ -102,9 +102,9 @@ settings! {
     "OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH", "video-min-recv-bandwidth", Some("300"),
         "Min video bitrate (kbps) the server asks publishers for. Not enforced yet: only reported by GET /config";
     "OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH", "video-max-send-bandwidth", Some("1000"),
-        "Max video bitrate (kbps) the server sends to a subscriber; 0 = unconstrained. Not enforced yet: only reported by GET /config";
+        "Max video bitrate (kbps) the server sends to a subscriber; 0 = unconstrained. Bounds the simulcast layer each subscription gets (a single encoding is forwarded whole); a connection's kurentoOptions.videoMaxSendBandwidth overrides it";
     "OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH", "video-min-send-bandwidth", Some("300"),
-        "Min video bitrate (kbps) the server sends to a subscriber. Not enforced yet: only reported by GET /config";
+        "Min video bitrate (kbps) the server sends to a subscriber. Only reported by GET /config: a link is never sent more than its estimate carries";
     "OPENVIDU_STREAMS_FORCED_VIDEO_CODEC", "forced-video-codec", Some("MEDIA_SERVER_PREFERRED"),
         "Default forcedVideoCodec of new sessions: MEDIA_SERVER_PREFERRED, NONE, VP8, VP9, H264 or AV1 (an openvidu-rs addition)";
     "OPENVIDU_STREAMS_ALLOW_TRANSCODING", "allow-transcoding", Some("false"),

@@ -30,12 +30,15 @@ impl Binding {
         stream: &StreamId,
         reply: Reply<'_>,
     ) -> Result<(), SignalingError> {
-        let source = self.lock().prepare_subscribe(&self.connection_id, stream)?;
+        let (source, own_limit) = self.lock().prepare_subscribe(&self.connection_id, stream)?;
         let services = self.services();
         let (peer, offer) = services
             .media
             .add_subscriber(source, stream.to_string())
             .await?;
+        if let Some(limit) = own_limit {
+            services.media.set_send_bandwidth(peer, limit);
+        }
         self.lock()
             .commit_subscribe(&self.connection_id, stream, peer, offer, reply)
             .inspect_err(|_| services.media.remove_peer(peer))
@@ -94,13 +97,20 @@ impl Binding {
 }
 
 impl SessionState {
-    /// Before subscribing to `stream_id`: the publisher's media peer.
+    /// Before subscribing to `stream_id`: the publisher's media peer, and the subscriber's own
+    /// send limit if its `kurentoOptions` set one (`Some(None)`: unconstrained).
     fn prepare_subscribe(
         &self,
         connection_id: &ConnectionId,
         stream_id: &StreamId,
-    ) -> Result<PeerId, SignalingError> {
+    ) -> Result<(PeerId, Option<Option<u64>>), SignalingError> {
         let subscriber = self.joined(connection_id)?;
+        let own_limit = subscriber
+            .settings
+            .kurento_options
+            .as_ref()
+            .and_then(|k| k.video_max_send_bandwidth)
+            .map(|kbps| crate::media::send_bandwidth(u64::try_from(kbps).unwrap_or(0)));
         let resubscribing = subscriber
             .participant
             .as_ref()
@@ -119,7 +129,7 @@ impl SessionState {
                 .map_err(SignalingError::LimitReached)?;
         }
         if let Some((_, stream)) = self.published(stream_id) {
-            return Ok(stream.peer);
+            return Ok((stream.peer, own_limit));
         }
         let publisher_here = stream_id
             .publisher()

@@ -89,6 +89,8 @@ pub async fn start(
         config.disconnect_timeout = peer_timeout;
         config.park_timeout = peer_timeout;
         config.recv_bandwidth = recv_bandwidth;
+        config.send_bandwidth =
+            super::send_bandwidth(settings.streams.video_max_send_bandwidth.into());
         config.congestion_pause = settings.streams.congestion_pause;
         let tcp_candidates = config.tcp_candidates.clone();
         let engine = Engine::new(config, Instant::now().into_std());
@@ -309,6 +311,11 @@ impl Driver {
             Command::SetRecvBandwidth { peer, limit } => {
                 if let Err(e) = self.engine.set_recv_bandwidth(peer, limit) {
                     tracing::debug!(%peer, error = %e, "receive limit ignored");
+                }
+            }
+            Command::SetSendBandwidth { peer, limit } => {
+                if let Err(e) = self.engine.set_send_bandwidth(peer, limit) {
+                    tracing::debug!(%peer, error = %e, "send limit ignored");
                 }
             }
             Command::SetVideoSize { peer, top, wanted } => {

@@ -80,6 +80,10 @@ pub(crate) enum Command {
         peer: PeerId,
         limit: RecvBandwidth,
     },
+    SetSendBandwidth {
+        peer: PeerId,
+        limit: Option<u64>,
+    },
 }
 
 /// Why a media request failed.
@@ -325,6 +329,12 @@ impl MediaHandle {
         self.send_soon(peer, Command::SetRecvBandwidth { peer, limit });
     }
 
+    /// Limits what subscriber `peer` is sent (its connection's `kurentoOptions`; `None`:
+    /// unconstrained).
+    pub fn set_send_bandwidth(&self, peer: PeerId, limit: Option<u64>) {
+        self.send_soon(peer, Command::SetSendBandwidth { peer, limit });
+    }
+
     /// Sends a command that must not be lost and must not block: through a task when
     /// the queue is full.
     fn send_soon(&self, peer: PeerId, command: Command) {
@@ -354,6 +364,12 @@ pub fn recv_bandwidth(max_kbps: u64, min_kbps: u64) -> RecvBandwidth {
         max_bps: Some(max_kbps * 1000).filter(|b| *b > 0),
         min_bps: min_kbps * 1000,
     }
+}
+
+/// A subscription's send limit as the engine takes it (bit/s), from OpenVidu's kbit/s (0:
+/// unconstrained).
+pub fn send_bandwidth(max_kbps: u64) -> Option<u64> {
+    Some(max_kbps * 1000).filter(|b| *b > 0)
 }
 
 /// The ICE candidate addresses for a socket bound to `port`: each advertised IP with it.
