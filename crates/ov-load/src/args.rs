@@ -67,6 +67,14 @@ pub struct Args {
     /// The server forwards one to each subscription and estimates each subscriber's link.
     #[arg(long)]
     pub simulcast: bool,
+    /// Participants per session (the last ones to join) whose downlink goes through a
+    /// bottleneck of `--slow-kbps`, emulated in the load tester (str0m-netem): with
+    /// `--simulcast` the server should give them a lower layer, and the others the top one.
+    #[arg(long, default_value_t = 0)]
+    pub slow_subscribers: u32,
+    /// The slow participants' bottleneck, kbit/s.
+    #[arg(long, default_value_t = 300)]
+    pub slow_kbps: u64,
     /// Worker threads of the load tester (they compete with the server for the cores).
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
@@ -113,6 +121,10 @@ pub struct Plan {
     pub light: bool,
     /// Simulcast publishers.
     pub simulcast: bool,
+    /// Participants per session behind the bottleneck (the last ones).
+    pub slow_subscribers: u32,
+    /// Their bottleneck, kbit/s.
+    pub slow_kbps: u64,
 }
 
 impl Plan {
@@ -161,6 +173,12 @@ impl Args {
         if self.threads == 0 {
             return bad("--threads must be at least 1");
         }
+        if self.slow_subscribers > self.participants {
+            return bad("--slow-subscribers cannot exceed --participants");
+        }
+        if self.slow_subscribers > 0 && self.slow_kbps < 30 {
+            return bad("--slow-kbps must be at least 30 (below it not even audio gets through)");
+        }
         let base = BaseUrl::parse(&self.url)?;
         let loopback = base.is_loopback();
         if !loopback && !self.allow_remote {
@@ -182,6 +200,8 @@ impl Args {
             server_pid: self.server_pid,
             light: self.light,
             simulcast: self.simulcast,
+            slow_subscribers: self.slow_subscribers,
+            slow_kbps: self.slow_kbps,
         })
     }
 }

@@ -40,6 +40,8 @@ pub struct Ctx {
     pub light: bool,
     /// Publishers send three simulcast layers (`--simulcast`).
     pub simulcast: bool,
+    /// The bottleneck of slow participants' downlinks, kbit/s (`--slow-kbps`).
+    pub slow_kbps: u64,
     /// Counters.
     pub board: Arc<Board>,
     /// Turns true at the end of the run.
@@ -55,6 +57,8 @@ pub struct Spec {
     pub token: String,
     /// Whether it publishes.
     pub publishes: bool,
+    /// Whether what it receives goes through the `--slow-kbps` bottleneck.
+    pub slow: bool,
     /// When it joins.
     pub start_at: tokio::time::Instant,
 }
@@ -102,7 +106,7 @@ async fn participate(spec: &Spec, ctx: &Ctx) -> Result<(), LoadError> {
     loop {
         for id in streams.drain(..) {
             if seen.insert(id.clone()) {
-                match subscribe(&rpc, ctx, &id).await {
+                match subscribe(&rpc, ctx, &id, spec.slow).await {
                     Ok(peer) => peers.push(peer),
                     Err(e) => {
                         tracing::warn!(stream = %id, error = %e, "subscription failed");
@@ -164,8 +168,14 @@ async fn publish(rpc: &Requester, ctx: &Ctx) -> Result<(String, JoinHandle<()>),
     Ok((stream, task))
 }
 
-/// Subscribes to `stream`: the server offers, this peer answers.
-async fn subscribe(rpc: &Requester, ctx: &Ctx, stream: &str) -> Result<JoinHandle<()>, LoadError> {
+/// Subscribes to `stream`: the server offers, this peer answers (through a bottleneck when
+/// `slow`).
+async fn subscribe(
+    rpc: &Requester,
+    ctx: &Ctx,
+    stream: &str,
+    slow: bool,
+) -> Result<JoinHandle<()>, LoadError> {
     let prepared = rpc
         .call(
             method::PREPARE_RECEIVE_VIDEO_FROM,
@@ -174,13 +184,16 @@ async fn subscribe(rpc: &Requester, ctx: &Ctx, stream: &str) -> Result<JoinHandl
         .await?;
     let offer = field(&prepared, "sdpOffer", method::PREPARE_RECEIVE_VIDEO_FROM)?;
     let mut peer = Peer::bind(ctx.media_ip).await?;
+    if slow {
+        peer = peer.with_bottleneck(ctx.slow_kbps);
+    }
     let answer = peer.browser.answer(offer)?;
     rpc.call(
         method::RECEIVE_VIDEO_FROM,
         json!({"sender": stream, "sdpAnswer": answer}),
     )
     .await?;
-    let subscription = ctx.board.subscribe(stream);
+    let subscription = ctx.board.subscribe(stream, slow);
     Ok(tokio::spawn(drive(
         peer,
         Role::Subscriber(Subscriber::new(subscription, ctx.light)),

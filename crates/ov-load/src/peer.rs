@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use ov_testkit::{BrowserPeer, PeerError, PeerEvent};
 use str0m::media::{MediaKind, MediaTime, Mid, Pt};
+use str0m_netem::{Bitrate, DataSize, Input, Netem, NetemConfig, Output};
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
@@ -28,7 +29,25 @@ pub struct Peer {
     pub browser: BrowserPeer,
     socket: UdpSocket,
     local: SocketAddr,
+    /// A bottleneck that what it receives goes through (`--slow-subscribers`).
+    downlink: Option<Netem<Inbound>>,
 }
+
+/// A received datagram waiting in the downlink's bottleneck.
+#[derive(Clone)]
+struct Inbound {
+    from: SocketAddr,
+    data: Vec<u8>,
+}
+
+impl AsRef<[u8]> for Inbound {
+    fn as_ref(&self) -> &[u8] {
+        &self.data
+    }
+}
+
+/// Queue of the emulated bottleneck, as the time it takes to drain (tail drop beyond).
+const BOTTLENECK_BUFFER: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Peer {
     /// Binds a fresh UDP port on `ip` for a peer negotiating Opus and VP8 only, as a
@@ -41,7 +60,19 @@ impl Peer {
             browser,
             socket,
             local,
+            downlink: None,
         })
+    }
+
+    /// Makes everything this peer receives pass a bottleneck of `kbps` (str0m-netem, in
+    /// the load tester: the server sees an ordinary narrow link).
+    pub fn with_bottleneck(mut self, kbps: u64) -> Peer {
+        let bytes = (kbps as f64 * 1000.0 / 8.0 * BOTTLENECK_BUFFER.as_secs_f64()) as i64;
+        let config = NetemConfig::new()
+            .link(Bitrate::kbps(kbps), DataSize::bytes(bytes.max(4 * 1500)))
+            .seed(1);
+        self.downlink = Some(Netem::new(config));
+        self
     }
 }
 
@@ -85,6 +116,7 @@ impl Subscriber {
         };
         let pt = Pt::from(pt);
         if self.video_pts.contains(&pt) {
+            add(&self.stats.video_bytes, datagram.len() as u64);
             if marker {
                 bump(&c.video_frames_rx);
                 bump(&self.stats.video_frames);
@@ -198,6 +230,7 @@ impl Role {
                 MediaKind::Video => {
                     bump(&c.video_frames_rx);
                     bump(&sub.stats.video_frames);
+                    add(&sub.stats.video_bytes, frame.bytes as u64);
                 }
                 MediaKind::Audio => bump(&c.audio_frames_rx),
             },
@@ -223,6 +256,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
         mut browser,
         socket,
         local,
+        mut downlink,
     } = peer;
     let c = &board.counters;
     let mut buf = vec![0u8; MAX_DATAGRAM];
@@ -237,7 +271,10 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                 return;
             }
         };
-        let wake = role.next_due().map_or(timeout, |d| d.min(timeout));
+        let mut wake = role.next_due().map_or(timeout, |d| d.min(timeout));
+        if let Some(d) = downlink.as_ref().filter(|d| !d.is_empty()) {
+            wake = wake.min(d.poll_timeout());
+        }
         sleep.as_mut().reset(tokio::time::Instant::from_std(wake));
         tokio::select! {
             biased;
@@ -249,11 +286,12 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                 while let Some((n, source)) = got {
                     add(&c.bytes_rx, n as u64);
                     bump(&c.packets_rx);
-                    let taken = matches!(&role, Role::Subscriber(s) if s.take_light(&buf[..n], c));
-                    if !taken
-                        && let Err(e) = browser.handle_datagram(Instant::now(), source, local, &buf[..n])
-                    {
-                        tracing::debug!(error = %e, "datagram refused");
+                    match downlink.as_mut() {
+                        Some(d) => d.handle_input(Input::Packet(
+                            Instant::now(),
+                            Inbound { from: source, data: buf[..n].to_vec() },
+                        )),
+                        None => receive(&mut browser, &role, c, source, local, &buf[..n]),
                     }
                     batch += 1;
                     got = None;
@@ -270,6 +308,19 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
             }
             _ = &mut sleep => {
                 let now = Instant::now();
+                if let Some(d) = downlink.as_mut() {
+                    d.handle_input(Input::Timeout(now));
+                    while let Some(out) = d.poll_output() {
+                        if let Output::Packet(p) = out {
+                            receive(&mut browser, &role, c, p.from, local, &p.data);
+                            if let Err(e) = drain(&mut browser, &socket, &mut role, c) {
+                                tracing::warn!(error = %e, "peer connection failed");
+                                bump(&c.failures);
+                                return;
+                            }
+                        }
+                    }
+                }
                 if let Role::Publisher(p) = &mut role {
                     p.produce(&mut browser, now, c);
                 }
@@ -278,6 +329,21 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                 }
             }
         }
+    }
+}
+
+/// Hands one received datagram to str0m (or, in light mode, counts it from its header).
+fn receive(
+    browser: &mut BrowserPeer,
+    role: &Role,
+    c: &Counters,
+    from: SocketAddr,
+    local: SocketAddr,
+    datagram: &[u8],
+) {
+    let taken = matches!(role, Role::Subscriber(s) if s.take_light(datagram, c));
+    if !taken && let Err(e) = browser.handle_datagram(Instant::now(), from, local, datagram) {
+        tracing::debug!(error = %e, "datagram refused");
     }
 }
 

@@ -94,6 +94,7 @@ pub fn delta(before: &Snapshot, after: &Snapshot) -> Snapshot {
         packets_rx: d(before.packets_rx, after.packets_rx),
         bytes_rx: d(before.bytes_rx, after.bytes_rx),
         video_frames_expected: d(before.video_frames_expected, after.video_frames_expected),
+        links: [0, 1].map(|i| after.links[i].since(&before.links[i])),
     }
 }
 

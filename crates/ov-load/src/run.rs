@@ -44,6 +44,7 @@ pub async fn run(plan: &Plan, mut print: impl FnMut(&str)) -> Result<Summary, Lo
         video_kbps: plan.video_kbps,
         light: plan.light,
         simulcast: plan.simulcast,
+        slow_kbps: plan.slow_kbps,
         board: board.clone(),
         stop,
     });
@@ -55,6 +56,7 @@ pub async fn run(plan: &Plan, mut print: impl FnMut(&str)) -> Result<Summary, Lo
             session,
             token,
             publishes: index < plan.publishers,
+            slow: index >= plan.participants - plan.slow_subscribers,
             start_at: start + plan.ramp * i as u32 / total.max(1),
         };
         tasks.push(tokio::spawn(participant::run(spec, ctx.clone())));

@@ -35,6 +35,32 @@ pub struct Counters {
     pub bytes_rx: AtomicU64,
 }
 
+/// The subscriptions of one kind of link (free, or behind `--slow-subscribers`' bottleneck).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct LinkTotals {
+    /// Subscriptions.
+    pub subscriptions: u64,
+    /// Video frames they received.
+    pub video_frames_rx: u64,
+    /// Video frames they should have received.
+    pub video_frames_expected: u64,
+    /// Video payload bytes they received (which layer they get shows in it).
+    pub video_bytes_rx: u64,
+}
+
+impl LinkTotals {
+    /// What grew from `before` to `self` (the subscriptions as they are now).
+    pub fn since(&self, before: &LinkTotals) -> LinkTotals {
+        let d = |a: u64, b: u64| b.saturating_sub(a);
+        LinkTotals {
+            subscriptions: self.subscriptions,
+            video_frames_rx: d(before.video_frames_rx, self.video_frames_rx),
+            video_frames_expected: d(before.video_frames_expected, self.video_frames_expected),
+            video_bytes_rx: d(before.video_bytes_rx, self.video_bytes_rx),
+        }
+    }
+}
+
 /// A copy of the counters and the derived subscription figures at one instant.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Snapshot {
@@ -64,6 +90,8 @@ pub struct Snapshot {
     pub packets_rx: u64,
     /// See [`Counters::bytes_rx`].
     pub bytes_rx: u64,
+    /// By link: `[free, slow]`.
+    pub links: [LinkTotals; 2],
     /// Video frames the subscribers should have received: for every subscription, what
     /// its publisher sent since the subscription was answered.
     pub video_frames_expected: u64,
@@ -82,8 +110,12 @@ pub struct Subscription {
     publisher: Arc<PublisherStats>,
     /// The publisher's count when the subscription was answered.
     baseline: u64,
+    /// Its link goes through the `--slow-subscribers` bottleneck.
+    slow: bool,
     /// Video frames received.
     pub video_frames: AtomicU64,
+    /// Video payload bytes received.
+    pub video_bytes: AtomicU64,
 }
 
 impl Subscription {
@@ -114,14 +146,16 @@ impl Board {
         map.entry(id.to_owned()).or_default().clone()
     }
 
-    /// Records a subscription to the stream `id`, answered now.
-    pub fn subscribe(&self, id: &str) -> Arc<Subscription> {
+    /// Records a subscription to the stream `id`, answered now, on a `slow` link or not.
+    pub fn subscribe(&self, id: &str, slow: bool) -> Arc<Subscription> {
         let publisher = self.publisher(id);
         let baseline = publisher.video_frames.load(Relaxed);
         let s = Arc::new(Subscription {
             publisher,
             baseline,
+            slow,
             video_frames: AtomicU64::new(0),
+            video_bytes: AtomicU64::new(0),
         });
         self.subscriptions
             .lock()
@@ -135,14 +169,21 @@ impl Board {
     pub fn snapshot(&self) -> Snapshot {
         let c = &self.counters;
         let (mut with_video, mut expected) = (0, 0);
+        let mut links = [LinkTotals::default(); 2];
         for s in self
             .subscriptions
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .iter()
         {
-            with_video += u64::from(s.video_frames.load(Relaxed) > 0);
+            let frames = s.video_frames.load(Relaxed);
+            with_video += u64::from(frames > 0);
             expected += s.expected();
+            let link = &mut links[usize::from(s.slow)];
+            link.subscriptions += 1;
+            link.video_frames_rx += frames;
+            link.video_frames_expected += s.expected();
+            link.video_bytes_rx += s.video_bytes.load(Relaxed);
         }
         Snapshot {
             joined: c.joined.load(Relaxed),
@@ -159,6 +200,7 @@ impl Board {
             packets_rx: c.packets_rx.load(Relaxed),
             bytes_rx: c.bytes_rx.load(Relaxed),
             video_frames_expected: expected,
+            links,
         }
     }
 }
@@ -180,17 +222,20 @@ mod tests {
     #[test]
     fn expectation_counts_from_the_subscription_on() {
         let board = Board::default();
-        let early = board.subscribe("str_A");
+        let early = board.subscribe("str_A", false);
         let publisher = board.publisher("str_A");
         assert!(Arc::ptr_eq(&publisher, &early.publisher));
         add(&publisher.video_frames, 10);
-        let late = board.subscribe("str_A");
+        let late = board.subscribe("str_A", true);
         add(&publisher.video_frames, 5);
         add(&early.video_frames, 14);
         let s = board.snapshot();
         assert_eq!(s.subscribed, 2);
         assert_eq!(s.video_frames_expected, 15 + 5);
         assert_eq!(s.subscriptions_with_video, 1);
+        assert_eq!((s.links[0].subscriptions, s.links[1].subscriptions), (1, 1));
+        assert_eq!(s.links[0].video_frames_rx, 14);
+        assert_eq!(s.links[1].video_frames_expected, 5);
         bump(&late.video_frames);
         assert_eq!(board.snapshot().subscriptions_with_video, 2);
     }

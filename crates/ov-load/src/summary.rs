@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::report::{Sample, Targets, mbit_per_second, mib, per_second, percent, ratio};
-use crate::stats::Snapshot;
+use crate::stats::{LinkTotals, Snapshot};
 
 /// Seconds after the last join before the averages start: ICE, DTLS and the first
 /// keyframe of the last subscriptions settle in well under this.
@@ -39,6 +39,19 @@ pub struct Steady {
     pub server_rss_max: Option<u64>,
     /// The load tester's own cores (mean).
     pub tool_cores: Option<f64>,
+    /// By link: `[free, slow]` (`--slow-subscribers`).
+    pub links: [LinkSteady; 2],
+}
+
+/// Steady-state figures of the subscriptions of one kind of link.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LinkSteady {
+    /// Subscriptions.
+    pub subscriptions: u64,
+    /// Video frames received over expected.
+    pub video_ratio: Option<f64>,
+    /// Video payload each subscription received, kbit/s (its layer shows in it).
+    pub kbps_each: Option<f64>,
 }
 
 /// The outcome of a run.
@@ -130,6 +143,21 @@ impl Summary {
             if let Some(c) = s.tool_cores {
                 out += &format!("load tester: {c:.2} cores mean\n");
             }
+            if s.links[1].subscriptions > 0 {
+                let link = |l: &LinkSteady| {
+                    format!(
+                        "{} subscriptions, video {}, {} kbit/s each",
+                        l.subscriptions,
+                        percent(l.video_ratio),
+                        l.kbps_each.map_or("-".to_owned(), |k| format!("{k:.0}"))
+                    )
+                };
+                out += &format!(
+                    "links: free {} | slow {}\n",
+                    link(&s.links[0]),
+                    link(&s.links[1])
+                );
+            }
         }
         out += if self.passed() {
             "result: PASS"
@@ -174,6 +202,19 @@ fn steady(samples: &[&Sample]) -> Option<Steady> {
             .filter_map(|s| s.server.map(|u| u.rss_bytes))
             .max(),
         tool_cores: weighted(|s| s.tool.map(|u| u.cores)),
+        links: [0, 1].map(|i| {
+            let sum =
+                |f: fn(&LinkTotals) -> u64| samples.iter().map(|s| f(&s.delta.links[i])).sum();
+            let subscriptions = samples
+                .last()
+                .map_or(0, |s| s.totals.links[i].subscriptions);
+            let bits = per_second(sum(|l| l.video_bytes_rx), seconds) * 8.0;
+            LinkSteady {
+                subscriptions,
+                video_ratio: ratio(sum(|l| l.video_frames_rx), sum(|l| l.video_frames_expected)),
+                kbps_each: (subscriptions > 0).then(|| bits / 1000.0 / subscriptions as f64),
+            }
+        }),
     })
 }
 

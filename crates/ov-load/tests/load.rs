@@ -65,19 +65,19 @@ async fn three_participants_all_receive_each_other() {
     );
 }
 
-/// One publisher and two subscribers for `secs` with `flag`; checks both subscriptions
+/// One publisher and two subscribers for `secs` with `flags`; checks both subscriptions
 /// got video and returns the summary and its text.
-async fn one_to_two(secs: &str, flag: &str) -> (Summary, String) {
-    let (summary, _) = load(&[
+async fn one_to_two(secs: &str, flags: &[&str]) -> (Summary, String) {
+    let base = [
         "--participants",
         "3",
         "--publishers",
         "1",
         "--duration",
         secs,
-        flag,
-    ])
-    .await;
+    ];
+    let args: Vec<&str> = base.iter().chain(flags).copied().collect();
+    let (summary, _) = load(&args).await;
     let text = summary.render();
     let t = &summary.totals;
     assert_eq!((t.published, t.subscribed), (1, 2), "{text}");
@@ -87,7 +87,7 @@ async fn one_to_two(secs: &str, flag: &str) -> (Summary, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn light_subscribers_count_frames_from_rtp_headers() {
-    let (summary, text) = one_to_two("3", "--light").await;
+    let (summary, text) = one_to_two("3", &["--light"]).await;
     assert!(
         summary.video_ratio().expect("frames expected") > 0.8,
         "{text}"
@@ -97,7 +97,7 @@ async fn light_subscribers_count_frames_from_rtp_headers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulcast_publishers_reach_each_subscriber_once() {
-    let (summary, text) = one_to_two("4", "--simulcast").await;
+    let (summary, text) = one_to_two("4", &["--simulcast"]).await;
     // Three layers are sent; each subscription gets one of them: about one frame per frame
     // sent, not three.
     let ratio = summary.video_ratio().expect("frames expected");
@@ -119,4 +119,36 @@ async fn sessions_spread_over_media_workers_all_deliver() {
     assert_eq!((t.joined, t.subscribed), (8, 8), "{text}");
     assert_eq!(t.subscriptions_with_video, 8, "{text}");
     assert!(summary.passed(), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulcast_with_a_slow_subscriber_link_gives_it_a_lower_layer() {
+    // Layers of 112, 300 and 900 kbit/s; the last participant receives through 300 kbit/s.
+    let (summary, text) = one_to_two(
+        "12",
+        &[
+            "--simulcast",
+            "--video-kbps",
+            "900",
+            "--slow-subscribers",
+            "1",
+            "--slow-kbps",
+            "300",
+        ],
+    )
+    .await;
+    assert_eq!(summary.totals.failures, 0, "{text}");
+    let [free, slow] = summary.steady.expect("averages").links;
+    assert_eq!((free.subscriptions, slow.subscriptions), (1, 1), "{text}");
+    let (free_kbps, slow_kbps) = (free.kbps_each.unwrap(), slow.kbps_each.unwrap());
+    // The slow link gets a layer it carries (the lowest, 112 kbit/s, fits; the middle one
+    // does not with its audio and the allocator's headroom), the free one far more (its
+    // estimate takes a few seconds to reach the top layer, so the average is below 900).
+    assert!(slow_kbps < 250.0, "the slow link: {text}");
+    assert!(free_kbps > 2.5 * slow_kbps, "the free link: {text}");
+    // Both keep receiving every frame of their layer.
+    for link in [free, slow] {
+        assert!(link.video_ratio.unwrap() > 0.9, "{text}");
+    }
+    assert!(text.contains("links: free 1 subscriptions"), "{text}");
 }
