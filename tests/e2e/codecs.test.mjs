@@ -4,6 +4,8 @@
 // subscribers decode it: bob on openvidu-browser the top layer, carol on our SDK, showing
 // the video as a thumbnail, the low one; carol's video shown large then switches her to
 // the top layer, at a keyframe of that codec. H.264's profile is the same on both sides.
+// VP9 without simulcast, one encoding, is forwarded whole (Chrome sends it as L1T1: no SVC
+// layers, as openvidu-browser never asks for a scalabilityMode).
 // (An offer without the forced codec, error 800, is tested in tests/it/forced_codec.rs:
 // Chromium offers every codec here.)
 
@@ -81,3 +83,27 @@ for (const codec of ['VP8', 'H264', 'VP9', 'AV1']) {
         }
     });
 }
+
+step('forcedVideoCodec VP9 without simulcast: alice sends one VP9 encoding, forwarded whole, which bob decodes at 640x480', async (t) => {
+    const sessionId = h.uniqueId('codec-vp9-single');
+    await h.rest.request('POST', '/sessions', { customSessionId: sessionId, forcedVideoCodec: 'VP9' });
+    const alice = await h.participant('alice-vp9-single');
+    const conn = await h.rest.createConnection(sessionId, { role: 'PUBLISHER', data: 'alice' });
+    assert.equal((await alice.connect({ token: conn.token })).ok, true);
+    const r = await alice.call('publish', [{ audio: false, video: true, resolution: '640x480', frameRate: 15, simulcast: false }], { timeoutMs: 40_000 });
+    assert.equal(r.ok, true, `[alice] publish: ${JSON.stringify(r)}`);
+    const [layer] = await waitFor(
+        async () => {
+            const l = await alice.call('publisherLayers');
+            return l.length === 1 && l[0].framesEncoded > 0 ? l : null;
+        },
+        { timeoutMs: 20_000, what: '[alice] encodes one layer', describe: async () => JSON.stringify(await alice.call('publisherLayers')) }
+    );
+    t.diagnostic(`[alice] ${JSON.stringify(layer)}`);
+    assert.equal(layer.rid, null);
+    assert.equal(layer.codec, 'video/VP9');
+    const bob = await h.participant('bob-vp9-single');
+    await h.joinSession(bob, sessionId, { publish: false });
+    const v = await waitForSize(bob, r.streamId, [640, 480], { timeoutMs: 20_000 });
+    assert.equal(v.codec, 'video/VP9', JSON.stringify(v));
+});

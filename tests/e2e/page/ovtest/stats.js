@@ -133,9 +133,9 @@
             reports.forEach((r) => r.type === 'codec' && codecs.set(r.id, r));
             reports.forEach((r) => {
                 if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
-                const { rid = null, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active } = r;
+                const { rid = null, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active, scalabilityMode = null } = r;
                 const encoder = r.encoderImplementation ?? null;
-                out.push({ rid, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active, ...codecOf(r, codecs), encoder });
+                out.push({ rid, frameWidth, frameHeight, framesEncoded, bytesSent, qualityLimitationReason, active, scalabilityMode, ...codecOf(r, codecs), encoder });
             });
             return out.sort((a, b) => String(a.rid).localeCompare(String(b.rid)));
         },
