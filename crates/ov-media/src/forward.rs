@@ -17,6 +17,7 @@ use crate::keyframe::{self, VideoCodec};
 use crate::layers::{LayerView, Verdict};
 use crate::peer::{MediaKind, PeerKind};
 use crate::table::{Forward, PeerTable};
+use crate::tap::Tapped;
 
 /// A source track as forwarding one of its packets sees it.
 struct SourceInfo {
@@ -129,20 +130,27 @@ impl PeerTable {
         let Some(source) = self.source_info(publisher, track, pt, now) else {
             return;
         };
-        if source.tapped && layer + 1 == source.layers.count {
-            self.copy_to_taps(publisher, track, packet);
-        }
         let kind = source.kind;
         let ssrc = *packet.header.ssrc;
         let keyframe = kind == MediaKind::Video
             && source
                 .codec
                 .is_some_and(|c| keyframe::starts_keyframe(c, &packet.payload));
+        let mut wants_keyframe = false;
+        if source.tapped {
+            let tapped = Tapped {
+                kind,
+                layer,
+                layers: source.layers,
+                keyframe,
+                packet,
+            };
+            wants_keyframe = self.copy_to_taps(publisher, track, tapped, now);
+        }
         let vp8 = match source.codec {
             Some(VideoCodec::Vp8) => Vp8Descriptor::parse(&packet.payload).ok(),
             _ => None,
         };
-        let mut wants_keyframe = false;
         let ext = ExtensionValues {
             audio_level: packet.header.ext_vals.audio_level,
             voice_activity: packet.header.ext_vals.voice_activity,

@@ -1,11 +1,17 @@
 //! Taps: plain RTP copies of a publisher's tracks for a local consumer (the recorder).
 //!
 //! A tap is a "plain" subscriber: no ICE, DTLS, SRTP or RTCP, just each decrypted packet
-//! of one track re-sent as an RTP datagram (RFC 3550 fixed header, the publisher's SSRC,
-//! sequence number, timestamp and payload type, no header extensions) to a local address.
-//! It costs the call nothing: nothing waits for it and a consumer that goes away only
-//! leaves datagrams nobody reads. Keyframes for a tap are requested like a subscriber's,
-//! through [`Engine::request_keyframe`](crate::Engine::request_keyframe).
+//! of one track re-sent as an RTP datagram (RFC 3550 fixed header, the publisher's payload
+//! type, no header extensions) to a local address. It costs the call nothing: nothing
+//! waits for it and a consumer that goes away only leaves datagrams nobody reads.
+//! Keyframes for a tap are requested like a subscriber's, through
+//! [`Engine::request_keyframe`](crate::Engine::request_keyframe), and when it switches layers.
+//!
+//! A simulcast video tap copies the highest layer arriving, switching at keyframes as a
+//! subscription does ([`LayerSelection`]): when the publisher stops sending its top layer
+//! (Chrome drops it when short of bandwidth or CPU) the recording goes on with the next one
+//! instead of freezing. Its datagrams keep one SSRC (the first copied) and sequence numbers
+//! and timestamps continuous across switches and publisher reconnections ([`Rewriter`]).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -14,8 +20,12 @@ use str0m::format::Codec;
 use str0m::media::Pt;
 use str0m::rtp::RtpPacket;
 
+use std::time::Instant;
+
 use crate::contract::{Output, PeerId, Transmit, Transport};
+use crate::layers::{LayerSelection, LayerView, Verdict};
 use crate::peer::{MediaKind, PeerKind};
+use crate::rewrite::Rewriter;
 use crate::table::PeerTable;
 
 /// Handle of a tap.
@@ -44,12 +54,42 @@ pub struct TapCodec {
 }
 
 /// One tap on a publisher track.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct TrackTap {
     pub id: TapId,
     pub destination: SocketAddr,
     /// Only this payload type is copied: the codec the consumer was told.
     pub pt: Pt,
+    /// The simulcast layer copied (video): the highest arriving.
+    pub layers: LayerSelection,
+    /// Its outgoing sequence numbers and timestamps.
+    pub rewriter: Rewriter,
+    /// The SSRC of everything sent to it: the first one copied.
+    pub ssrc: Option<u32>,
+}
+
+impl TrackTap {
+    pub fn new(id: TapId, destination: SocketAddr, pt: Pt) -> TrackTap {
+        TrackTap {
+            id,
+            destination,
+            pt,
+            layers: LayerSelection::default(),
+            rewriter: Rewriter::default(),
+            ssrc: None,
+        }
+    }
+}
+
+/// A packet of a tapped track, as forwarding saw it.
+pub(crate) struct Tapped<'a> {
+    pub kind: MediaKind,
+    /// Its simulcast layer (0 without simulcast), and the track's layers arriving now.
+    pub layer: usize,
+    pub layers: LayerView,
+    /// It starts a keyframe.
+    pub keyframe: bool,
+    pub packet: &'a RtpPacket,
 }
 
 /// The codec a publisher track carries: the first of its negotiated payload types that is
@@ -103,24 +143,57 @@ pub(crate) fn plain_rtp(
 }
 
 impl PeerTable {
-    /// Copies `packet` of `publisher`'s `track` to the track's taps.
-    pub(crate) fn copy_to_taps(&mut self, publisher: PeerId, track: usize, packet: &RtpPacket) {
+    /// Copies a packet of `publisher`'s `track` to the track's taps that take its layer;
+    /// returns whether one of them waits for a keyframe of that layer.
+    pub(crate) fn copy_to_taps(
+        &mut self,
+        publisher: PeerId,
+        track: usize,
+        tapped: Tapped<'_>,
+        now: Instant,
+    ) -> bool {
         let Some(source) = self.config.candidates.first().copied() else {
-            return;
+            return false;
         };
-        let Some(p) = self.peers.get(&publisher) else {
-            return;
+        let Some(PeerKind::Publisher { tracks, .. }) =
+            self.peers.get_mut(&publisher).map(|p| &mut p.kind)
+        else {
+            return false;
         };
-        let PeerKind::Publisher { tracks, .. } = &p.kind else {
-            return;
+        let Some(t) = tracks.get_mut(track) else {
+            return false;
         };
-        let Some(t) = tracks.get(track) else {
-            return;
-        };
-        for tap in &t.taps {
+        let packet = tapped.packet;
+        let ssrc = *packet.header.ssrc;
+        let mut wants_keyframe = false;
+        for tap in &mut t.taps {
             if tap.pt != packet.header.payload_type {
                 continue;
             }
+            if tapped.kind == MediaKind::Video {
+                let mapped = tap.rewriter.is_mapped(ssrc);
+                match tap
+                    .layers
+                    .decide(tapped.layers, tapped.layer, tapped.keyframe, mapped)
+                {
+                    Verdict::Forward | Verdict::Switch => {}
+                    Verdict::NeedKeyframe => {
+                        wants_keyframe = true;
+                        continue;
+                    }
+                    Verdict::Drop => continue,
+                }
+            }
+            let Some((seq, ts)) = tap.rewriter.map(
+                ssrc,
+                *packet.seq_no,
+                packet.header.timestamp,
+                tapped.kind.clock_rate(),
+                now,
+            ) else {
+                continue;
+            };
+            let out_ssrc = *tap.ssrc.get_or_insert(ssrc);
             self.out.push_back(Output::Transmit(Transmit {
                 transport: Transport::Udp,
                 source,
@@ -128,13 +201,14 @@ impl PeerTable {
                 contents: plain_rtp(
                     packet.header.marker,
                     *packet.header.payload_type,
-                    *packet.seq_no as u16,
-                    packet.header.timestamp,
-                    *packet.header.ssrc,
+                    seq as u16,
+                    ts,
+                    out_ssrc,
                     &packet.payload,
                 ),
             }));
         }
+        wants_keyframe
     }
 }
 

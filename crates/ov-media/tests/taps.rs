@@ -128,3 +128,76 @@ fn a_tap_needs_a_publisher() {
     sim.engine.remove_peer(sim.now, publisher);
     assert!(sim.engine.add_tap(sim.now, publisher, &sink).is_err());
 }
+
+/// The frames of a tap's VP8 packets, in order: (layer by size, starts with a keyframe).
+fn tapped_frames(packets: &[&[u8]]) -> Vec<(usize, bool)> {
+    let mut frames = Vec::new();
+    let (mut bytes, mut key) = (0, None);
+    for d in packets {
+        let payload = parse(d).3;
+        key.get_or_insert(starts_keyframe(VideoCodec::Vp8, payload));
+        bytes += payload.len();
+        if d[1] & 0x80 != 0 {
+            // The simulated layers send 300, 900 and 2500 bytes (keyframes 500, 1500, 4000).
+            let layer = match bytes {
+                ..700 => 0,
+                700..2200 => 1,
+                _ => 2,
+            };
+            frames.push((layer, key.take().unwrap_or(false)));
+            bytes = 0;
+        }
+    }
+    frames
+}
+
+/// The layers of `frames` with repeats folded: `[2, 1]` for a switch from 2 to 1.
+fn runs(frames: &[(usize, bool)]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for (layer, _) in frames {
+        if out.last() != Some(layer) {
+            out.push(*layer);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_simulcast_tap_copies_the_top_layer_and_the_next_one_while_the_top_stops() {
+    let mut sim = Sim::new();
+    let (p, publisher) = sim.simulcast_publisher(&["rdiv4", "rdiv2", "rdiv1"]);
+    sim.run(Duration::from_secs(2));
+    sim.engine
+        .add_tap(
+            sim.now,
+            publisher,
+            &[(MediaKind::Video, VIDEO_SINK.parse().unwrap())],
+        )
+        .unwrap();
+    sim.run(Duration::from_secs(2));
+    let frames = tapped_frames(&to(&sim, VIDEO_SINK));
+    assert_eq!(runs(&frames), [2], "the top layer only");
+    assert!(frames[0].1, "from a keyframe on");
+
+    // The publisher stops its top layer: the tap goes on with the next one, from a keyframe
+    // of it, and back to the top when it returns.
+    sim.clients[p].layers_off.push("rdiv1".into());
+    sim.run(Duration::from_secs(2));
+    sim.clients[p].layers_off.clear();
+    sim.run(Duration::from_secs(2));
+    let packets = to(&sim, VIDEO_SINK);
+    let frames = tapped_frames(&packets);
+    assert_eq!(runs(&frames), [2, 1, 2]);
+    for w in frames.windows(2) {
+        if w[0].0 != w[1].0 {
+            assert!(w[1].1, "a switch at a keyframe: {frames:?}");
+        }
+    }
+    // One stream for the consumer: one SSRC, no gap in the sequence numbers.
+    let (_, first_seq, ssrc, _) = parse(packets[0]);
+    for (i, d) in packets.iter().enumerate() {
+        let (_, seq, s, _) = parse(d);
+        assert_eq!(s, ssrc, "one SSRC");
+        assert_eq!(seq, first_seq.wrapping_add(i as u16), "continuous at {i}");
+    }
+}

@@ -44,11 +44,8 @@ impl Engine {
             let Some(codec) = tap::track_codec(&p.rtc, t.mid, t.kind) else {
                 continue;
             };
-            t.taps.push(TrackTap {
-                id,
-                destination,
-                pt: codec.payload_type.into(),
-            });
+            t.taps
+                .push(TrackTap::new(id, destination, codec.payload_type.into()));
         }
         self.next_tap += 1;
         self.request_keyframe(now, publisher);
