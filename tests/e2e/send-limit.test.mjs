@@ -1,6 +1,6 @@
 // Send limits with the unmodified openvidu-browser: a connection whose kurentoOptions set
 // videoMaxSendBandwidth 300 (kbit/s) gets the simulcast layer within it (320x240 of a
-// 640x480 camera) and receives about that much, while a connection under the server's
+// 640x480 camera) and receives less than that, while a connection under the server's
 // default (OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH, 1000) gets the top layer.
 
 import assert from 'node:assert/strict';
@@ -53,5 +53,7 @@ step('bob, whose connection has videoMaxSendBandwidth 300, receives the 320x240 
     const [bobBps, carolBps] = await Promise.all([receiveRate(bob, s.p.alice.streamId), receiveRate(carol, s.p.alice.streamId)]);
     t.diagnostic(`received, bit/s: bob ${Math.round(bobBps)}, carol ${Math.round(carolBps)}`);
     assert.ok(bobBps < 300_000 * 1.15, `bob receives ${bobBps} bit/s`);
-    assert.ok(carolBps > bobBps * 1.5, `carol ${carolBps}, bob ${bobBps}: the limit would not tell`);
+    // What tells the limit at work is the layer: carol, whose connection differs only by
+    // it, gets the top one. (Their bitrates are not compared: the top layer of Chrome's
+    // fake camera ranges from about 260 to 450 kbit/s, under load near bob's 190.)
 });
