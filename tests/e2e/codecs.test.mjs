@@ -13,8 +13,7 @@ import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForDecoding, waitForSize } from './lib/media.mjs';
-import { waitFor } from './lib/wait.mjs';
+import { waitForDecoding, waitForEncodings, waitForSize } from './lib/media.mjs';
 
 const h = useHarness('codecs');
 const step = makeSteps(h);
@@ -41,24 +40,14 @@ for (const codec of ['VP8', 'H264', 'VP9', 'AV1']) {
         const session = await h.rest.request('POST', '/sessions', { customSessionId: sessionId, forcedVideoCodec: codec });
         assert.equal(session.forcedVideoCodec, codec);
 
-        const alice = await h.participant(`alice-${codec}`);
-        const conn = await h.rest.createConnection(sessionId, { role: 'PUBLISHER', data: 'alice' });
-        assert.equal((await alice.connect({ token: conn.token })).ok, true);
-        const r = await alice.call('publish', [{ audio: false, video: true, resolution: '640x480', frameRate: 15 }], { timeoutMs: 40_000 });
-        assert.equal(r.ok, true, `[alice] publish: ${JSON.stringify(r)}`);
-        const layers = await waitFor(
-            async () => {
-                const l = await alice.call('publisherLayers');
-                return l.length === 2 && l.every((x) => x.framesEncoded > 0) ? l : null;
-            },
-            { timeoutMs: 20_000, what: '[alice] encodes two layers', describe: async () => JSON.stringify(await alice.call('publisherLayers')) }
-        );
+        const alice = await h.publisher(`alice-${codec}`, sessionId, { resolution: '640x480', frameRate: 15 });
+        const layers = await waitForEncodings(alice, 2);
         t.diagnostic(`[alice] ${JSON.stringify(layers.map(({ rid, codec, fmtp, encoder }) => ({ rid, codec, fmtp, encoder })))}`);
         for (const l of layers) assert.equal(l.codec, `video/${codec}`, `[alice] ${l.rid}: ${JSON.stringify(l)}`);
 
         const bob = await h.participant(`bob-${codec}`);
         await h.joinSession(bob, sessionId, { publish: false });
-        const top = await waitForSize(bob, r.streamId, [640, 480], { timeoutMs: 20_000 });
+        const top = await waitForSize(bob, alice.streamId, [640, 480], { timeoutMs: 20_000 });
         assert.equal(top.codec, `video/${codec}`, `[bob] ${JSON.stringify(top)}`);
         t.diagnostic(`[bob] ${JSON.stringify({ codec: top.codec, fmtp: top.fmtp })}`);
         if (codec === 'H264') {
@@ -69,13 +58,13 @@ for (const codec of ['VP8', 'H264', 'VP9', 'AV1']) {
 
         const carol = await h.participant(`carol-${codec}`, { sdk: 'ours' });
         await h.joinSession(carol, sessionId, { publish: false });
-        const low = await waitForSize(carol, r.streamId, [320, 240], { timeoutMs: 20_000 });
+        const low = await waitForSize(carol, alice.streamId, [320, 240], { timeoutMs: 20_000 });
         assert.equal(low.codec, `video/${codec}`, `[carol] ${JSON.stringify(low)}`);
-        await resizeVideo(carol, r.streamId, 640, 480);
-        const up = await waitForSize(carol, r.streamId, [640, 480], { timeoutMs: 20_000 });
+        await resizeVideo(carol, alice.streamId, 640, 480);
+        const up = await waitForSize(carol, alice.streamId, [640, 480], { timeoutMs: 20_000 });
         assert.ok(up.keyFramesDecoded > low.keyFramesDecoded, `[carol] switched at a keyframe: ${JSON.stringify([low, up])}`);
         // Still decoding after the switch.
-        await waitForDecoding(carol, [r.streamId]);
+        await waitForDecoding(carol, [alice.streamId]);
 
         for (const p of [carol, bob, alice]) {
             await p.leave();
@@ -87,23 +76,13 @@ for (const codec of ['VP8', 'H264', 'VP9', 'AV1']) {
 step('forcedVideoCodec VP9 without simulcast: alice sends one VP9 encoding, forwarded whole, which bob decodes at 640x480', async (t) => {
     const sessionId = h.uniqueId('codec-vp9-single');
     await h.rest.request('POST', '/sessions', { customSessionId: sessionId, forcedVideoCodec: 'VP9' });
-    const alice = await h.participant('alice-vp9-single');
-    const conn = await h.rest.createConnection(sessionId, { role: 'PUBLISHER', data: 'alice' });
-    assert.equal((await alice.connect({ token: conn.token })).ok, true);
-    const r = await alice.call('publish', [{ audio: false, video: true, resolution: '640x480', frameRate: 15, simulcast: false }], { timeoutMs: 40_000 });
-    assert.equal(r.ok, true, `[alice] publish: ${JSON.stringify(r)}`);
-    const [layer] = await waitFor(
-        async () => {
-            const l = await alice.call('publisherLayers');
-            return l.length === 1 && l[0].framesEncoded > 0 ? l : null;
-        },
-        { timeoutMs: 20_000, what: '[alice] encodes one layer', describe: async () => JSON.stringify(await alice.call('publisherLayers')) }
-    );
+    const alice = await h.publisher('alice-vp9-single', sessionId, { resolution: '640x480', frameRate: 15, simulcast: false });
+    const [layer] = await waitForEncodings(alice, 1);
     t.diagnostic(`[alice] ${JSON.stringify(layer)}`);
     assert.equal(layer.rid, null);
     assert.equal(layer.codec, 'video/VP9');
     const bob = await h.participant('bob-vp9-single');
     await h.joinSession(bob, sessionId, { publish: false });
-    const v = await waitForSize(bob, r.streamId, [640, 480], { timeoutMs: 20_000 });
+    const v = await waitForSize(bob, alice.streamId, [640, 480], { timeoutMs: 20_000 });
     assert.equal(v.codec, 'video/VP9', JSON.stringify(v));
 });

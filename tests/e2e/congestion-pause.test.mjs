@@ -55,12 +55,7 @@ async function growth(ms) {
 }
 
 step('alice publishes camera and microphone; bob, through the relay, decodes both', async () => {
-    const alice = (s.p.alice = await h.participant('alice'));
-    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: 'alice' });
-    assert.equal((await alice.connect({ token: conn.token })).ok, true);
-    const r = await alice.call('publish', [{ audio: true, video: true, resolution: '640x480', frameRate: 15 }], { timeoutMs: 40_000 });
-    assert.equal(r.ok, true, JSON.stringify(r));
-    alice.streamId = r.streamId;
+    const alice = (s.p.alice = await h.publisher('alice', s.sessionId, { audio: true, resolution: '640x480', frameRate: 15 }));
     s.p.bob = await h.participant('bob', { browser: s.shaped });
     s.p.bob.connectionId = (await h.joinSession(s.p.bob, s.sessionId, { publish: false })).r.connectionId;
     await waitForDecoding(s.p.bob, [alice.streamId], { exact: true, timeoutMs: 30_000 });

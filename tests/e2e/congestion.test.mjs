@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 
 import { useHarness } from './lib/harness.mjs';
 import { makeSteps } from './lib/steps.mjs';
-import { waitForDecoding } from './lib/media.mjs';
+import { waitForDecoding, waitForEncodings } from './lib/media.mjs';
 import { relayHarnessOptions } from './lib/netem.mjs';
 import { waitFor } from './lib/wait.mjs';
 
@@ -55,19 +55,8 @@ async function assertNoStall(p, ms) {
 }
 
 step('alice publishes a 960x540 camera in three layers', async () => {
-    const alice = (s.p.alice = await h.participant('alice'));
-    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: 'alice' });
-    assert.equal((await alice.connect({ token: conn.token })).ok, true);
-    const r = await alice.call('publish', [{ audio: false, video: true, resolution: '960x540', frameRate: 15 }], { timeoutMs: 40_000 });
-    assert.equal(r.ok, true, JSON.stringify(r));
-    alice.streamId = r.streamId;
-    await waitFor(
-        async () => {
-            const layers = await alice.call('publisherLayers');
-            return layers.length === 3 && layers.every((l) => l.framesEncoded > 0) ? layers : null;
-        },
-        { timeoutMs: 20_000, what: '[alice] three layers', describe: async () => JSON.stringify(await alice.call('publisherLayers')) }
-    );
+    s.p.alice = await h.publisher('alice', s.sessionId, { resolution: '960x540', frameRate: 15 });
+    await waitForEncodings(s.p.alice, 3);
 });
 
 step(`bob, behind ${BOTTLENECK_KBPS} kbit/s, gets a lower layer and keeps decoding; carol stays on the top one`, async (t) => {

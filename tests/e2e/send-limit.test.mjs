@@ -33,12 +33,7 @@ async function receiveRate(p, streamId, ms = 3000) {
 }
 
 step('alice publishes a 640x480 camera in two layers', async () => {
-    const alice = (s.p.alice = await h.participant('alice'));
-    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: 'alice' });
-    assert.equal((await alice.connect({ token: conn.token })).ok, true);
-    const r = await alice.call('publish', [{ audio: false, video: true, resolution: '640x480', frameRate: 30 }], { timeoutMs: 40_000 });
-    assert.equal(r.ok, true, JSON.stringify(r));
-    alice.streamId = r.streamId;
+    s.p.alice = await h.publisher('alice', s.sessionId, { resolution: '640x480', frameRate: 30 });
 });
 
 step('bob, whose connection has videoMaxSendBandwidth 300, receives the 320x240 layer; carol, under the default, the 640x480 one', async (t) => {

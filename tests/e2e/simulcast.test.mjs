@@ -32,17 +32,8 @@ const s = { sessionId: null, p: {} };
  * Connects `name` (on `sdk`, default the file's; with the connection's `kurentoOptions`)
  * and publishes its 640x480 camera (no audio) with `simulcast` as given.
  */
-async function publisher(name, simulcast, { sdk, kurentoOptions } = {}) {
-    const p = (s.p[name] = await h.participant(name, sdk ? { sdk } : {}));
-    const conn = await h.rest.createConnection(s.sessionId, { role: 'PUBLISHER', data: name, ...(kurentoOptions ? { kurentoOptions } : {}) });
-    const c = await p.connect({ token: conn.token });
-    assert.equal(c.ok, true, `[${name}] connect: ${JSON.stringify(c)}`);
-    const r = await p.call('publish', [{ audio: false, video: true, resolution: '640x480', frameRate: 30, simulcast }], {
-        timeoutMs: 40_000
-    });
-    assert.equal(r.ok, true, `[${name}] publish: ${JSON.stringify(r)}`);
-    p.streamId = r.streamId;
-    return p;
+async function publisher(name, simulcast, options = {}) {
+    return (s.p[name] = await h.publisher(name, s.sessionId, { resolution: '640x480', frameRate: 30, simulcast }, options));
 }
 
 /** Waits until `p` encodes each of `rids` (null: one encoding without a rid) at a sustained rate. */

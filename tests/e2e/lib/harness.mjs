@@ -241,6 +241,24 @@ export function useHarness(
         },
 
         /**
+         * Opens a page for `name` (in `browser`, on `sdk`, as `participant` does), connects
+         * it with a new connection of `sessionId` (REST: `role`, server data `name`, the
+         * connection's `kurentoOptions`) and publishes with openvidu-browser's
+         * `publishOptions` (camera only unless they say otherwise); resolves the page, its
+         * `streamId` set.
+         */
+        async publisher(name, sessionId, publishOptions, { browser, sdk, kurentoOptions, role = 'PUBLISHER' } = {}) {
+            const p = await h.participant(name, { browser, sdk });
+            const conn = await h.rest.createConnection(sessionId, { role, data: name, ...(kurentoOptions ? { kurentoOptions } : {}) });
+            const c = await p.connect({ token: conn.token });
+            assert.equal(c.ok, true, `[${name}] connect: ${JSON.stringify(c)}`);
+            const r = await p.call('publish', [{ audio: false, video: true, ...publishOptions }], { timeoutMs: 40_000 });
+            assert.equal(r.ok, true, `[${name}] publish: ${JSON.stringify(r)}`);
+            p.streamId = r.streamId;
+            return p;
+        },
+
+        /**
          * Opens a new page on the test page (in `browser`, default the file's Chromium, e.g.
          * one from lib/no-udp.mjs) running `sdk` (default the file's); the ovtest helpers
          * are ready when this resolves.

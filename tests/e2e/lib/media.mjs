@@ -147,6 +147,20 @@ export async function assertNoEvent(p, match, { ms = 800, what } = {}) {
 }
 
 /**
+ * Waits until publisher `p` encodes `count` video encodings (simulcast layers), each of
+ * which has encoded a frame; resolves them (`publisherLayers()`, by rid).
+ */
+export async function waitForEncodings(p, count) {
+    return waitFor(
+        async () => {
+            const layers = await p.call('publisherLayers');
+            return layers.length === count && layers.every((l) => l.framesEncoded > 0) ? layers : null;
+        },
+        { timeoutMs: 20_000, what: `[${p.name}] encodes ${count} layers`, describe: async () => JSON.stringify(await p.call('publisherLayers')) }
+    );
+}
+
+/**
  * Waits until `p` decodes `streamId` at a sustained rate and at `size` ([width, height]):
  * a subscription starts on whatever layer arrives first, and the top one follows once the
  * publisher sends it and the subscription's estimate allows it. Resolves the video stats.
