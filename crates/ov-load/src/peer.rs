@@ -265,11 +265,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
     loop {
         let timeout = match drain(&mut browser, &socket, &mut role, c) {
             Ok(t) => t,
-            Err(e) => {
-                tracing::warn!(error = %e, "peer connection failed");
-                bump(&c.failures);
-                return;
-            }
+            Err(e) => return failed(c, &e),
         };
         let mut wake = role.next_due().map_or(timeout, |d| d.min(timeout));
         if let Some(d) = downlink.as_ref().filter(|d| !d.is_empty()) {
@@ -298,9 +294,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                     if batch < READ_BATCH {
                         // Drain before the next input, as str0m requires.
                         if let Err(e) = drain(&mut browser, &socket, &mut role, c) {
-                            tracing::warn!(error = %e, "peer connection failed");
-                            bump(&c.failures);
-                            return;
+                            return failed(c, &e);
                         }
                         got = socket.try_recv_from(&mut buf).ok();
                     }
@@ -314,9 +308,7 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
                         if let Output::Packet(p) = out {
                             receive(&mut browser, &role, c, p.from, local, &p.data);
                             if let Err(e) = drain(&mut browser, &socket, &mut role, c) {
-                                tracing::warn!(error = %e, "peer connection failed");
-                                bump(&c.failures);
-                                return;
+                                return failed(c, &e);
                             }
                         }
                     }
@@ -330,6 +322,12 @@ pub async fn drive(peer: Peer, mut role: Role, board: Arc<Board>, mut stop: watc
             }
         }
     }
+}
+
+/// Logs and counts the failure of a peer connection (whose task then ends).
+fn failed(c: &Counters, e: &LoadError) {
+    tracing::warn!(error = %e, "peer connection failed");
+    bump(&c.failures);
 }
 
 /// Hands one received datagram to str0m (or, in light mode, counts it from its header).

@@ -128,22 +128,21 @@ pub(crate) fn base(config: &EngineConfig, cert: &str0m::config::DtlsCert) -> Rtc
         .set_stats_interval(Some(config.stats_interval))
 }
 
-/// A publisher receives Opus and the chosen video codecs.
+/// A publisher receives Opus and video in `only` that codec, or else in VP8 or H.264 (VP8
+/// first).
 pub(crate) fn publisher(
     config: &EngineConfig,
     cert: &str0m::config::DtlsCert,
-    video: VideoCodecChoice,
+    only: Option<ForcedCodec>,
     now: Instant,
 ) -> Rtc {
     let builder = base(config, cert).clear_codecs().enable_opus(true, false);
-    let builder = match video {
-        VideoCodecChoice::Vp8Preferred => builder.enable_vp8(true).enable_h264(true),
-        VideoCodecChoice::Only(codec) | VideoCodecChoice::Prefer(codec) => match codec {
-            ForcedCodec::Vp8 => builder.enable_vp8(true),
-            ForcedCodec::Vp9 => builder.enable_vp9(true),
-            ForcedCodec::H264 => builder.enable_h264(true),
-            ForcedCodec::Av1 => builder.enable_av1(true),
-        },
+    let builder = match only {
+        None => builder.enable_vp8(true).enable_h264(true),
+        Some(ForcedCodec::Vp8) => builder.enable_vp8(true),
+        Some(ForcedCodec::Vp9) => builder.enable_vp9(true),
+        Some(ForcedCodec::H264) => builder.enable_h264(true),
+        Some(ForcedCodec::Av1) => builder.enable_av1(true),
     };
     builder.build(now)
 }

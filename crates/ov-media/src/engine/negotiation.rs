@@ -248,20 +248,19 @@ impl Engine {
             )));
         }
         let sends_video = sending.iter().any(|(_, kind)| *kind == MediaKind::Video);
-        let video = match video {
+        // The one codec to answer in, if any (else VP8 or H.264, whichever the offer has).
+        let only = match video {
             VideoCodecChoice::Only(codec) | VideoCodecChoice::Prefer(codec)
                 if !sends_video || crate::sdp::offers_video_codec(offer, codec.sdp_name()) =>
             {
-                VideoCodecChoice::Only(codec)
+                Some(codec)
             }
             VideoCodecChoice::Only(codec) => return Err(MediaError::CodecNotOffered(codec)),
-            VideoCodecChoice::Prefer(_) | VideoCodecChoice::Vp8Preferred => {
-                VideoCodecChoice::Vp8Preferred
-            }
+            VideoCodecChoice::Prefer(_) | VideoCodecChoice::Vp8Preferred => None,
         };
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| MediaError::Sdp(sdp_error::describe(offer, &e.to_string())))?;
-        let mut rtc = config::publisher(&self.table.config, &self.cert, video, now);
+        let mut rtc = config::publisher(&self.table.config, &self.cert, only, now);
         self.add_candidates(&mut rtc)?;
         let answer = unpanicked(|| rtc.sdp_api().accept_offer(offer))?
             .map_err(|e| MediaError::Sdp(sdp_error::strip_addresses(&e.to_string())))?;
