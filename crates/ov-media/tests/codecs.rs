@@ -106,3 +106,51 @@ fn a_forced_h264_profile_is_answered_and_offered_to_subscribers_as_it_is() {
         [("H264".to_owned(), Some("42e01f".to_owned()))]
     );
 }
+
+/// The `a=fmtp` parameters of `sdp`'s Opus payload type.
+fn opus_fmtp(sdp: &str) -> Vec<String> {
+    let pt = sdp
+        .lines()
+        .find_map(|l| l.strip_prefix("a=rtpmap:")?.strip_suffix(" opus/48000/2"))
+        .expect("an Opus payload type");
+    sdp.lines()
+        .find_map(|l| l.strip_prefix(&format!("a=fmtp:{pt} ")))
+        .map(|f| f.split(';').map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn opus_is_answered_with_inband_fec_and_dtx() {
+    let now = Instant::now();
+    let mut engine = Engine::new(
+        EngineConfig::new(vec!["127.0.0.1:5000".parse().unwrap()]),
+        now,
+    );
+    // A browser's offer: Opus with FEC, without DTX (Chrome never offers it).
+    let mut rtc = Rtc::builder()
+        .clear_codecs()
+        .enable_opus(true, false)
+        .build(now);
+    let mut api = rtc.sdp_api();
+    api.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None);
+    let (offer, _) = api.apply().expect("an offer");
+    let offer = offer.to_sdp_string();
+    assert!(
+        !opus_fmtp(&offer).contains(&"usedtx=1".to_owned()),
+        "{offer}"
+    );
+
+    let (publisher, answer) = engine
+        .add_publisher(now, &offer, VideoCodecChoice::Vp8Preferred)
+        .unwrap();
+    let fmtp = opus_fmtp(&answer);
+    for p in ["useinbandfec=1", "usedtx=1"] {
+        assert!(fmtp.contains(&p.to_owned()), "{p} in {fmtp:?}");
+    }
+    // Subscribers are offered what the publisher negotiated.
+    let (_, offer) = engine.add_subscriber(now, publisher, "sub").unwrap();
+    assert!(
+        opus_fmtp(&offer).contains(&"usedtx=1".to_owned()),
+        "{offer}"
+    );
+}

@@ -85,7 +85,15 @@
                             ...codecOf(video, codecs)
                         };
                     }
-                    if (audio) entry.audio = { timestamp: audio.timestamp, packetsReceived: audio.packetsReceived || 0, packetsLost: audio.packetsLost || 0 };
+                    if (audio) {
+                        entry.audio = {
+                            timestamp: audio.timestamp,
+                            packetsReceived: audio.packetsReceived || 0,
+                            packetsLost: audio.packetsLost || 0,
+                            /** Sum of the squared decoded samples' level (0-1) times their duration (s). */
+                            totalAudioEnergy: audio.totalAudioEnergy || 0
+                        };
+                    }
                 } catch (e) {
                     entry.error = String(e);
                 }
@@ -102,7 +110,7 @@
                 const pc = state.publisher.stream.getRTCPeerConnection();
                 out.pcId = pcId(pc);
                 out.iceConnectionState = pc.iceConnectionState;
-                const { video, audio } = await rtpReports(pc, 'outbound-rtp');
+                const { video, audio, codecs } = await rtpReports(pc, 'outbound-rtp');
                 if (video) {
                     out.video = {
                         framesEncoded: video.framesEncoded,
@@ -113,7 +121,7 @@
                         packetsSent: video.packetsSent
                     };
                 }
-                if (audio) out.audio = { packetsSent: audio.packetsSent };
+                if (audio) out.audio = { packetsSent: audio.packetsSent, ...codecOf(audio, codecs) };
             } catch (e) {
                 out.error = String(e);
             }
