@@ -1,6 +1,6 @@
 // Opus DTX with the unmodified openvidu-browser: the server answers publishers with
-// `usedtx=1`, so a microphone that goes quiet sends a packet every 400 ms or so instead of
-// 50 a second. The microphone here plays a tone for 1 s, then 2 s of silence, in a loop
+// `usedtx=1`, so a microphone that goes quiet sends a few packets a second instead of
+// 50. The microphone here plays a tone for 1 s, then 2 s of silence, in a loop
 // (lib/audio.mjs; Chromium's default fake microphone is never quiet enough for DTX):
 //   * alice's encoder sends well under 50 packets/s, and bob still hears the tone;
 //   * a COMPOSED recording keeps the silences in time: the decoded audio is as long as the
