@@ -78,13 +78,11 @@ step('between tones alice sends DTX: under 35 audio packets/s (50 without), with
 });
 
 step('a COMPOSED recording of the DTX audio keeps the silences in time: as long as the video, tones 3 s apart', async (t) => {
-    const start = await h.rest.raw('POST', '/recordings/start', { session: s.sessionId });
-    assert.equal(start.status, 200, start.text);
+    const { id } = await h.rest.startRecording(s.sessionId);
     await sleep(3 * PERIOD_S * 1000);
-    const stop = await h.rest.raw('POST', `/recordings/stop/${encodeURIComponent(start.json.id)}`);
-    assert.equal(stop.status, 200, stop.text);
-    assert.equal(stop.json.status, 'ready');
-    const res = await fetch(stop.json.url, { headers: { Authorization: h.server.authHeader } });
+    const stopped = await h.rest.stopRecording(id);
+    assert.equal(stopped.status, 'ready');
+    const res = await fetch(stopped.url, { headers: { Authorization: h.server.authHeader } });
     assert.equal(res.status, 200);
     const file = path.join(s.dir, 'dtx.mp4');
     await writeFile(file, Buffer.from(await res.arrayBuffer()));

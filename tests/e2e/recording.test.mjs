@@ -46,19 +46,11 @@ const step = makeSteps(h);
 /** A recording's file on disk. */
 const onDisk = (id, file) => path.join(rec.dir, id, file);
 
-/** POST /recordings/start; resolves the Recording JSON. */
+/** Starts a recording of the session with `body`'s properties; resolves the Recording JSON. */
 async function startRecording(body) {
-    const r = await h.rest.raw('POST', '/recordings/start', { session: rec.sessionId, ...body });
-    assert.equal(r.status, 200, `start ${JSON.stringify(body)}: ${r.status} ${r.text}`);
-    assert.equal(r.json.status, 'started');
-    return r.json;
-}
-
-/** POST /recordings/stop/{id}; resolves the final Recording JSON. */
-async function stopRecording(id) {
-    const r = await h.rest.raw('POST', `/recordings/stop/${encodeURIComponent(id)}`);
-    assert.equal(r.status, 200, `stop ${id}: ${r.status} ${r.text}`);
-    return r.json;
+    const r = await h.rest.startRecording(rec.sessionId, body);
+    assert.equal(r.status, 'started');
+    return r;
 }
 
 /** GET /recordings/{id}. */
@@ -151,7 +143,7 @@ step('COMPOSED for ~5 s: ready; its MP4 (secret only) plays H.264 + AAC of that 
     await rec.p.alice.waitForEvent({ type: 'recordingStarted', id });
     await sleep(5_000);
     const stopping = Date.now();
-    const r = await stopRecording(id);
+    const r = await h.rest.stopRecording(id);
     const recordedS = (stopping - begun) / 1000;
     t.diagnostic(`recorded ${recordedS.toFixed(2)} s, reported duration ${r.duration} s, size ${r.size} B, stop took ${Date.now() - stopping} ms`);
     assert.equal(r.status, 'ready');
@@ -183,7 +175,7 @@ step('INDIVIDUAL: a ZIP of one WebM per stream (VP8 + Opus, decodable) and the s
     const started = await startRecording({ outputMode: 'INDIVIDUAL', name: 'individual' });
     const id = started.id;
     await sleep(4_000);
-    const r = await stopRecording(id);
+    const r = await h.rest.stopRecording(id);
     assert.equal(r.status, 'ready');
     assert.equal(r.url, `${h.server.url}/openvidu/recordings/${id}/individual.zip`);
     const { bytes } = await download(r.url);

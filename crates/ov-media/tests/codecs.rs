@@ -14,6 +14,14 @@ use ov_media::{Engine, EngineConfig, ForcedCodec, MediaError, VideoCodecChoice};
 use str0m::Rtc;
 use str0m::media::{Direction, MediaKind};
 
+/// An engine on a loopback candidate.
+fn engine(now: Instant) -> Engine {
+    Engine::new(
+        EngineConfig::new(vec!["127.0.0.1:5000".parse().unwrap()]),
+        now,
+    )
+}
+
 /// A send-only video offer of H.264 in the given profiles, VP8 too when `vp8`.
 fn h264_offer(profiles: &[u32], vp8: bool, now: Instant) -> String {
     let mut builder = Rtc::builder().clear_codecs().enable_vp8(vp8);
@@ -60,10 +68,7 @@ fn video_formats(sdp: &str) -> Vec<(String, Option<String>)> {
 #[test]
 fn a_forced_h264_profile_is_answered_and_offered_to_subscribers_as_it_is() {
     let now = Instant::now();
-    let mut engine = Engine::new(
-        EngineConfig::new(vec!["127.0.0.1:5000".parse().unwrap()]),
-        now,
-    );
+    let mut engine = engine(now);
     let high = Some("64001f".to_owned());
     // High profile only (hardware encoders send it), with VP8 beside it: H.264 forced.
     let offer = h264_offer(&[0x64001f], true, now);
@@ -122,10 +127,7 @@ fn opus_fmtp(sdp: &str) -> Vec<String> {
 #[test]
 fn opus_is_answered_with_inband_fec_and_dtx() {
     let now = Instant::now();
-    let mut engine = Engine::new(
-        EngineConfig::new(vec!["127.0.0.1:5000".parse().unwrap()]),
-        now,
-    );
+    let mut engine = engine(now);
     // A browser's offer: Opus with FEC, without DTX (Chrome never offers it).
     let mut rtc = Rtc::builder()
         .clear_codecs()

@@ -48,6 +48,16 @@ export class Rest {
         });
     }
 
+    /** POST /recordings/start {session, ...properties} → Recording JSON. */
+    startRecording(session, properties = {}) {
+        return this.request('POST', '/recordings/start', { session, ...properties });
+    }
+
+    /** POST /recordings/stop/{id} → the final Recording JSON. */
+    stopRecording(id) {
+        return this.request('POST', `/recordings/stop/${encodeURIComponent(id)}`);
+    }
+
     /** Any request; resolves {status, headers, text, json} whatever the status. */
     async raw(method, path, body) {
         const res = await fetch(this.server.apiUrl + path, {
