@@ -234,6 +234,11 @@ impl Composed {
         add_chain(pipeline, &[silence, silence_caps.clone()])?;
         let mixer = make("audiomixer")?;
         mixer.set_property("latency", MIX_LATENCY_NS);
+        // A DTX microphone sends one 20 ms frame every few hundred milliseconds while
+        // quiet. By default the mixer places a stream's frames end to end for up to a
+        // second before it believes their timestamps, which squeezes those silences out
+        // and shifts the next words; taking every timestamp at once keeps them in time.
+        mixer.set_property("discont-wait", 0u64);
         let encoder = if with_video {
             let e = make("avenc_aac")?;
             e.set_property("bitrate", 128_000i32);
